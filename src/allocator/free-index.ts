@@ -1,0 +1,28 @@
+/**
+ * The one thing a strategy decides: which free range serves a request. The allocator core
+ * (segments, coalescing, pointer lookup, stats) is shared; each strategy is a FreeIndex over
+ * the core's free segments, which it sees as integer node ids.
+ */
+
+/** Read-only view of the core's node storage. The arrays may be replaced when the store grows: read them through this object each time. */
+export interface NodeView {
+  readonly offsets: Float64Array
+  readonly sizes: Float64Array
+}
+
+export interface FreeIndex {
+  /** The store grew to `capacity` nodes: grow any per-node arrays to match. */
+  grow(capacity: number): void
+  /** Node `node` is now a free range (its offset and size are set in the view). */
+  insert(node: number): void
+  /** Node `node` stops being a free range (called before its offset or size change). */
+  remove(node: number): void
+  /** The free range the policy picks for `size` bytes aligned to `align`, or -1. Exact: -1 only when no free range fits. */
+  find(size: number, align: number): number
+  /** Exact size of the largest free range; 0 when there is none. */
+  largest(): number
+  /** Forget every free range. */
+  clear(): void
+}
+
+export type FreeIndexFactory = (nodes: NodeView) => FreeIndex

@@ -1,0 +1,88 @@
+/** The public shapes of the allocator library (src/allocator). Pure data, no I/O. */
+
+export const STRATEGIES = ['first-fit', 'best-fit', 'tlsf'] as const
+export type Strategy = (typeof STRATEGIES)[number]
+
+/** Largest alignment a block may ask for: 2^30. */
+export const MAX_ALIGNMENT = 2 ** 30
+
+export interface AllocatorOptions {
+  /** Heap size in bytes: a safe integer >= 1. */
+  size: number
+  /** Placement policy; `first-fit` by default. */
+  strategy?: Strategy
+  /** Default alignment of every block: a power of two <= 2^30; 1 by default. */
+  alignment?: number
+}
+
+export interface Block {
+  ptr: number
+  size: number
+}
+
+export interface FreeRange {
+  offset: number
+  size: number
+}
+
+export interface Segment {
+  offset: number
+  size: number
+  state: 'used' | 'free'
+}
+
+export interface HeapStats {
+  size: number
+  used: number
+  free: number
+  /** Size of the largest free range (exact). */
+  largestFree: number
+  liveBlocks: number
+  freeRanges: number
+  /** 1 - largestFree / free; 0 when nothing is free. */
+  fragmentation: number
+  /** Sawicki's metric: 1 - sqrt(sum f^2) / sum f over free ranges f; 0 when nothing is free. */
+  sawicki: number
+  peakUsed: number
+  peakLiveBlocks: number
+  allocs: number
+  frees: number
+  reallocs: number
+  failedAllocs: number
+}
+
+/** Used bytes per equal-width bucket of [from, to). The last bucket may be narrower. */
+export interface Occupancy {
+  from: number
+  to: number
+  bucketSize: number
+  buckets: { offset: number; size: number; used: number }[]
+}
+
+export interface Allocator {
+  readonly size: number
+  readonly strategy: Strategy
+  readonly alignment: number
+  /** Pointer (offset) of a new block of exactly `size` bytes, aligned to max(align, heap alignment). Throws AllocatorError. */
+  alloc(size: number, align?: number): number
+  /** Frees the block starting at `ptr`. Throws InvalidPointerError. */
+  free(ptr: number): void
+  /** Resizes a block: in place when it can, else moves it. On failure the block is unchanged. */
+  realloc(ptr: number, size: number): number
+  /** Size of the live block starting at `ptr`, or undefined. */
+  sizeOf(ptr: number): number | undefined
+  /** O(1). */
+  stats(): HeapStats
+  /** Live blocks in address order, starting with the first block whose ptr >= `from` (O(log n) seek). */
+  blocks(from?: number): IterableIterator<Block>
+  /** Free ranges in address order, starting with the first range whose offset >= `from`. */
+  freeRanges(from?: number): IterableIterator<FreeRange>
+  /** Used and free segments in address order, tiling [0, size), starting with the segment that contains `from`. */
+  segments(from?: number): IterableIterator<Segment>
+  /** Used bytes per bucket over [from, to) (default the whole heap); cost O(segments in range + buckets). */
+  occupancy(buckets: number, from?: number, to?: number): Occupancy
+  /** Frees every block; counters (allocs, frees, peaks) are kept. */
+  reset(): void
+  /** Verifies every invariant; throws an Error describing the first violation. O(n), for tests. */
+  check(): void
+}

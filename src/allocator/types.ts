@@ -81,6 +81,16 @@ export interface Allocator {
   segments(from?: number): IterableIterator<Segment>
   /** Used bytes per bucket over [from, to) (default the whole heap); cost O(segments in range + buckets). */
   occupancy(buckets: number, from?: number, to?: number): Occupancy
+  /**
+   * Claims exactly [ptr, ptr + size) when it lies inside one free range (padding around it stays
+   * free); throws otherwise. For restoring a known layout (durability, undo), not for placement policy.
+   */
+  allocAt(ptr: number, size: number): void
+  /**
+   * Runs `fn`; if it throws, every change it made (layout and counters) is undone before the error
+   * propagates, so the heap is exactly as before. Cost of the undo: O(changes made by fn).
+   */
+  atomically<T>(fn: () => T): T
   /** Frees every block; counters (allocs, frees, peaks) are kept. */
   reset(): void
   /** Verifies every invariant; throws an Error describing the first violation. O(n), for tests. */

@@ -1,0 +1,107 @@
+/**
+ * `npm run bench`: every trace of ../shared/traces on every strategy and on the naive port, then
+ * the 1 M live blocks run, then the targets of issue 2 against those numbers. Tables on stdout.
+ * Options in bench/options.ts (`npm run bench -- --quick real-`).
+ */
+import { loadTrace, traceExists, tracesDir, TRACE_NAMES } from '../test/helpers/trace.js'
+import { parseOptions } from './options.js'
+import { naiveSubject, strategySubjects } from './subjects.js'
+import { benchTrace, ROOMY_HEAP } from './trace-bench.js'
+import type { TraceResult } from './trace-bench.js'
+import { benchMillion } from './million.js'
+import type { MillionResult } from './million.js'
+import { checkTargets } from './targets.js'
+import { printTable, int, mops, percent, ratio, mib } from './table.js'
+import type { Cell } from './table.js'
+import { collect } from './memory.js'
+import { cpus } from 'node:os'
+
+const options = parseOptions(process.argv.slice(2), process.env)
+const { subjects: strategies, missing } = await strategySubjects()
+const started = Date.now()
+
+console.log('# heapd allocator benchmark\n')
+console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; ${options.quick ? 'quick run; ' : ''}best of ${options.passes} timed pass(es) after one untimed pass; process.hrtime.bigint()`)
+console.log(`strategies: ${strategies.map((s) => s.name).join(', ') || 'none'}${missing.length > 0 ? `; not available: ${missing.join('; ')}` : ''}`)
+
+const traceResults: TraceResult[] = []
+const names = TRACE_NAMES.filter((name) => options.traceFilters.length === 0 || options.traceFilters.some((f) => name.includes(f)))
+for (const name of names) {
+  if (!traceExists(name)) {
+    console.log(`\n(skipping ${name}: no ${name}.trace.gz in ${tracesDir()})`)
+    continue
+  }
+  const trace = loadTrace(name)
+  const result = benchTrace(trace, options.naive ? naiveSubject : undefined, strategies, options)
+  printTraceTable(result)
+  traceResults.push(result)
+  collect()
+}
+
+const millionResults: MillionResult[] = []
+if (options.million && strategies.length > 0) {
+  for (const subject of strategies) millionResults.push(benchMillion(subject, options.live, options.passes))
+  printMillionTable(millionResults)
+}
+
+const targets = checkTargets(traceResults, millionResults)
+if (targets.length > 0) printTable('Targets (issue 2), against the numbers above', ['target', 'measured', 'verdict'], targets)
+console.log(`\n(total ${((Date.now() - started) / 1000).toFixed(0)} s)`)
+
+function printTraceTable (r: TraceResult): void {
+  const p = r.profile
+  const rows: Cell[][] = r.strategies.map((s) => [
+    s.name,
+    mops(s.ops / s.ns * 1e9),
+    (s.ns / s.ops).toFixed(0),
+    percent(s.fragmentation),
+    int(s.failedAllocs),
+    s.bookkeepingPerBlock === undefined ? '—' : s.bookkeepingPerBlock.toFixed(1),
+    s.speedup === undefined ? '—' : ratio(s.speedup)
+  ])
+  const notes = [
+    `fragmentation = peak footprint / peak live bytes - 1 on a 2^${Math.log2(ROOMY_HEAP)} heap; ` +
+    `failed allocs on a heap of 1.1 × peak live = ${int(r.strategies[0]?.tightHeapSize ?? Math.ceil(p.peakLiveBytes * 1.1))} B; ` +
+    `bookkeeping = bookkeepingBytes() / live blocks at the peak of ${int(p.peakLiveBlocks)} live.`
+  ]
+  if (r.naive !== undefined) {
+    const n = r.naive
+    rows.push([
+      n.capped ? `naive (capped at ${int(n.ops)} ops)` : 'naive',
+      mops(n.ops / n.ns * 1e9),
+      (n.ns / n.ops).toFixed(0),
+      '—',
+      '—',
+      '—',
+      '1.0×'
+    ])
+    notes.push(n.capped
+      ? `naive port stopped after ${(n.ns / 1e9).toFixed(1)} s: its ops/s cover the first ${int(n.ops)} of ${int(p.ops)} ops (peak ${int(n.peakLiveBlocks)} live there); × naive compares each strategy on those same ops.`
+      : `naive port replayed the whole trace (${(n.ns / 1e9).toFixed(1)} s); it places blocks exactly as first-fit, so its fragmentation is first-fit's.`)
+  }
+  printTable(
+    `${r.trace.name}: ${int(p.ops)} ops, peak ${mib(p.peakLiveBytes)} live in up to ${int(p.peakLiveBlocks)} blocks`,
+    ['strategy', 'ops/s', 'ns/op', 'fragmentation', 'failed @1.1×', 'B/block', '× naive'],
+    rows,
+    notes
+  )
+}
+
+function printMillionTable (results: MillionResult[]): void {
+  const live = results[0]?.live ?? 0
+  printTable(
+    `${int(live)} live blocks: ${int(live)} allocs (1..4096 B, seeded), free half at random, ${int(Math.floor(live / 2))} allocs again, 2^40 heap`,
+    ['strategy', 'ops/s', 'ns/op', 'alloc / free / re-alloc ns/op', 'bookkeeping B/block', 'JS heap Δ B/block', 'array buffers Δ B/block', 'RSS Δ B/block'],
+    results.map((m) => [
+      m.name,
+      mops(m.ops / m.ns * 1e9),
+      (m.ns / m.ops).toFixed(0),
+      [m.phaseNs[0] / m.live, m.phaseNs[1] / Math.floor(m.live / 2), m.phaseNs[2] / Math.floor(m.live / 2)].map((x) => x.toFixed(0)).join(' / '),
+      m.bookkeepingPerBlock === undefined ? '—' : m.bookkeepingPerBlock.toFixed(1),
+      m.heapUsedPerBlock.toFixed(1),
+      m.arrayBuffersPerBlock.toFixed(1),
+      m.rssPerBlock.toFixed(1)
+    ]),
+    ['Δ = after - before, with gc, the harness arrays allocated before the baseline: a sanity check on bookkeepingBytes().']
+  )
+}

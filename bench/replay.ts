@@ -1,0 +1,127 @@
+/**
+ * Replays a trace (test/helpers/trace.ts) on a heap: block id -> pointer in a Float64Array.
+ * The timed replay does nothing but alloc and free; everything measured besides time
+ * (footprint, live bytes, failures, bookkeeping) comes from a separate, untimed replay.
+ */
+import { ALLOC } from '../test/helpers/trace.js'
+import type { Trace } from '../test/helpers/trace.js'
+import type { BenchHeap } from './subjects.js'
+
+/** Facts about the trace itself, independent of any allocator. */
+export interface TraceProfile {
+  ops: number
+  peakLiveBytes: number
+  peakLiveBlocks: number
+  /** Index of the op right after which live blocks first peak. */
+  peakBlocksAt: number
+}
+
+/** Peak live bytes and blocks over the first `limit` ops. */
+export function profileTrace (trace: Trace, limit = trace.length): TraceProfile {
+  const ops = Math.min(limit, trace.length)
+  const sizeById = new Float64Array(trace.ids)
+  let liveBytes = 0
+  let liveBlocks = 0
+  let peakLiveBytes = 0
+  let peakLiveBlocks = 0
+  let peakBlocksAt = 0
+  for (let i = 0; i < ops; i++) {
+    const id = trace.id[i]!
+    if (trace.kind[i] === ALLOC) {
+      const size = trace.size[i]!
+      sizeById[id] = size
+      liveBytes += size
+      liveBlocks++
+      if (liveBytes > peakLiveBytes) peakLiveBytes = liveBytes
+      if (liveBlocks > peakLiveBlocks) { peakLiveBlocks = liveBlocks; peakBlocksAt = i }
+    } else {
+      liveBytes -= sizeById[id]!
+      liveBlocks--
+    }
+  }
+  return { ops, peakLiveBytes, peakLiveBlocks, peakBlocksAt }
+}
+
+function isOutOfMemory (err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'OUT_OF_MEMORY'
+}
+
+export interface ReplayMeasure {
+  /** Highest ptr + size ever reached. */
+  peakFootprint: number
+  failedAllocs: number
+  /** bookkeepingBytes() right after op `bookkeepingAt`, when the heap offers it. */
+  bookkeepingBytes: number | undefined
+}
+
+/** Untimed replay that records footprint, failures and bookkeeping at op `bookkeepingAt`. */
+export function measureReplay (trace: Trace, heap: BenchHeap, bookkeepingAt = -1): ReplayMeasure {
+  const ptrById = new Float64Array(trace.ids).fill(-1)
+  let peakFootprint = 0
+  let failedAllocs = 0
+  let bookkeepingBytes: number | undefined
+  for (let i = 0; i < trace.length; i++) {
+    const id = trace.id[i]!
+    if (trace.kind[i] === ALLOC) {
+      const size = trace.size[i]!
+      let ptr = -1
+      try {
+        ptr = heap.alloc(size, trace.align[i]!)
+      } catch (err) {
+        if (!isOutOfMemory(err)) throw err
+      }
+      ptrById[id] = ptr
+      if (ptr < 0) failedAllocs++
+      else if (ptr + size > peakFootprint) peakFootprint = ptr + size
+    } else {
+      const ptr = ptrById[id]!
+      if (ptr >= 0) heap.free(ptr)
+    }
+    if (i === bookkeepingAt) bookkeepingBytes = heap.bookkeepingBytes?.()
+  }
+  return { peakFootprint, failedAllocs, bookkeepingBytes }
+}
+
+export interface TimedReplay {
+  /** Ops replayed: all `limit` of them unless the time cap stopped the run. */
+  ops: number
+  ns: number
+  capped: boolean
+}
+
+/** How many ops run between two looks at the clock when a time cap is set. */
+const CHUNK = 1024
+
+/**
+ * Timed replay of the first `limit` ops on a fresh heap of `heapSize` bytes. With `capNs` the run
+ * stops at the first chunk boundary past the cap. Allocations that fail are skipped (and so are
+ * their frees); on a heap large enough there are none.
+ */
+export function timeReplay (trace: Trace, heap: BenchHeap, limit = trace.length, capNs = Infinity): TimedReplay {
+  const ops = Math.min(limit, trace.length)
+  const { kind, id, size, align } = trace
+  const ptrById = new Float64Array(trace.ids)
+  const cap = BigInt(Number.isFinite(capNs) ? Math.round(capNs) : 0)
+  const start = process.hrtime.bigint()
+  let i = 0
+  while (i < ops) {
+    const end = Math.min(i + CHUNK, ops)
+    for (; i < end; i++) {
+      if (kind[i] === ALLOC) {
+        let ptr = -1
+        try {
+          ptr = heap.alloc(size[i]!, align[i]!)
+        } catch (err) {
+          if (!isOutOfMemory(err)) throw err
+        }
+        ptrById[id[i]!] = ptr
+      } else {
+        const ptr = ptrById[id[i]!]!
+        if (ptr >= 0) heap.free(ptr)
+      }
+    }
+    if (cap > 0n && process.hrtime.bigint() - start >= cap) break
+  }
+  const ns = Number(process.hrtime.bigint() - start)
+  return { ops: i, ns, capped: i < ops }
+}

@@ -1,0 +1,222 @@
+/**
+ * TLSF: two-level segregated fit (Masmano, Ripoll, Crespo, Real, 2004) over sizes up to 2^53 - 1.
+ *
+ * Bin math. Free ranges are filed in bins by size. A size s >= 32 with top bit k = floor(log2 s)
+ * lies in [2^k, 2^(k+1)); that octave (the first level) is cut into SL_COUNT = 32 equal
+ * sub-bins (the second level) of width 2^(k-5), and the sub-bin is the 5 bits below the top bit:
+ *
+ *   fl = k - 4          sl = floor(s / 2^(k-5)) - 32          bin = fl * 32 + sl
+ *
+ * Sizes below 32 get fl = 0 and sl = s, so bins 0..63 hold one exact size each and the bin
+ * index grows with the size: bin(a) <= bin(b) whenever a <= b. A bin spans at most 1/32 of
+ * its sizes (~3% rounding), like a float with a 5-bit mantissa (cf. sebbbi/OffsetAllocator).
+ * The largest safe size has k = 52, fl = 48: 49 first-level classes, 1568 bins.
+ *
+ * Bitmaps. Bit fl of the first-level bitmap says "class fl has a non-empty bin"; bit sl of
+ * slMap[fl] says "bin fl * 32 + sl is non-empty". 49 classes do not fit a 32-bit word, so the
+ * first-level bitmap is two words (flLo: classes 0..31, flHi: 32..48). floor(log2 s) of a size
+ * above 2^32 uses the high word floor(s / 2^32) (bits.ts); `| 0` never touches a size, only the
+ * bitmap words. Finding the first non-empty bin >= b is: mask slMap[fl] below sl, take its
+ * lowest set bit; else the lowest set first-level bit above fl, then its lowest sub-bin.
+ *
+ * Policy (good fit). A request for `size` bytes aligned to `align` can always be served from
+ * a range of at least need = size + align - 1 bytes (at most align - 1 bytes of padding). The
+ * request is rounded up to the first bin whose every range is >= need, the bitmaps give the
+ * first non-empty bin from there, and the head of its list is taken: O(1), no list walk.
+ * Lists are LIFO (insert at the head), so a just-freed range is reused first.
+ *
+ * Exact fallback. Rounding up skips the request's own bin, which may hold a range that fits
+ * (heap 513, alloc 513: the only range is in the bin that starts at 512). Before reporting
+ * "nothing fits", find() walks every range of the bins from bin(size) up to the rounded-up
+ * bin, in order, and returns the first one where fitsIn() holds. So -1 means no range fits,
+ * never a false out-of-memory. Cost: O(ranges in those bins); for align = 1 that is one bin,
+ * for a large alignment over a small size it can be many bins (every range shorter than
+ * size + align - 1, in the worst case every free range).
+ *
+ * largest(). The highest non-empty bin is O(1) from the bitmaps; bins 0..63 are exact sizes.
+ * Above them the exact maximum is cached: an insert raises it in O(1), removing a range of
+ * another size leaves it, removing a range of exactly that size invalidates it, and the next
+ * largest() rescans the top bin's list only. Worst case O(ranges in the top bin) after each
+ * removal of the maximum; typically the top bin holds one range (the untouched tail).
+ *
+ * Memory: two Int32Array links per node (8 bytes); bins and bitmaps are fixed (~6.5 KB).
+ */
+import type { FreeIndex, FreeIndexFactory, NodeView } from './free-index.js'
+import { fitsIn } from './align.js'
+import { floorLog2, highestBit, lowestBit } from './bits.js'
+
+const SL_BITS = 5
+const SL_COUNT = 1 << SL_BITS
+/** Sizes below this have one bin each. */
+const EXACT_LIMIT = 2 * SL_COUNT
+const FL_COUNT = 52 - SL_BITS + 2
+export const BIN_COUNT = FL_COUNT * SL_COUNT
+
+/** INV_STEP[k] = 2^-(k - SL_BITS): multiplying by it is an exact division by the sub-bin width. */
+const INV_STEP = new Float64Array(64)
+for (let k = SL_BITS; k < 64; k++) INV_STEP[k] = 2 ** -(k - SL_BITS)
+
+/** BIN_MIN[b] = smallest size filed in bin b; BIN_MIN[BIN_COUNT] = 2^53, past every safe size. */
+const BIN_MIN = new Float64Array(BIN_COUNT + 1)
+for (let b = 0; b <= BIN_COUNT; b++) {
+  const fl = b >>> SL_BITS
+  const sl = b & (SL_COUNT - 1)
+  BIN_MIN[b] = fl === 0 ? sl : (SL_COUNT + sl) * 2 ** (fl - 1)
+}
+
+/** The bin of a size (>= 0). Sizes >= 2^53 map past BIN_COUNT - 1. */
+export function binOf (size: number): number {
+  if (size < SL_COUNT) return size
+  const k = floorLog2(size)
+  return ((k - SL_BITS + 1) << SL_BITS) + Math.floor(size * INV_STEP[k]!) - SL_COUNT
+}
+
+/** Smallest size filed in bin `bin` (0 <= bin <= BIN_COUNT). */
+export function binMin (bin: number): number {
+  return BIN_MIN[bin]!
+}
+
+/** First bin whose every range is at least `need` bytes; BIN_COUNT when there is none. */
+export function binAtLeast (need: number): number {
+  if (need > Number.MAX_SAFE_INTEGER) return BIN_COUNT
+  const bin = binOf(need)
+  return BIN_MIN[bin]! < need ? bin + 1 : bin
+}
+
+class TlsfIndex implements FreeIndex {
+  private next: Int32Array
+  private prev: Int32Array
+  private readonly heads = new Int32Array(BIN_COUNT).fill(-1)
+  private readonly slMap = new Int32Array(FL_COUNT)
+  private flLo = 0
+  private flHi = 0
+  /** Exact size of the largest free range, when maxValid. */
+  private maxSize = 0
+  private maxValid = true
+
+  constructor (private readonly nodes: NodeView) {
+    this.next = new Int32Array(nodes.sizes.length)
+    this.prev = new Int32Array(nodes.sizes.length)
+  }
+
+  grow (capacity: number): void {
+    if (capacity <= this.next.length) return
+    const next = new Int32Array(capacity)
+    const prev = new Int32Array(capacity)
+    next.set(this.next)
+    prev.set(this.prev)
+    this.next = next
+    this.prev = prev
+  }
+
+  insert (node: number): void {
+    const size = this.nodes.sizes[node]!
+    const bin = binOf(size)
+    const head = this.heads[bin]!
+    this.next[node] = head
+    this.prev[node] = -1
+    if (head !== -1) {
+      this.prev[head] = node
+    } else {
+      const fl = bin >>> SL_BITS
+      this.slMap[fl]! |= 1 << (bin & (SL_COUNT - 1))
+      if (fl < 32) this.flLo |= 1 << fl
+      else this.flHi |= 1 << (fl - 32)
+    }
+    this.heads[bin] = node
+    if (this.maxValid && size > this.maxSize) this.maxSize = size
+  }
+
+  remove (node: number): void {
+    const size = this.nodes.sizes[node]!
+    const next = this.next[node]!
+    const prev = this.prev[node]!
+    if (next !== -1) this.prev[next] = prev
+    if (prev !== -1) {
+      this.next[prev] = next
+    } else {
+      const bin = binOf(size)
+      this.heads[bin] = next
+      if (next === -1) {
+        const fl = bin >>> SL_BITS
+        const bits = this.slMap[fl]! & ~(1 << (bin & (SL_COUNT - 1)))
+        this.slMap[fl] = bits
+        if (bits === 0) {
+          if (fl < 32) this.flLo &= ~(1 << fl)
+          else this.flHi &= ~(1 << (fl - 32))
+        }
+      }
+    }
+    if (size === this.maxSize) this.maxValid = false
+  }
+
+  find (size: number, align: number): number {
+    const start = binAtLeast(align > 1 ? size + align - 1 : size)
+    const bin = this.firstNonEmpty(start)
+    if (bin !== -1) return this.heads[bin]!
+    return this.scan(binOf(size), start, size, align)
+  }
+
+  /** The exact fallback: the first range in bins [from, to) where the request fits, or -1. */
+  private scan (from: number, to: number, size: number, align: number): number {
+    const { offsets, sizes } = this.nodes
+    for (let bin = this.firstNonEmpty(from); bin !== -1 && bin < to; bin = this.firstNonEmpty(bin + 1)) {
+      for (let node = this.heads[bin]!; node !== -1; node = this.next[node]!) {
+        if (fitsIn(offsets[node]!, sizes[node]!, size, align)) return node
+      }
+    }
+    return -1
+  }
+
+  /** First non-empty bin >= `bin`, or -1. */
+  private firstNonEmpty (bin: number): number {
+    if (bin >= BIN_COUNT) return -1
+    let fl = bin >>> SL_BITS
+    const bits = this.slMap[fl]! & (-1 << (bin & (SL_COUNT - 1)))
+    if (bits !== 0) return (fl << SL_BITS) + lowestBit(bits)
+    fl = this.firstClassFrom(fl + 1)
+    return fl === -1 ? -1 : (fl << SL_BITS) + lowestBit(this.slMap[fl]!)
+  }
+
+  /** First non-empty first-level class >= `fl` (0 <= fl <= FL_COUNT), or -1. */
+  private firstClassFrom (fl: number): number {
+    if (fl < 32) {
+      const lo = this.flLo & (-1 << fl)
+      if (lo !== 0) return lowestBit(lo)
+      return this.flHi === 0 ? -1 : 32 + lowestBit(this.flHi)
+    }
+    const hi = this.flHi & (-1 << (fl - 32))
+    return hi === 0 ? -1 : 32 + lowestBit(hi)
+  }
+
+  largest (): number {
+    if (this.maxValid) return this.maxSize
+    const fl = this.flHi !== 0 ? 32 + highestBit(this.flHi) : highestBit(this.flLo)
+    let max = 0
+    if (fl !== -1) {
+      const bin = (fl << SL_BITS) + highestBit(this.slMap[fl]!)
+      if (bin < EXACT_LIMIT) {
+        max = bin
+      } else {
+        const sizes = this.nodes.sizes
+        for (let node = this.heads[bin]!; node !== -1; node = this.next[node]!) {
+          if (sizes[node]! > max) max = sizes[node]!
+        }
+      }
+    }
+    this.maxSize = max
+    this.maxValid = true
+    return max
+  }
+
+  clear (): void {
+    this.heads.fill(-1)
+    this.slMap.fill(0)
+    this.flLo = 0
+    this.flHi = 0
+    this.maxSize = 0
+    this.maxValid = true
+  }
+}
+
+export const createTlsfIndex: FreeIndexFactory = (nodes) => new TlsfIndex(nodes)

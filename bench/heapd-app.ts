@@ -1,0 +1,51 @@
+/**
+ * heapd's own app for the HTTP benchmarks: buildApp with the default config (loadConfig({})) and
+ * the logger off, plus the few calls the benchmarks make through app.inject (outside the timed
+ * load): create and delete a heap, read its stats, try a batch body.
+ */
+import type { FastifyInstance } from 'fastify'
+
+type BuildApp = (config: unknown, options: { logger: boolean }) => Promise<FastifyInstance> | FastifyInstance
+
+export interface Heapd {
+  app: FastifyInstance
+  createHeap(size: number): Promise<string>
+  deleteHeap(id: string): Promise<void>
+  stats(id: string): Promise<{ liveBlocks: number, allocs: number, frees: number, failedAllocs: number }>
+  /** True when every op of the batch body succeeds. */
+  batch(id: string, body: string): Promise<boolean>
+}
+
+export async function startHeapd (): Promise<Heapd> {
+  // Loaded at run time: the service is written alongside this benchmark.
+  const appModule = '../src/http/app.js'
+  const configModule = '../src/config.js'
+  const { buildApp } = await import(appModule) as { buildApp: BuildApp }
+  const { loadConfig } = await import(configModule) as { loadConfig: (env: Record<string, string>) => unknown }
+  const app = await buildApp(loadConfig({}), { logger: false })
+  await app.ready()
+  const json = { 'content-type': 'application/json' }
+
+  return {
+    app,
+    async createHeap (size) {
+      const res = await app.inject({ method: 'POST', url: '/heaps', headers: json, payload: JSON.stringify({ size }) })
+      if (res.statusCode !== 201) throw new Error(`POST /heaps answered ${res.statusCode}: ${res.body}`)
+      return (res.json() as { id: string }).id
+    },
+    async deleteHeap (id) {
+      const res = await app.inject({ method: 'DELETE', url: `/heaps/${id}` })
+      if (res.statusCode !== 204) throw new Error(`DELETE /heaps/${id} answered ${res.statusCode}: ${res.body}`)
+    },
+    async stats (id) {
+      const res = await app.inject({ method: 'GET', url: `/heaps/${id}/stats` })
+      if (res.statusCode !== 200) throw new Error(`GET /heaps/${id}/stats answered ${res.statusCode}: ${res.body}`)
+      return res.json()
+    },
+    async batch (id, body) {
+      const res = await app.inject({ method: 'POST', url: `/heaps/${id}/batch`, headers: json, payload: body })
+      if (res.statusCode !== 200) throw new Error(`POST /heaps/${id}/batch answered ${res.statusCode}: ${res.body}`)
+      return (res.json() as { results: { ok: boolean }[] }).results.every((r) => r.ok)
+    }
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * First fit: the free range with the lowest address in which the block fits, aligned. This is
+ * exactly the range the naive design picks by scanning its sorted free list from the start.
+ *
+ * Free ranges sit in an AVL tree keyed by offset, each node carrying the largest range size in
+ * its subtree (see tree.ts). find() descends left-first into any subtree whose max is large
+ * enough, so it reaches the lowest-address range of at least `size` bytes in O(log n).
+ *
+ * With an alignment above 1 that range may still be too small once its start is rounded up; the
+ * search then resumes from the next range in address order with at least `size` bytes, O(log n)
+ * per skipped candidate. A range of size + align - 1 bytes or more always fits, so only ranges
+ * shorter than that can be skipped. largest() is the root's max: O(1). insert/remove: O(log n).
+ */
+
+import { fitsIn } from './align.js'
+import type { FreeIndex, FreeIndexFactory, NodeView } from './free-index.js'
+import { AvlTree, NIL } from './tree.js'
+
+export class FirstFitIndex implements FreeIndex {
+  readonly tree: AvlTree
+
+  constructor (private readonly nodes: NodeView) {
+    this.tree = new AvlTree(nodes, false, true)
+  }
+
+  grow (capacity: number): void {
+    this.tree.grow(capacity)
+  }
+
+  insert (node: number): void {
+    this.tree.insert(node)
+  }
+
+  remove (node: number): void {
+    this.tree.remove(node)
+  }
+
+  clear (): void {
+    this.tree.clear()
+  }
+
+  largest (): number {
+    const { root } = this.tree
+    return root === NIL ? 0 : this.tree.maxes[root]!
+  }
+
+  find (size: number, align: number): number {
+    const { root, maxes } = this.tree
+    if (root === NIL || maxes[root]! < size) return NIL
+    const { offsets, sizes } = this.nodes
+    let n = this.leftmostAtLeast(root, size)
+    while (align !== 1 && !fitsIn(offsets[n]!, sizes[n]!, size, align)) {
+      n = this.nextAtLeast(offsets[n]!, size)
+      if (n === NIL) return NIL
+    }
+    return n
+  }
+
+  /** Lowest-address node of at least `size` bytes in the subtree of x, whose max is >= size. */
+  private leftmostAtLeast (x: number, size: number): number {
+    const { kids, maxes } = this.tree
+    const sizes = this.nodes.sizes
+    for (;;) {
+      const l = kids[2 * x]!
+      if (l !== NIL && maxes[l]! >= size) {
+        x = l
+      } else if (sizes[x]! >= size) {
+        return x
+      } else {
+        x = kids[2 * x + 1]!
+      }
+    }
+  }
+
+  /**
+   * Lowest-address node of at least `size` bytes whose offset is above `after`, or NIL.
+   * The descent towards `after` stacks every node where it turned left: popped, they come in
+   * address order, each followed by its right subtree, which the max lets us test whole.
+   */
+  private nextAtLeast (after: number, size: number): number {
+    const { kids, maxes, stack } = this.tree
+    const { offsets, sizes } = this.nodes
+    let depth = 0
+    let x = this.tree.root
+    while (x !== NIL) {
+      if (offsets[x]! > after) {
+        stack[depth++] = x
+        x = kids[2 * x]!
+      } else {
+        x = kids[2 * x + 1]!
+      }
+    }
+    while (depth > 0) {
+      x = stack[--depth]!
+      if (sizes[x]! >= size) return x
+      const r = kids[2 * x + 1]!
+      if (r !== NIL && maxes[r]! >= size) return this.leftmostAtLeast(r, size)
+    }
+    return NIL
+  }
+}
+
+export const createFirstFitIndex: FreeIndexFactory = (nodes) => new FirstFitIndex(nodes)

@@ -1,0 +1,259 @@
+/**
+ * An AVL tree over the core's node ids, shared by the first-fit and best-fit free indexes.
+ *
+ * Keys are read from the NodeView: by offset (first-fit) or by (size, offset) (best-fit). Free
+ * ranges never overlap, so both keys are unique. With `augmented`, every node also carries the
+ * largest range size in its subtree, which lets first-fit skip whole subtrees that cannot fit.
+ *
+ * Why AVL: deterministic (no random priorities), worst-case height 1.44 log2 n (<= 46 for any
+ * Int32 id space), so insert, remove and every search are O(log n) worst case, and a path fits in
+ * a fixed 64-entry stack. There are no parent pointers: insert and remove record the path from
+ * the root and retrace it, stopping as soon as a subtree's height and max are unchanged.
+ *
+ * Storage per node: two Int32 children (8 bytes), a Uint8 height (1 byte) and, when augmented, a
+ * Float64 subtree max (8 bytes): 9 or 17 bytes. No objects, no allocation after grow().
+ */
+
+import type { NodeView } from './free-index.js'
+
+/** The empty child. */
+export const NIL = -1
+
+/** AVL height is < 1.4405 log2(n + 2); 64 levels cover any tree of Int32 node ids. */
+const MAX_DEPTH = 64
+
+export class AvlTree {
+  root = NIL
+  count = 0
+  /** Children: kids[2 * n] is the left child of n, kids[2 * n + 1] the right one. */
+  kids = new Int32Array(0)
+  heights = new Uint8Array(0)
+  /** Largest size in each node's subtree (only when augmented; empty otherwise). */
+  maxes = new Float64Array(0)
+  /** Scratch stack for searches that walk in key order (see first-fit and best-fit). */
+  readonly stack = new Int32Array(MAX_DEPTH)
+  private readonly path = new Int32Array(MAX_DEPTH)
+  private readonly dirs = new Uint8Array(MAX_DEPTH)
+
+  constructor (
+    readonly nodes: NodeView,
+    /** Order by (size, offset) instead of offset. */
+    readonly bySize: boolean,
+    /** Maintain the subtree max size. */
+    readonly augmented: boolean
+  ) {}
+
+  grow (capacity: number): void {
+    if (capacity <= this.heights.length) return
+    const kids = new Int32Array(2 * capacity)
+    kids.set(this.kids)
+    this.kids = kids
+    const heights = new Uint8Array(capacity)
+    heights.set(this.heights)
+    this.heights = heights
+    if (this.augmented) {
+      const maxes = new Float64Array(capacity)
+      maxes.set(this.maxes)
+      this.maxes = maxes
+    }
+  }
+
+  /** Whether node a comes before node b in key order. */
+  precedes (a: number, b: number): boolean {
+    const { offsets, sizes } = this.nodes
+    if (this.bySize) {
+      const sa = sizes[a]!
+      const sb = sizes[b]!
+      if (sa !== sb) return sa < sb
+    }
+    return offsets[a]! < offsets[b]!
+  }
+
+  insert (n: number): void {
+    const { kids, path, dirs } = this
+    kids[2 * n] = NIL
+    kids[2 * n + 1] = NIL
+    this.heights[n] = 1
+    if (this.augmented) this.maxes[n] = this.nodes.sizes[n]!
+    this.count++
+    if (this.root === NIL) {
+      this.root = n
+      return
+    }
+    let depth = 0
+    let x = this.root
+    while (x !== NIL) {
+      const dir = this.precedes(x, n) ? 1 : 0
+      path[depth] = x
+      dirs[depth] = dir
+      depth++
+      x = kids[2 * x + dir]!
+    }
+    kids[2 * path[depth - 1]! + dirs[depth - 1]!] = n
+    this.retrace(depth, depth)
+  }
+
+  remove (n: number): void {
+    const { kids, path, dirs } = this
+    let depth = 0
+    let x = this.root
+    while (x !== n) {
+      if (x === NIL) throw new Error(`free index: node ${n} is not in the tree`)
+      const dir = this.precedes(x, n) ? 1 : 0
+      path[depth] = x
+      dirs[depth] = dir
+      depth++
+      x = kids[2 * x + dir]!
+    }
+    this.count--
+    const left = kids[2 * n]!
+    const right = kids[2 * n + 1]!
+    if (left === NIL || right === NIL) {
+      this.replaceChild(depth, left === NIL ? right : left)
+      this.retrace(depth, depth)
+      return
+    }
+    // Two children: the successor s (leftmost of the right subtree) takes n's place.
+    const at = depth
+    path[depth] = n
+    dirs[depth] = 1
+    depth++
+    let s = right
+    while (kids[2 * s]! !== NIL) {
+      path[depth] = s
+      dirs[depth] = 0
+      depth++
+      s = kids[2 * s]!
+    }
+    kids[2 * path[depth - 1]! + dirs[depth - 1]!] = kids[2 * s + 1]!
+    kids[2 * s] = kids[2 * n]!
+    kids[2 * s + 1] = kids[2 * n + 1]!
+    this.heights[s] = this.heights[n]!
+    if (this.augmented) this.maxes[s] = this.maxes[n]!
+    path[at] = s
+    this.replaceChild(at, s)
+    // s's max must be recomputed even when the subtrees below it are unchanged.
+    this.retrace(depth, at)
+  }
+
+  clear (): void {
+    this.root = NIL
+    this.count = 0
+  }
+
+  /** Leftmost node (first in key order), or NIL. */
+  first (): number {
+    let x = this.root
+    if (x === NIL) return NIL
+    while (this.kids[2 * x]! !== NIL) x = this.kids[2 * x]!
+    return x
+  }
+
+  /** Rightmost node (last in key order), or NIL. */
+  last (): number {
+    let x = this.root
+    if (x === NIL) return NIL
+    while (this.kids[2 * x + 1]! !== NIL) x = this.kids[2 * x + 1]!
+    return x
+  }
+
+  /** Makes `child` the subtree at path position `at` (the root when at is 0). */
+  private replaceChild (at: number, child: number): void {
+    if (at === 0) this.root = child
+    else this.kids[2 * this.path[at - 1]! + this.dirs[at - 1]!] = child
+  }
+
+  /**
+   * Walks path[top - 1] .. path[0] upwards, updating and rebalancing each node. Stops early once
+   * a subtree keeps its height and max (its ancestors cannot change), but not above `stopFrom`.
+   */
+  private retrace (top: number, stopFrom: number): void {
+    const { path, heights, maxes, augmented } = this
+    for (let i = top - 1; i >= 0; i--) {
+      const x = path[i]!
+      const oldHeight = heights[x]!
+      const oldMax = augmented ? maxes[x]! : 0
+      const y = this.rebalance(x)
+      if (y !== x) this.replaceChild(i, y)
+      if (i <= stopFrom && heights[y] === oldHeight && (!augmented || maxes[y] === oldMax)) return
+    }
+  }
+
+  private height (n: number): number {
+    return n === NIL ? 0 : this.heights[n]!
+  }
+
+  /** Recomputes n's height and max from its children. */
+  private update (n: number): void {
+    const { kids, heights } = this
+    const l = kids[2 * n]!
+    const r = kids[2 * n + 1]!
+    const hl = l === NIL ? 0 : heights[l]!
+    const hr = r === NIL ? 0 : heights[r]!
+    heights[n] = 1 + (hl > hr ? hl : hr)
+    if (this.augmented) {
+      const { maxes } = this
+      let m = this.nodes.sizes[n]!
+      if (l !== NIL && maxes[l]! > m) m = maxes[l]!
+      if (r !== NIL && maxes[r]! > m) m = maxes[r]!
+      maxes[n] = m
+    }
+  }
+
+  /** Lifts x's child on side `up` into x's place; returns the new subtree root. */
+  private rotate (x: number, up: number): number {
+    const { kids } = this
+    const c = kids[2 * x + up]!
+    kids[2 * x + up] = kids[2 * c + 1 - up]!
+    kids[2 * c + 1 - up] = x
+    this.update(x)
+    this.update(c)
+    return c
+  }
+
+  /** Updates x and restores the AVL balance at x; returns the subtree's new root. */
+  private rebalance (x: number): number {
+    const { kids } = this
+    const hl = this.height(kids[2 * x]!)
+    const hr = this.height(kids[2 * x + 1]!)
+    if (hl <= hr + 1 && hr <= hl + 1) {
+      this.update(x)
+      return x
+    }
+    const heavy = hl > hr ? 0 : 1
+    const c = kids[2 * x + heavy]!
+    if (this.height(kids[2 * c + 1 - heavy]!) > this.height(kids[2 * c + heavy]!)) {
+      kids[2 * x + heavy] = this.rotate(c, 1 - heavy)
+    }
+    return this.rotate(x, heavy)
+  }
+
+  /** Verifies order, heights, balance, maxes and count; throws on the first violation. O(n), for tests. */
+  check (): void {
+    let seen = 0
+    let prev = NIL
+    const visit = (n: number, depth: number): void => {
+      if (depth > MAX_DEPTH) throw new Error('tree: deeper than MAX_DEPTH (cycle?)')
+      if (n === NIL) return
+      const l = this.kids[2 * n]!
+      const r = this.kids[2 * n + 1]!
+      visit(l, depth + 1)
+      if (prev !== NIL && !this.precedes(prev, n)) throw new Error(`tree: node ${prev} is not before node ${n}`)
+      prev = n
+      seen++
+      visit(r, depth + 1)
+      const hl = this.height(l)
+      const hr = this.height(r)
+      if (this.heights[n] !== 1 + Math.max(hl, hr)) throw new Error(`tree: wrong height at node ${n}`)
+      if (Math.abs(hl - hr) > 1) throw new Error(`tree: unbalanced at node ${n}`)
+      if (this.augmented) {
+        let m = this.nodes.sizes[n]!
+        if (l !== NIL) m = Math.max(m, this.maxes[l]!)
+        if (r !== NIL) m = Math.max(m, this.maxes[r]!)
+        if (this.maxes[n] !== m) throw new Error(`tree: wrong subtree max at node ${n}`)
+      }
+    }
+    visit(this.root, 0)
+    if (seen !== this.count) throw new Error(`tree: ${seen} nodes reachable, count says ${this.count}`)
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * Test harness for a FreeIndex on its own. FakeNodes stands in for the allocator core's node
+ * storage: node ids over a Float64Array pair, ids recycled, arrays replaced (not resized) on
+ * growth as the core does, plus a brute-force first fit and best fit (a sorted scan). `opsArb`
+ * and `runOps` drive random insert/remove/move/find sequences against that model.
+ */
+
+import fc from 'fast-check'
+import { fitsIn } from '../../src/allocator/align.js'
+import type { FreeIndex, FreeIndexFactory, NodeView } from '../../src/allocator/free-index.js'
+
+export class FakeNodes implements NodeView {
+  offsets = new Float64Array(2)
+  sizes = new Float64Array(2)
+  readonly index: FreeIndex
+  /** Ids currently inserted in the index. */
+  readonly live = new Set<number>()
+  private readonly usedOffsets = new Set<number>()
+  private readonly spare: number[] = []
+  private next = 0
+
+  constructor (factory: FreeIndexFactory) {
+    this.index = factory(this)
+    this.index.grow(this.offsets.length)
+  }
+
+  /** Adds a free range and inserts it in the index; returns its node id. */
+  add (offset: number, size: number): number {
+    const id = this.spare.pop() ?? this.next++
+    if (id >= this.offsets.length) this.growTo(2 * this.offsets.length)
+    this.offsets[id] = offset
+    this.sizes[id] = size
+    this.index.insert(id)
+    this.live.add(id)
+    this.usedOffsets.add(offset)
+    return id
+  }
+
+  drop (id: number): void {
+    this.index.remove(id)
+    this.live.delete(id)
+    this.usedOffsets.delete(this.offsets[id]!)
+    this.spare.push(id)
+  }
+
+  /** Changes a range in place: remove, update, insert, the order the core uses. */
+  move (id: number, offset: number, size: number): void {
+    this.index.remove(id)
+    this.usedOffsets.delete(this.offsets[id]!)
+    this.usedOffsets.add(offset)
+    this.offsets[id] = offset
+    this.sizes[id] = size
+    this.index.insert(id)
+  }
+
+  clear (): void {
+    this.index.clear()
+    for (const id of this.live) this.spare.push(id)
+    this.live.clear()
+    this.usedOffsets.clear()
+  }
+
+  hasOffset (offset: number): boolean {
+    return this.usedOffsets.has(offset)
+  }
+
+  /** Brute force: lowest-address range where the aligned block fits, or -1. */
+  firstFit (size: number, align: number): number {
+    let best = -1
+    for (const id of this.live) {
+      if (!fitsIn(this.offsets[id]!, this.sizes[id]!, size, align)) continue
+      if (best === -1 || this.offsets[id]! < this.offsets[best]!) best = id
+    }
+    return best
+  }
+
+  /** Brute force: smallest range where the aligned block fits, lowest address on ties, or -1. */
+  bestFit (size: number, align: number): number {
+    let best = -1
+    for (const id of this.live) {
+      if (!fitsIn(this.offsets[id]!, this.sizes[id]!, size, align)) continue
+      const s = this.sizes[id]!
+      const b = best === -1 ? Infinity : this.sizes[best]!
+      if (s < b || (s === b && this.offsets[id]! < this.offsets[best]!)) best = id
+    }
+    return best
+  }
+
+  largest (): number {
+    let max = 0
+    for (const id of this.live) max = Math.max(max, this.sizes[id]!)
+    return max
+  }
+
+  private growTo (capacity: number): void {
+    const offsets = new Float64Array(capacity)
+    offsets.set(this.offsets)
+    const sizes = new Float64Array(capacity)
+    sizes.set(this.sizes)
+    this.offsets = offsets
+    this.sizes = sizes
+    this.index.grow(capacity)
+  }
+}
+
+/** Deterministic PRNG (mulberry32) for the long seeded runs. */
+export function prng (seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+export type Op =
+  | { kind: 'add', offset: number, size: number }
+  | { kind: 'drop', pick: number }
+  | { kind: 'move', pick: number, offset: number, size: number }
+  | { kind: 'find', size: number, align: number }
+  | { kind: 'findNear', pick: number, shrink: number, align: number }
+  | { kind: 'clear' }
+
+/** Numbers from tiny to 2^51: a * 2^k + b spreads values over every alignment residue. */
+const spread = (min: number): fc.Arbitrary<number> => fc.oneof(
+  fc.integer({ min, max: 64 }),
+  fc.integer({ min, max: 2 ** 20 }),
+  fc.tuple(fc.integer({ min: 1, max: 2 ** 20 }), fc.integer({ min: 0, max: 31 }), fc.integer({ min: 0, max: 1023 }))
+    .map(([a, k, b]) => Math.max(min, Math.min(a * 2 ** k + b, 2 ** 51)))
+)
+/** Few distinct small sizes make ties (best fit must then take the lowest address). */
+const sizeArb = fc.oneof(fc.constantFrom(1, 2, 3, 8, 64, 4096), spread(1))
+const alignArb = fc.oneof(fc.constant(1), fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 30 })).map((k) => 2 ** k)
+const pickArb = fc.nat({ max: 1000 })
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { arbitrary: fc.record({ kind: fc.constant('add' as const), offset: spread(0), size: sizeArb }), weight: 32 },
+  { arbitrary: fc.record({ kind: fc.constant('drop' as const), pick: pickArb }), weight: 16 },
+  { arbitrary: fc.record({ kind: fc.constant('move' as const), pick: pickArb, offset: spread(0), size: sizeArb }), weight: 8 },
+  { arbitrary: fc.record({ kind: fc.constant('find' as const), size: sizeArb, align: alignArb }), weight: 16 },
+  { arbitrary: fc.record({ kind: fc.constant('findNear' as const), pick: pickArb, shrink: fc.nat({ max: 70 }), align: alignArb }), weight: 24 },
+  { arbitrary: fc.constant({ kind: 'clear' as const }), weight: 1 }
+)
+
+/** Op sequences of up to 200 steps (fast-check's default size would keep them near 10). */
+export const opsArb = fc.array(opArb, { maxLength: 200, size: 'max' })
+
+/**
+ * Applies `ops`, comparing every find with the brute-force `policy` and largest() after every
+ * step; `check` (the tree's invariants) runs after every step too. Throws on the first mismatch.
+ */
+export function runOps (nodes: FakeNodes, ops: Op[], policy: 'first' | 'best', check: () => void): void {
+  const model = policy === 'first' ? nodes.firstFit.bind(nodes) : nodes.bestFit.bind(nodes)
+  const compare = (size: number, align: number): void => {
+    const got = nodes.index.find(size, align)
+    const want = model(size, align)
+    if (got !== want) {
+      throw new Error(`find(${size}, ${align}): index says ${describe(nodes, got)}, model says ${describe(nodes, want)}`)
+    }
+  }
+  for (const op of ops) {
+    const ids = [...nodes.live]
+    switch (op.kind) {
+      case 'add':
+        if (!nodes.hasOffset(op.offset)) nodes.add(op.offset, op.size)
+        break
+      case 'drop':
+        if (ids.length > 0) nodes.drop(ids[op.pick % ids.length]!)
+        break
+      case 'move':
+        if (ids.length > 0 && !nodes.hasOffset(op.offset)) nodes.move(ids[op.pick % ids.length]!, op.offset, op.size)
+        break
+      case 'find':
+        compare(op.size, op.align)
+        break
+      case 'findNear': {
+        const base = ids.length > 0 ? nodes.sizes[ids[op.pick % ids.length]!]! : 1
+        compare(Math.max(1, base - op.shrink), op.align)
+        break
+      }
+      case 'clear':
+        nodes.clear()
+        break
+    }
+    if (nodes.index.largest() !== nodes.largest()) {
+      throw new Error(`largest(): index says ${nodes.index.largest()}, model says ${nodes.largest()}`)
+    }
+    check()
+  }
+}
+
+function describe (nodes: FakeNodes, id: number): string {
+  return id === -1 ? 'none' : `node ${id} [${nodes.offsets[id]}, +${nodes.sizes[id]}]`
+}

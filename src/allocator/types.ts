@@ -93,6 +93,11 @@ export interface Allocator {
   atomically<T>(fn: () => T): T
   /** Frees every block; counters (allocs, frees, peaks) are kept. */
   reset(): void
+  /**
+   * Bytes of bookkeeping in typed arrays: node storage, pointer map and the strategy's index
+   * (capacity, not just what is in use). Divide by liveBlocks for the per-block cost.
+   */
+  bookkeepingBytes(): number
   /** Verifies every invariant; throws an Error describing the first violation. O(n), for tests. */
   check(): void
 }

@@ -1,0 +1,324 @@
+/**
+ * The allocator core shared by every strategy. The heap is tiled by segments (segments.ts); a
+ * FreeIndex (first-fit, best-fit, tlsf) holds the free ones and picks the range for a request;
+ * the pointer map (pointer-map.ts) finds a block from its ptr; counters.ts keeps stats.
+ *
+ * alloc: index.find, then split the range as [free padding][block][free remainder]: O(find).
+ * free: pointer map lookup, then merge with free neighbours through the physical links: O(1)
+ * plus the index updates. realloc: in place when it can (shrink, or grow into a free right
+ * neighbour); otherwise a move, placed by the strategy as alloc(size) would be with the old
+ * block still live (its own space is not reused), aligned like the old block, then the old
+ * block freed. So alloc, free and realloc cost O(1) expected apart from the FreeIndex.
+ * A bad pointer is classified by seeking the segment that contains it: O(log n) expected.
+ *
+ * atomically() records the inverse of every change in an undo log (alloc <-> free via allocAt,
+ * resize <-> resize) plus a snapshot of the counters, and replays it backwards when fn throws.
+ * Nested calls are savepoints in the same log.
+ */
+import { alignUp } from './align.js'
+import { checkHeap } from './check.js'
+import { HeapCounters } from './counters.js'
+import { ExceedsHeapSizeError, InvalidArgumentError, InvalidPointerError, OutOfMemoryError } from './errors.js'
+import type { FreeIndex, FreeIndexFactory } from './free-index.js'
+import { PointerMap } from './pointer-map.js'
+import { FREE, NIL, SegmentStore, USED } from './segments.js'
+import type { Allocator, Block, FreeRange, HeapStats, Occupancy, Segment, Strategy } from './types.js'
+import { checkAlignment, checkInteger, checkSize, log2 } from './validate.js'
+import { blocksFrom, freeRangesFrom, occupancyOf, segmentsFrom } from './views.js'
+
+/** Undo log entry kinds; each entry is [kind, ptr, size, alignLog]. */
+const UNDO_ALLOC = 1
+const UNDO_FREE = 2
+const UNDO_RESIZE = 3
+
+export class HeapAllocator implements Allocator {
+  readonly store: SegmentStore
+  readonly index: FreeIndex
+  readonly pointers: PointerMap
+  readonly counters = new HeapCounters()
+  private readonly alignLog: number
+  private undo: number[] | null = null
+
+  constructor (readonly size: number, readonly strategy: Strategy, readonly alignment: number, factory: FreeIndexFactory) {
+    this.store = new SegmentStore(capacity => this.index.grow(capacity))
+    this.index = factory(this.store)
+    this.pointers = new PointerMap(this.store)
+    this.alignLog = log2(alignment)
+    this.insertFree(this.store.reset(size))
+  }
+
+  alloc (size: number, align?: number): number {
+    checkSize('size', size)
+    const a = align === undefined ? this.alignment : Math.max(checkAlignment('align', align), this.alignment)
+    const ptr = this.place(size, a)
+    this.counters.allocs++
+    this.counters.notePeaks()
+    this.undo?.push(UNDO_ALLOC, ptr, size, 0)
+    return ptr
+  }
+
+  free (ptr: number): void {
+    const node = this.blockAt(ptr)
+    const size = this.store.sizes[node]!
+    this.undo?.push(UNDO_FREE, ptr, size, this.store.state[node]! - USED)
+    this.release(node)
+    this.counters.frees++
+  }
+
+  realloc (ptr: number, size: number): number {
+    const node = this.blockAt(ptr)
+    checkSize('size', size)
+    const store = this.store
+    const old = store.sizes[node]!
+    let result = ptr
+    if (size < old) {
+      this.shrink(node, size)
+    } else if (size > old && !this.growInPlace(node, size)) {
+      const alignLog = store.state[node]! - USED
+      result = this.place(size, 2 ** alignLog)
+      this.undo?.push(UNDO_ALLOC, result, size, 0)
+      this.undo?.push(UNDO_FREE, ptr, old, alignLog)
+      this.release(node)
+    }
+    if (result === ptr && size !== old) this.undo?.push(UNDO_RESIZE, ptr, old, 0)
+    this.counters.reallocs++
+    this.counters.notePeaks()
+    return result
+  }
+
+  sizeOf (ptr: number): number | undefined {
+    if (typeof ptr !== 'number') return undefined
+    const node = this.pointers.get(ptr)
+    return node === NIL ? undefined : this.store.sizes[node]
+  }
+
+  stats (): HeapStats {
+    return this.counters.stats(this.size, this.index.largest())
+  }
+
+  blocks (from = 0): IterableIterator<Block> {
+    return blocksFrom(this.store, checkInteger('from', from))
+  }
+
+  freeRanges (from = 0): IterableIterator<FreeRange> {
+    return freeRangesFrom(this.store, checkInteger('from', from))
+  }
+
+  segments (from = 0): IterableIterator<Segment> {
+    return segmentsFrom(this.store, checkInteger('from', from))
+  }
+
+  occupancy (buckets: number, from = 0, to = this.size): Occupancy {
+    return occupancyOf(this.store, this.size, buckets, from, to)
+  }
+
+  allocAt (ptr: number, size: number): void {
+    checkInteger('ptr', ptr)
+    checkSize('size', size)
+    this.claimAt(ptr, size, this.alignLog)
+    this.counters.allocs++
+    this.counters.notePeaks()
+    this.undo?.push(UNDO_ALLOC, ptr, size, 0)
+  }
+
+  atomically<T> (fn: () => T): T {
+    const outer = this.undo === null
+    const log = this.undo ?? (this.undo = [])
+    const mark = log.length
+    const saved = this.counters.snapshot()
+    try {
+      return fn()
+    } catch (error) {
+      this.rollback(log, mark)
+      this.counters.restore(saved)
+      throw error
+    } finally {
+      if (outer) this.undo = null
+    }
+  }
+
+  reset (): void {
+    if (this.undo !== null) {
+      for (const block of this.blocks()) this.undo.push(UNDO_FREE, block.ptr, block.size, this.store.state[this.pointers.get(block.ptr)]! - USED)
+    }
+    this.index.clear()
+    this.pointers.clear()
+    this.counters.clearLayout()
+    this.insertFree(this.store.reset(this.size))
+  }
+
+  check (): void {
+    checkHeap(this)
+  }
+
+  bookkeepingBytes (): number {
+    return this.store.byteLength() + this.pointers.byteLength() + typedArrayBytes(this.index, 3, new Set([this.store]))
+  }
+
+  /** Places a block by the strategy's choice and returns its ptr; throws when nothing fits. */
+  private place (size: number, align: number): number {
+    if (size > this.size) throw new ExceedsHeapSizeError(size, this.size)
+    const node = this.index.find(size, align)
+    if (node === NIL) {
+      this.counters.failedAllocs++
+      throw new OutOfMemoryError(size, this.counters.free, this.index.largest(), align)
+    }
+    const ptr = alignUp(this.store.offsets[node]!, align)
+    this.split(node, ptr, size, log2(align))
+    return ptr
+  }
+
+  /** Claims [ptr, ptr + size) inside one free range; throws InvalidArgumentError otherwise. */
+  private claimAt (ptr: number, size: number, alignLog: number): void {
+    const store = this.store
+    const node = ptr >= 0 && ptr < this.size ? store.seek(ptr) : NIL
+    if (node === NIL || store.state[node] !== FREE || ptr + size > store.offsets[node]! + store.sizes[node]!) {
+      throw new InvalidArgumentError('ptr', `[${ptr}, ${ptr + size}) is not inside one free range`)
+    }
+    this.split(node, ptr, size, alignLog)
+  }
+
+  /** Turns free node `node` into [free padding][block at ptr][free remainder]. */
+  private split (node: number, ptr: number, size: number, alignLog: number): void {
+    const store = this.store
+    this.removeFree(node)
+    const start = store.offsets[node]!
+    const end = start + store.sizes[node]!
+    let block = node
+    if (ptr > start) {
+      store.sizes[node] = ptr - start
+      this.insertFree(node)
+      block = store.newNode(ptr, size, USED + alignLog)
+      store.insertAfter(node, block)
+    } else {
+      store.sizes[node] = size
+      store.state[node] = USED + alignLog
+    }
+    if (ptr + size < end) {
+      const rest = store.newNode(ptr + size, end - ptr - size, FREE)
+      store.insertAfter(block, rest)
+      this.insertFree(rest)
+    }
+    this.pointers.add(block)
+    this.counters.addUsed(size, 1)
+  }
+
+  /** Frees block node x, merging it with its free neighbours. */
+  private release (x: number): void {
+    const store = this.store
+    const size = store.sizes[x]!
+    this.pointers.delete(x)
+    this.counters.addUsed(-size, -1)
+    let total = size
+    const right = store.next[x]!
+    if (right !== NIL && store.state[right] === FREE) {
+      this.removeFree(right)
+      total += store.sizes[right]!
+      store.unlink(right)
+    }
+    const left = store.prev[x]!
+    if (store.state[left] === FREE) {
+      this.removeFree(left)
+      store.sizes[left]! += total
+      store.unlink(x)
+      this.insertFree(left)
+    } else {
+      store.state[x] = FREE
+      store.sizes[x] = total
+      this.insertFree(x)
+    }
+  }
+
+  /** Shrinks block x to `size` bytes, its tail going back to free space. */
+  private shrink (x: number, size: number): void {
+    const store = this.store
+    const tail = store.sizes[x]! - size
+    const tailStart = store.offsets[x]! + size
+    store.sizes[x] = size
+    this.counters.addUsed(-tail, 0)
+    const right = store.next[x]!
+    if (right !== NIL && store.state[right] === FREE) {
+      this.removeFree(right)
+      store.offsets[right] = tailStart
+      store.sizes[right]! += tail
+      this.insertFree(right)
+    } else {
+      const rest = store.newNode(tailStart, tail, FREE)
+      store.insertAfter(x, rest)
+      this.insertFree(rest)
+    }
+  }
+
+  /** Grows block x to `size` bytes into its free right neighbour; false when that is not possible. */
+  private growInPlace (x: number, size: number): boolean {
+    const store = this.store
+    const delta = size - store.sizes[x]!
+    const right = store.next[x]!
+    if (right === NIL || store.state[right] !== FREE || store.sizes[right]! < delta) return false
+    this.removeFree(right)
+    if (store.sizes[right] === delta) {
+      store.unlink(right)
+    } else {
+      store.offsets[right]! += delta
+      store.sizes[right]! -= delta
+      this.insertFree(right)
+    }
+    store.sizes[x] = size
+    this.counters.addUsed(delta, 0)
+    return true
+  }
+
+  /** Node of the live block at ptr, or throws InvalidPointerError with the reason. */
+  private blockAt (ptr: number): number {
+    checkInteger('ptr', ptr)
+    const node = this.pointers.get(ptr)
+    if (node !== NIL) return node
+    if (ptr < 0 || ptr >= this.size) throw new InvalidPointerError(ptr, 'out-of-bounds')
+    const store = this.store
+    const container = store.seek(ptr)
+    if (store.state[container] === FREE) throw new InvalidPointerError(ptr, 'free')
+    throw new InvalidPointerError(ptr, 'interior', store.offsets[container])
+  }
+
+  private insertFree (node: number): void {
+    this.index.insert(node)
+    this.counters.addFree(this.store.sizes[node]!)
+  }
+
+  private removeFree (node: number): void {
+    this.index.remove(node)
+    this.counters.removeFree(this.store.sizes[node]!)
+  }
+
+  /** Undoes log entries back to `mark`, newest first. Each inverse fits the layout it meets. */
+  private rollback (log: number[], mark: number): void {
+    while (log.length > mark) {
+      const alignLog = log.pop()!
+      const size = log.pop()!
+      const ptr = log.pop()!
+      const kind = log.pop()!
+      if (kind === UNDO_ALLOC) {
+        this.release(this.pointers.get(ptr))
+      } else if (kind === UNDO_FREE) {
+        this.claimAt(ptr, size, alignLog)
+      } else if (kind === UNDO_RESIZE) {
+        const node = this.pointers.get(ptr)
+        if (size < this.store.sizes[node]!) this.shrink(node, size)
+        else this.growInPlace(node, size)
+      }
+    }
+  }
+}
+
+/**
+ * Bytes of the typed arrays reachable from `value` within `depth` property hops: measures a
+ * FreeIndex without widening its interface. For bookkeepingBytes() only, never on a hot path.
+ */
+function typedArrayBytes (value: unknown, depth: number, seen = new Set<object>()): number {
+  if (ArrayBuffer.isView(value)) return value.byteLength
+  if (typeof value !== 'object' || value === null || depth === 0 || seen.has(value)) return 0
+  seen.add(value)
+  let total = 0
+  for (const field of Object.values(value)) total += typedArrayBytes(field, depth - 1, seen)
+  return total
+}

@@ -1,0 +1,131 @@
+/**
+ * The counters behind stats(), kept as the heap changes so that stats() is O(1).
+ *
+ * Sawicki's metric needs sum f^2 over free ranges f. With f up to 2^53, f^2 reaches 2^106: a
+ * plain double sum would lose every small range once a big one came and went (cancellation).
+ * The sum is kept as a double-double (hi + lo, ~106 bits): f^2 is split exactly by Dekker's
+ * two-product (via Veltkamp splitting) and added with Knuth's two-sum, so the sum of the ranges
+ * that remain stays right to ~2^-100 relative.
+ */
+import type { HeapStats } from './types.js'
+
+const SPLITTER = 134217729 // 2^27 + 1
+
+export interface CounterValues {
+  used: number
+  free: number
+  liveBlocks: number
+  freeRanges: number
+  peakUsed: number
+  peakLiveBlocks: number
+  allocs: number
+  frees: number
+  reallocs: number
+  failedAllocs: number
+  squaresHi: number
+  squaresLo: number
+}
+
+export class HeapCounters implements CounterValues {
+  used = 0
+  free = 0
+  liveBlocks = 0
+  freeRanges = 0
+  peakUsed = 0
+  peakLiveBlocks = 0
+  allocs = 0
+  frees = 0
+  reallocs = 0
+  failedAllocs = 0
+  squaresHi = 0
+  squaresLo = 0
+
+  /** A free range of f bytes appears. */
+  addFree (f: number): void {
+    this.free += f
+    this.freeRanges++
+    this.addSquare(f, 1)
+  }
+
+  /** A free range of f bytes disappears (before it changes). */
+  removeFree (f: number): void {
+    this.free -= f
+    this.freeRanges--
+    this.addSquare(f, -1)
+  }
+
+  /** Used bytes changed by delta and live blocks by blocks. */
+  addUsed (delta: number, blocks: number): void {
+    this.used += delta
+    this.liveBlocks += blocks
+  }
+
+  /** Peaks are taken after each whole operation (a moving realloc's old and new block never count together). */
+  notePeaks (): void {
+    if (this.used > this.peakUsed) this.peakUsed = this.used
+    if (this.liveBlocks > this.peakLiveBlocks) this.peakLiveBlocks = this.liveBlocks
+  }
+
+  /** Sum of f^2 over free ranges, rounded to a double. */
+  sumOfSquares (): number {
+    return this.squaresHi + this.squaresLo
+  }
+
+  snapshot (): CounterValues {
+    return { ...this }
+  }
+
+  restore (values: CounterValues): void {
+    Object.assign(this, values)
+  }
+
+  /** Forget the layout (every range gone) but keep the history counters. */
+  clearLayout (): void {
+    this.used = 0
+    this.free = 0
+    this.liveBlocks = 0
+    this.freeRanges = 0
+    this.squaresHi = 0
+    this.squaresLo = 0
+  }
+
+  stats (size: number, largestFree: number): HeapStats {
+    const free = this.free
+    return {
+      size,
+      used: this.used,
+      free,
+      largestFree,
+      liveBlocks: this.liveBlocks,
+      freeRanges: this.freeRanges,
+      fragmentation: free > 0 ? 1 - largestFree / free : 0,
+      sawicki: free > 0 ? Math.max(0, 1 - Math.sqrt(this.sumOfSquares()) / free) : 0,
+      peakUsed: this.peakUsed,
+      peakLiveBlocks: this.peakLiveBlocks,
+      allocs: this.allocs,
+      frees: this.frees,
+      reallocs: this.reallocs,
+      failedAllocs: this.failedAllocs
+    }
+  }
+
+  /** (hi, lo) += sign * f^2, in double-double arithmetic. */
+  private addSquare (f: number, sign: number): void {
+    // Exact f * f = p + e (Dekker).
+    const c = SPLITTER * f
+    const fh = c - (c - f)
+    const fl = f - fh
+    const p = f * f
+    const e = ((fh * fh - p) + 2 * fh * fl) + fl * fl
+    // (hi, lo) + sign * (p, e): two-sum on the high parts, then fold in the low parts.
+    const a = this.squaresHi
+    const b = sign * p
+    const s = a + b
+    const bb = s - a
+    const err = (a - (s - bb)) + (b - bb)
+    const lo = err + this.squaresLo + sign * e
+    const hi = s + lo
+    this.squaresLo = lo - (hi - s)
+    this.squaresHi = hi
+  }
+}

@@ -1,0 +1,8 @@
+/** Strategy name -> the FreeIndex that implements its placement policy. */
+import type { FreeIndexFactory } from './free-index.js'
+import { createTlsfIndex } from './tlsf.js'
+import type { Strategy } from './types.js'
+
+export const FREE_INDEXES: Partial<Record<Strategy, FreeIndexFactory>> = {
+  tlsf: createTlsfIndex
+}

@@ -1,0 +1,33 @@
+/** Argument checks shared by the allocator's public methods; each throws InvalidArgumentError. */
+import { isPowerOfTwo } from './align.js'
+import { InvalidArgumentError } from './errors.js'
+import { MAX_ALIGNMENT } from './types.js'
+
+/** A size: a safe integer >= 1. */
+export function checkSize (name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new InvalidArgumentError(name, `must be a safe integer >= 1, got ${String(value)}`)
+  }
+  return value
+}
+
+/** An alignment: a power of two <= 2^30. */
+export function checkAlignment (name: string, value: unknown): number {
+  if (typeof value !== 'number' || !isPowerOfTwo(value) || value > MAX_ALIGNMENT) {
+    throw new InvalidArgumentError(name, `must be a power of two <= 2^30, got ${String(value)}`)
+  }
+  return value
+}
+
+/** A pointer or offset: any safe integer (out-of-bounds ones are classified by the caller). */
+export function checkInteger (name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+    throw new InvalidArgumentError(name, `must be a safe integer, got ${String(value)}`)
+  }
+  return value
+}
+
+/** log2 of a power of two up to 2^30. */
+export function log2 (align: number): number {
+  return 31 - Math.clz32(align)
+}

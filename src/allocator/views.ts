@@ -1,0 +1,85 @@
+/**
+ * Read-only views of a heap's layout: segments, blocks and free ranges from an address (one
+ * O(log n) seek in the skip list, then O(1) per item along the physical links), and occupancy
+ * per bucket. Iterators read the live layout: do not change the heap while iterating.
+ */
+import { InvalidArgumentError } from './errors.js'
+import { FREE, HEAD, NIL, type SegmentStore } from './segments.js'
+import type { Block, FreeRange, Occupancy, Segment } from './types.js'
+import { checkInteger } from './validate.js'
+
+/** Most buckets occupancy() computes in one call. */
+export const MAX_BUCKETS = 10000
+
+/** Segments in address order, starting with the one containing `from` (the first one when from < 0). */
+export function * segmentsFrom (store: SegmentStore, from: number): IterableIterator<Segment> {
+  let x = store.seek(from)
+  if (x === HEAD) x = store.next[HEAD]!
+  for (; x !== NIL; x = store.next[x]!) {
+    yield { offset: store.offsets[x]!, size: store.sizes[x]!, state: store.state[x] === FREE ? 'free' : 'used' }
+  }
+}
+
+/** Live blocks in address order whose ptr >= from. */
+export function * blocksFrom (store: SegmentStore, from: number): IterableIterator<Block> {
+  for (let x = firstAtOrAfter(store, from); x !== NIL; x = store.next[x]!) {
+    if (store.state[x] !== FREE) yield { ptr: store.offsets[x]!, size: store.sizes[x]! }
+  }
+}
+
+/** Free ranges in address order whose offset >= from. */
+export function * freeRangesFrom (store: SegmentStore, from: number): IterableIterator<FreeRange> {
+  for (let x = firstAtOrAfter(store, from); x !== NIL; x = store.next[x]!) {
+    if (store.state[x] === FREE) yield { offset: store.offsets[x]!, size: store.sizes[x]! }
+  }
+}
+
+function firstAtOrAfter (store: SegmentStore, from: number): number {
+  const x = store.seek(from)
+  return x === HEAD || store.offsets[x]! < from ? store.next[x]! : x
+}
+
+/**
+ * Used bytes per bucket of [from, to): bucket width ceil((to - from) / buckets), so there are at
+ * most `buckets` buckets and the last may be narrower. Exact integers at any heap size.
+ * O(log n + segments in range + buckets): a segment spanning k buckets costs k, and a bucket
+ * lies wholly inside at most one segment.
+ */
+export function occupancyOf (store: SegmentStore, heapSize: number, buckets: number, from: number, to: number): Occupancy {
+  if (typeof buckets !== 'number' || !Number.isInteger(buckets) || buckets < 1 || buckets > MAX_BUCKETS) {
+    throw new InvalidArgumentError('buckets', `must be an integer from 1 to ${MAX_BUCKETS}, got ${String(buckets)}`)
+  }
+  checkInteger('from', from)
+  checkInteger('to', to)
+  if (from < 0 || to > heapSize || from >= to) {
+    throw new InvalidArgumentError('range', `[${from}, ${to}) must be a non-empty range inside [0, ${heapSize})`)
+  }
+  const span = to - from
+  const width = ceilDiv(span, buckets)
+  const count = ceilDiv(span, width)
+  const used = new Array<number>(count).fill(0)
+  for (const segment of segmentsFrom(store, from)) {
+    if (segment.offset >= to) break
+    if (segment.state === 'free') continue
+    const start = Math.max(segment.offset, from) - from
+    const end = Math.min(segment.offset + segment.size, to) - from
+    for (let b = floorDiv(start, width); b * width < end; b++) {
+      used[b]! += Math.min(end, (b + 1) * width) - Math.max(start, b * width)
+    }
+  }
+  return {
+    from,
+    to,
+    bucketSize: width,
+    buckets: used.map((bytes, b) => ({ offset: from + b * width, size: Math.min(width, span - b * width), used: bytes }))
+  }
+}
+
+/** floor(a / b) for non-negative safe integers, exact (a % b is exact in binary floating point). */
+function floorDiv (a: number, b: number): number {
+  return (a - a % b) / b
+}
+
+function ceilDiv (a: number, b: number): number {
+  return floorDiv(a, b) + (a % b === 0 ? 0 : 1)
+}

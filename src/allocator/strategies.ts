@@ -1,8 +1,10 @@
 /** Strategy name -> the FreeIndex that implements its placement policy. */
+import { createFirstFitIndex } from './first-fit.js'
 import type { FreeIndexFactory } from './free-index.js'
 import { createTlsfIndex } from './tlsf.js'
 import type { Strategy } from './types.js'
 
 export const FREE_INDEXES: Partial<Record<Strategy, FreeIndexFactory>> = {
+  'first-fit': createFirstFitIndex,
   tlsf: createTlsfIndex
 }

@@ -1,0 +1,81 @@
+import t from 'tap'
+import { AvlTree, NIL } from '../../src/allocator/tree.js'
+
+/** A tree over n nodes whose offsets and sizes are given. */
+function treeOver (offsets: number[], sizes: number[], bySize: boolean): AvlTree {
+  const nodes = { offsets: Float64Array.from(offsets), sizes: Float64Array.from(sizes) }
+  const tree = new AvlTree(nodes, bySize, !bySize)
+  tree.grow(offsets.length)
+  return tree
+}
+
+function inOrder (tree: AvlTree): number[] {
+  const out: number[] = []
+  const visit = (n: number): void => {
+    if (n === NIL) return
+    visit(tree.kids[2 * n]!)
+    out.push(n)
+    visit(tree.kids[2 * n + 1]!)
+  }
+  visit(tree.root)
+  return out
+}
+
+t.test('ascending inserts stay balanced: height within the AVL bound', async (t) => {
+  const n = 100_000
+  const offsets = Array.from({ length: n }, (_, i) => i * 2 ** 20)
+  const tree = treeOver(offsets, offsets.map(() => 1), false)
+  for (let i = 0; i < n; i++) tree.insert(i)
+  tree.check()
+  t.equal(tree.count, n)
+  t.ok(tree.heights[tree.root]! <= 1.4405 * Math.log2(n + 2), `height ${tree.heights[tree.root]}`)
+  t.equal(tree.first(), 0)
+  t.equal(tree.last(), n - 1)
+  // remove every other node, then the rest, checking as we go
+  for (let i = 0; i < n; i += 2) tree.remove(i)
+  tree.check()
+  t.equal(tree.first(), 1)
+  for (let i = 1; i < n; i += 2) tree.remove(i)
+  tree.check()
+  t.equal(tree.root, NIL)
+  t.equal(tree.first(), NIL)
+})
+
+t.test('by size, ties are broken by offset', async (t) => {
+  const tree = treeOver([50, 10, 30, 20, 40], [7, 7, 3, 9, 7], true)
+  for (let i = 0; i < 5; i++) tree.insert(i)
+  tree.check()
+  t.same(inOrder(tree), [2, 1, 4, 0, 3])
+})
+
+t.test('the subtree max is the largest size below each node, through removals', async (t) => {
+  const sizes = [5, 1, 9, 2, 8, 3, 7]
+  const tree = treeOver(sizes.map((_, i) => i), sizes, false)
+  for (let i = 0; i < sizes.length; i++) tree.insert(i)
+  t.equal(tree.maxes[tree.root], 9)
+  tree.remove(2)
+  tree.check()
+  t.equal(tree.maxes[tree.root], 8)
+  tree.remove(4)
+  t.equal(tree.maxes[tree.root], 7)
+})
+
+t.test('check() reports a broken order, height or count', async (t) => {
+  const tree = treeOver([10, 20, 30], [1, 1, 1], false)
+  for (let i = 0; i < 3; i++) tree.insert(i)
+  tree.check()
+  tree.nodes.offsets[0] = 25 // node 0 is now after node 1 but still its left child
+  t.throws(() => tree.check(), /not before/)
+  tree.nodes.offsets[0] = 10
+  tree.heights[tree.root] = 5
+  t.throws(() => tree.check(), /wrong height/)
+  tree.heights[tree.root] = 2
+  tree.count = 4
+  t.throws(() => tree.check(), /reachable/)
+})
+
+t.test('removing a node that is not in the tree throws', async (t) => {
+  const tree = treeOver([10, 20], [1, 1], false)
+  tree.insert(0)
+  t.throws(() => tree.remove(1), /not in the tree/)
+})

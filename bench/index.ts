@@ -14,14 +14,16 @@ import { checkTargets } from './targets.js'
 import { printTable, int, mops, percent, ratio, mib } from './table.js'
 import type { Cell } from './table.js'
 import { collect } from './memory.js'
-import { cpus } from 'node:os'
+import { cpus, loadavg } from 'node:os'
 
 const options = parseOptions(process.argv.slice(2), process.env)
-const { subjects: strategies, missing } = await strategySubjects()
+const available = await strategySubjects()
+const strategies = available.subjects.filter((s) => options.strategies.length === 0 || options.strategies.includes(s.name))
+const missing = available.missing
 const started = Date.now()
 
 console.log('# heapd allocator benchmark\n')
-console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; ${options.quick ? 'quick run; ' : ''}best of ${options.passes} timed pass(es) after one untimed pass; process.hrtime.bigint()`)
+console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${loadavg()[0]!.toFixed(2)} at start; ${options.quick ? 'quick run; ' : ''}best of ${options.passes} timed pass(es) after one untimed pass; process.hrtime.bigint()`)
 console.log(`strategies: ${strategies.map((s) => s.name).join(', ') || 'none'}${missing.length > 0 ? `; not available: ${missing.join('; ')}` : ''}`)
 
 const traceResults: TraceResult[] = []
@@ -46,7 +48,7 @@ if (options.million && strategies.length > 0) {
 
 const targets = checkTargets(traceResults, millionResults)
 if (targets.length > 0) printTable('Targets (issue 2), against the numbers above', ['target', 'measured', 'verdict'], targets)
-console.log(`\n(total ${((Date.now() - started) / 1000).toFixed(0)} s)`)
+console.log(`\n(total ${((Date.now() - started) / 1000).toFixed(0)} s; load average ${loadavg()[0]!.toFixed(2)} at the end: other processes on this machine skew the figures)`)
 
 function printTraceTable (r: TraceResult): void {
   const p = r.profile

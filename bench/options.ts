@@ -1,6 +1,6 @@
 /**
  * Command line of `npm run bench`:
- *   npm run bench -- [--quick] [--passes=N] [--naive-seconds=S] [--live=N] [--no-naive] [--no-million] [trace ...]
+ *   npm run bench -- [--quick] [--passes=N] [--naive-seconds=S] [--live=N] [--strategies=a,b] [--no-naive] [--no-million] [trace ...]
  * Trace arguments keep the traces whose name contains one of them. Environment equivalents:
  * BENCH_QUICK=1, BENCH_TRACES=real-python,real-git.
  */
@@ -15,6 +15,8 @@ export interface BenchOptions {
   live: number
   naive: boolean
   million: boolean
+  /** Strategy names to run; empty: all. */
+  strategies: string[]
   traceFilters: string[]
 }
 
@@ -29,7 +31,7 @@ export function parseOptions (argv: string[], env: NodeJS.ProcessEnv): BenchOpti
       traceFilters.push(arg)
     }
   }
-  const known = ['quick', 'passes', 'naive-seconds', 'live', 'no-naive', 'no-million']
+  const known = ['quick', 'passes', 'naive-seconds', 'live', 'strategies', 'no-naive', 'no-million']
   for (const key of flags.keys()) {
     if (!known.includes(key)) throw new Error(`unknown option --${key} (known: ${known.map((k) => `--${k}`).join(', ')})`)
   }
@@ -41,6 +43,7 @@ export function parseOptions (argv: string[], env: NodeJS.ProcessEnv): BenchOpti
     live: positive(flags.get('live'), quick ? 250_000 : 1_000_000, 'live'),
     naive: !flags.has('no-naive'),
     million: !flags.has('no-million'),
+    strategies: (flags.get('strategies') ?? '').split(',').filter((s) => s !== ''),
     traceFilters
   }
 }

@@ -1,0 +1,103 @@
+/**
+ * The app factory: everything heapd serves, registered explicitly in reading order, never
+ * listening (server.ts listens; tests inject). Config comes in as an object, never from the
+ * environment.
+ */
+import { randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import fastifySwagger from '@fastify/swagger'
+import fastifySwaggerUi from '@fastify/swagger-ui'
+import {
+  jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider
+} from 'fastify-type-provider-zod'
+import type { Config } from '../config.js'
+import type { RegistryEvents } from '../registry/events.js'
+import { Registry } from '../registry/registry.js'
+import { installErrorHandling } from './errors.js'
+import { batchRoutes } from './routes/batch.js'
+import { blockRoutes } from './routes/blocks.js'
+import { healthRoutes } from './routes/health.js'
+import { heapRoutes } from './routes/heaps.js'
+import { layoutRoutes } from './routes/layout.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The heaps this app serves. */
+    registry: Registry
+  }
+}
+
+export interface AppOptions {
+  /** A pino logger (server.ts builds one); none when omitted, as in tests. */
+  logger?: FastifyBaseLogger
+  /** Listeners for every change (a journal, metrics); see src/registry/events.ts. */
+  events?: RegistryEvents
+}
+
+const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+
+export function buildApp (config: Config, options: AppOptions = {}) {
+  const app = Fastify({
+    ...(options.logger !== undefined ? { loggerInstance: options.logger } : { logger: false }),
+    // A caller's x-request-id is kept when it is a sane token, so its logs and ours correlate.
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id']
+      return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID()
+    },
+    bodyLimit: config.limits.bodyLimit,
+    requestTimeout: config.requestTimeout,
+    // While closing, keep serving in-flight and keep-alive requests; /readyz turns 503 instead.
+    return503OnClosing: false
+  }).withTypeProvider<ZodTypeProvider>()
+
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  // JSON is the only body heapd reads: anything else, text/plain included, answers 415.
+  app.removeContentTypeParser('text/plain')
+  installErrorHandling(app)
+
+  const registry = new Registry({ limits: config.limits, ...(options.events !== undefined ? { events: options.events } : {}) })
+  app.decorate('registry', registry)
+
+  let closing = false
+  app.addHook('preClose', async () => { closing = true })
+  app.addHook('onRequest', async (request, reply) => { reply.header('x-request-id', request.id) })
+
+  app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'heapd',
+        version,
+        description: 'Virtual memory allocation as a service: create heaps (ranges of address space), ' +
+          'allocate and free blocks (integer offsets) with first-fit, best-fit or TLSF. No bytes are stored. ' +
+          'Every error is application/problem+json (RFC 9457).'
+      },
+      servers: [{ url: '/' }],
+      tags: [
+        { name: 'heaps', description: 'Create, list, inspect, reset and delete heaps.' },
+        { name: 'blocks', description: 'Allocate, inspect, resize and free blocks.' },
+        { name: 'batch', description: 'Many ops in one request, optionally atomic.' },
+        { name: 'layout', description: 'Statistics, segments and occupancy of a heap.' },
+        { name: 'health', description: 'Liveness and readiness.' }
+      ]
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject
+  })
+  app.register(fastifySwaggerUi, { routePrefix: '/docs' })
+
+  const routeOptions = { registry, config }
+  app.register(heapRoutes, routeOptions)
+  app.register(blockRoutes, routeOptions)
+  app.register(batchRoutes, routeOptions)
+  app.register(layoutRoutes, routeOptions)
+  app.register(healthRoutes, { isClosing: () => closing })
+
+  return app
+}
+
+export type App = ReturnType<typeof buildApp>

@@ -1,0 +1,146 @@
+/**
+ * Errors as RFC 9457 problem details. `toProblem` is the one mapping from anything thrown while
+ * serving a request (validation, Fastify's own errors, allocator and registry errors) to the
+ * problem the client sees; the error handler in errors.ts and the batch route both use it.
+ */
+import type { FastifyError } from 'fastify'
+import {
+  AllocatorError, ExceedsHeapSizeError, InvalidArgumentError, InvalidPointerError, OutOfMemoryError
+} from '../allocator/errors.js'
+import { BatchOpError, HeapNotFoundError, QuotaExceededError } from '../registry/errors.js'
+import type { ProblemBody } from './schemas/problem.js'
+
+export const PROBLEM_TYPE_BASE = 'https://heapd.dev/problems/'
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
+
+const CATALOGUE = {
+  'validation-error': { status: 400, title: 'Invalid request' },
+  'bad-request': { status: 400, title: 'Bad request' },
+  unauthorized: { status: 401, title: 'Unauthorized' },
+  'exceeds-heap-size': { status: 400, title: 'Larger than the heap' },
+  'heap-not-found': { status: 404, title: 'Heap not found' },
+  'block-not-found': { status: 404, title: 'Block not found' },
+  'not-found': { status: 404, title: 'Not found' },
+  'method-not-allowed': { status: 405, title: 'Method not allowed' },
+  'request-timeout': { status: 408, title: 'Request timeout' },
+  'out-of-memory': { status: 409, title: 'Out of memory' },
+  'payload-too-large': { status: 413, title: 'Payload too large' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  'quota-exceeded': { status: 429, title: 'Quota exceeded' },
+  'internal-error': { status: 500, title: 'Internal error' },
+  'not-ready': { status: 503, title: 'Not ready' },
+  'service-unavailable': { status: 503, title: 'Service unavailable' }
+} as const satisfies Record<string, { status: number, title: string }>
+
+export type ProblemCode = keyof typeof CATALOGUE
+
+type Extras = Omit<ProblemBody, 'type' | 'title' | 'status' | 'detail' | 'instance'>
+
+/** Thrown by a route for a client error that only the HTTP layer can see (e.g. a query out of range). */
+export class ProblemError extends Error {
+  constructor (readonly problemCode: ProblemCode, detail: string, readonly extras: Extras = {}) {
+    super(detail)
+    this.name = 'ProblemError'
+  }
+}
+
+export function problem (code: ProblemCode, detail: string, instance: string, extras: Extras = {}): ProblemBody {
+  const { status, title } = CATALOGUE[code]
+  return { type: PROBLEM_TYPE_BASE + code, title, status, detail, instance, ...extras }
+}
+
+type ValidationContext = 'body' | 'params' | 'querystring' | 'headers'
+
+interface ValidationItem {
+  instancePath?: string
+  message?: string
+}
+
+/**
+ * The problem for `error`, thrown while serving `instance`. Returns undefined for errors no client
+ * input can cause: those are bugs, and the caller answers them with a generic 500.
+ */
+export function toProblem (error: unknown, instance: string): ProblemBody | undefined {
+  if (error instanceof ProblemError) return problem(error.problemCode, error.message, instance, error.extras)
+  if (error instanceof AllocatorError) return allocatorProblem(error, instance)
+  if (error instanceof BatchOpError) {
+    const cause = toProblem(error.cause, instance)
+    return cause === undefined ? undefined : { ...cause, detail: error.message, index: error.index }
+  }
+  if (error instanceof HeapNotFoundError) return problem('heap-not-found', error.message, instance)
+  if (error instanceof QuotaExceededError) {
+    return problem('quota-exceeded', error.message, instance, { limit: error.limit, limitValue: error.value })
+  }
+  if (!isFastifyError(error)) return undefined
+  if (Array.isArray(error.validation)) {
+    const where = (error.validationContext ?? 'body') as ValidationContext
+    const issues = (error.validation as ValidationItem[]).map((item) => ({
+      in: where,
+      path: item.instancePath === '/' ? '' : item.instancePath ?? '',
+      message: item.message ?? 'invalid'
+    }))
+    const detail = `invalid ${where}: ${issues.map((issue) => `${issue.path || '(root)'}: ${issue.message}`).join('; ')}`
+    return problem('validation-error', detail, instance, { issues })
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return problem('unsupported-media-type', 'the body must be JSON (Content-Type: application/json)', instance)
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return problem('payload-too-large', 'the request body is larger than the configured limit', instance)
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return problem('validation-error', 'the body is empty but Content-Type says JSON', instance, {
+        issues: [{ in: 'body', path: '', message: 'body is empty' }]
+      })
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return invalidJson(error, instance)
+  }
+  // The JSON parser's own errors (syntax, __proto__ poisoning) carry status 400 and no code.
+  if (error instanceof SyntaxError || (error.statusCode === 400 && error.code === undefined)) return invalidJson(error, instance)
+  const status = error.statusCode ?? 500
+  if (status >= 500) return undefined
+  return problem(codeForStatus(status), error.message, instance)
+}
+
+function allocatorProblem (error: AllocatorError, instance: string): ProblemBody {
+  if (error instanceof OutOfMemoryError) {
+    return problem('out-of-memory', error.message, instance, {
+      reason: error.reason, requested: error.requested, free: error.free, largestFree: error.largestFree
+    })
+  }
+  if (error instanceof ExceedsHeapSizeError) {
+    return problem('exceeds-heap-size', error.message, instance, { requested: error.requested, heapSize: error.heapSize })
+  }
+  if (error instanceof InvalidPointerError) {
+    const extras: Extras = { reason: error.reason, ptr: error.ptr }
+    if (error.blockPtr !== undefined) extras.blockPtr = error.blockPtr
+    return problem('block-not-found', error.message, instance, extras)
+  }
+  const argument = error instanceof InvalidArgumentError ? error.argument : ''
+  return problem('validation-error', error.message, instance, {
+    issues: [{ in: 'body', path: argument === '' ? '' : `/${argument}`, message: error.message }]
+  })
+}
+
+function invalidJson (error: Error, instance: string): ProblemBody {
+  return problem('validation-error', `the body is not valid JSON: ${error.message}`, instance, {
+    issues: [{ in: 'body', path: '', message: 'not valid JSON' }]
+  })
+}
+
+function codeForStatus (status: number): ProblemCode {
+  switch (status) {
+    case 400: return 'validation-error'
+    case 401: return 'unauthorized'
+    case 404: return 'not-found'
+    case 405: return 'method-not-allowed'
+    case 408: return 'request-timeout'
+    case 413: return 'payload-too-large'
+    case 415: return 'unsupported-media-type'
+    case 429: return 'quota-exceeded'
+    default: return 'bad-request'
+  }
+}
+
+function isFastifyError (error: unknown): error is FastifyError & { validationContext?: string } {
+  return error instanceof Error
+}

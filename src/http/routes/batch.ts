@@ -1,0 +1,46 @@
+/** Many allocs, frees and reallocs in one request, optionally all-or-nothing. */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { QuotaExceededError } from '../../registry/errors.js'
+import { BatchBody, BatchResponse } from '../schemas/batch.js'
+import { HeapParams } from '../schemas/common.js'
+import { problemResponses } from '../schemas/problem.js'
+import { toProblem } from '../problems.js'
+import type { RouteOptions } from './options.js'
+
+export const batchRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { registry, config }) => {
+  const { maxBatchOps } = config.limits
+
+  app.post('/heaps/:id/batch', {
+    schema: {
+      operationId: 'runBatch',
+      tags: ['batch'],
+      summary: 'Run many ops in one request',
+      description: `Runs up to ${maxBatchOps} alloc, free and realloc ops in order and answers one result per op. ` +
+        'Without `atomic`, each op succeeds or fails on its own (`ok: false` carries its problem). ' +
+        'With `"atomic": true`, the first failing op answers its problem with its `index` and the heap is left exactly as before.',
+      params: HeapParams,
+      body: BatchBody,
+      response: {
+        200: BatchResponse,
+        ...problemResponses(400, 404, 409, 413, 415, 429)
+      }
+    },
+    // Refuse an oversized batch before validating thousands of ops.
+    preValidation: async (request) => {
+      const ops = (request.body as { ops?: unknown } | null)?.ops
+      if (Array.isArray(ops) && ops.length > maxBatchOps) {
+        throw new QuotaExceededError('maxBatchOps', maxBatchOps, `the batch has ${ops.length} ops`)
+      }
+    }
+  }, async (request) => {
+    const results = registry.get(request.params.id).batch(request.body.ops, request.body.atomic === true)
+    return {
+      results: results.map((result) => {
+        if (result.ok) return result
+        const problem = toProblem(result.error, request.url)
+        if (problem === undefined) throw result.error
+        return { ok: false as const, op: result.op, error: problem }
+      })
+    }
+  })
+}

@@ -1,0 +1,104 @@
+/** Blocks: allocate, list, read, resize (realloc), free. */
+import { z } from 'zod'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { BlockParams, HeapParams } from '../schemas/common.js'
+import { AllocBody, Block, BlockList, blockListQuery, ReallocBody, ReallocResult } from '../schemas/block.js'
+import { problemResponses } from '../schemas/problem.js'
+import { blockPath, nextCursor } from '../representations.js'
+import type { RouteOptions } from './options.js'
+
+export const blockRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { registry, config }) => {
+  const { maxPageSize, defaultPageSize } = config.limits
+
+  app.post('/heaps/:id/alloc', {
+    schema: {
+      operationId: 'allocBlock',
+      tags: ['blocks'],
+      summary: 'Allocate a block',
+      description: 'Reserves `size` bytes and answers the block\'s pointer (its offset in the heap), aligned to ' +
+        'max(align, the heap\'s alignment). 409 out-of-memory when no free range fits, with `reason` ' +
+        '`full` (not enough free bytes) or `fragmented` (enough in total, not contiguous).',
+      params: HeapParams,
+      body: AllocBody,
+      response: {
+        201: Block,
+        ...problemResponses(400, 404, 409, 413, 415, 429)
+      }
+    }
+  }, async (request, reply) => {
+    const { size, align, tag } = request.body
+    const block = registry.get(request.params.id).alloc(size, align, tag)
+    return reply.code(201).header('location', blockPath(request.params.id, block.ptr)).send(block)
+  })
+
+  app.get('/heaps/:id/blocks', {
+    schema: {
+      operationId: 'listBlocks',
+      tags: ['blocks'],
+      summary: 'List live blocks',
+      description: 'Live blocks in address order, a page at a time. Follow `nextCursor` until it is null.',
+      params: HeapParams,
+      querystring: blockListQuery(maxPageSize, defaultPageSize),
+      response: {
+        200: BlockList,
+        ...problemResponses(400, 404)
+      }
+    }
+  }, async (request) => {
+    const page = registry.get(request.params.id).blocks(request.query.cursor ?? 0, request.query.limit ?? defaultPageSize)
+    return { items: page.items, nextCursor: nextCursor(page.next) }
+  })
+
+  app.get('/heaps/:id/blocks/:ptr', {
+    schema: {
+      operationId: 'getBlock',
+      tags: ['blocks'],
+      summary: 'Get a block',
+      description: 'The live block starting at `ptr`. 404 block-not-found with `reason`: `out-of-bounds`, ' +
+        '`free` (in free space) or `interior` (inside a block, not at its start).',
+      params: BlockParams,
+      response: {
+        200: Block,
+        ...problemResponses(400, 404)
+      }
+    }
+  }, async (request) => registry.get(request.params.id).block(request.params.ptr))
+
+  app.patch('/heaps/:id/blocks/:ptr', {
+    schema: {
+      operationId: 'reallocBlock',
+      tags: ['blocks'],
+      summary: 'Resize a block (realloc)',
+      description: 'Resizes the block in place when it can, otherwise moves it; `moved` says which. ' +
+        'On failure the block is unchanged.',
+      params: BlockParams,
+      body: ReallocBody,
+      response: {
+        200: ReallocResult,
+        ...problemResponses(400, 404, 409, 413, 415)
+      }
+    }
+  }, async (request, reply) => {
+    const block = registry.get(request.params.id).realloc(request.params.ptr, request.body.size)
+    if (block.moved) reply.header('location', blockPath(request.params.id, block.ptr))
+    return block
+  })
+
+  app.delete('/heaps/:id/blocks/:ptr', {
+    schema: {
+      operationId: 'freeBlock',
+      tags: ['blocks'],
+      summary: 'Free a block',
+      description: 'Frees the block starting at `ptr`; its range merges with free neighbours. ' +
+        'A second free of the same pointer answers 404 block-not-found with reason `free`.',
+      params: BlockParams,
+      response: {
+        204: z.undefined().describe('Freed.'),
+        ...problemResponses(400, 404)
+      }
+    }
+  }, async (request, reply) => {
+    registry.get(request.params.id).free(request.params.ptr)
+    return reply.code(204).send()
+  })
+}

@@ -1,0 +1,39 @@
+/** Liveness and readiness for orchestrators. */
+import { z } from 'zod'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { problemResponses } from '../schemas/problem.js'
+import { problem } from '../problems.js'
+import { sendProblem } from '../errors.js'
+
+export interface HealthOptions {
+  /** True once the app has begun closing: it should get no new traffic. */
+  isClosing: () => boolean
+}
+
+export const healthRoutes: FastifyPluginAsyncZod<HealthOptions> = async (app, { isClosing }) => {
+  app.get('/healthz', {
+    schema: {
+      operationId: 'healthz',
+      tags: ['health'],
+      summary: 'Liveness',
+      description: 'Answers 200 while the process serves requests.',
+      response: { 200: z.object({ status: z.literal('ok') }) }
+    }
+  }, async () => ({ status: 'ok' as const }))
+
+  app.get('/readyz', {
+    schema: {
+      operationId: 'readyz',
+      tags: ['health'],
+      summary: 'Readiness',
+      description: 'Answers 200 when the service takes traffic, 503 not-ready once it is shutting down.',
+      response: {
+        200: z.object({ status: z.literal('ready') }),
+        ...problemResponses(503)
+      }
+    }
+  }, async (request, reply) => {
+    if (isClosing()) return sendProblem(reply, problem('not-ready', 'the service is shutting down', request.url))
+    return { status: 'ready' as const }
+  })
+}

@@ -1,0 +1,97 @@
+/** Heaps: create, list, read, delete, reset. */
+import { z } from 'zod'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { HeapParams } from '../schemas/common.js'
+import { CreateHeapBody, Heap, HeapList, heapListQuery } from '../schemas/heap.js'
+import { problemResponses } from '../schemas/problem.js'
+import { heapJson, heapPath, nextCursor } from '../representations.js'
+import type { RouteOptions } from './options.js'
+
+export const heapRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { registry, config }) => {
+  const { maxPageSize, defaultPageSize } = config.limits
+
+  app.post('/heaps', {
+    schema: {
+      operationId: 'createHeap',
+      tags: ['heaps'],
+      summary: 'Create a heap',
+      description: 'Creates an empty heap: the address range [0, size), managed by the chosen strategy. ' +
+        'Answers the heap with a Location header naming it. The heap ID is unguessable (128 random bits).',
+      body: CreateHeapBody,
+      response: {
+        201: Heap,
+        ...problemResponses(400, 413, 415, 429)
+      }
+    }
+  }, async (request, reply) => {
+    const heap = registry.create(request.body)
+    return reply.code(201).header('location', heapPath(heap.id)).send(heapJson(heap))
+  })
+
+  app.get('/heaps', {
+    schema: {
+      operationId: 'listHeaps',
+      tags: ['heaps'],
+      summary: 'List heaps',
+      description: 'Heaps in creation order, a page at a time. Follow `nextCursor` until it is null; ' +
+        'cursors stay valid when heaps are deleted.',
+      querystring: heapListQuery(maxPageSize, defaultPageSize),
+      response: {
+        200: HeapList,
+        ...problemResponses(400)
+      }
+    }
+  }, async (request) => {
+    const page = registry.list(request.query.cursor ?? 0, request.query.limit ?? defaultPageSize)
+    return { items: page.items.map(heapJson), nextCursor: nextCursor(page.next) }
+  })
+
+  app.get('/heaps/:id', {
+    schema: {
+      operationId: 'getHeap',
+      tags: ['heaps'],
+      summary: 'Get a heap',
+      description: 'The heap\'s settings and current statistics.',
+      params: HeapParams,
+      response: {
+        200: Heap,
+        ...problemResponses(404)
+      }
+    }
+  }, async (request) => heapJson(registry.get(request.params.id)))
+
+  app.delete('/heaps/:id', {
+    schema: {
+      operationId: 'deleteHeap',
+      tags: ['heaps'],
+      summary: 'Delete a heap',
+      description: 'Deletes the heap and every block in it. Its ID is never reused.',
+      params: HeapParams,
+      response: {
+        204: z.undefined().describe('Deleted.'),
+        ...problemResponses(404)
+      }
+    }
+  }, async (request, reply) => {
+    registry.delete(request.params.id)
+    return reply.code(204).send()
+  })
+
+  app.post('/heaps/:id/reset', {
+    schema: {
+      operationId: 'resetHeap',
+      tags: ['heaps'],
+      summary: 'Free every block',
+      description: 'Frees every block at once. Counters (allocs, frees, peaks) are kept. Answers the heap.',
+      params: HeapParams,
+      response: {
+        200: Heap,
+        ...problemResponses(404)
+      }
+    }
+  }, async (request) => {
+    const heap = registry.get(request.params.id)
+    heap.reset()
+    return heapJson(heap)
+  })
+}

@@ -1,0 +1,27 @@
+import { z } from 'zod'
+import { Alignment, HeapId, Size, Strategy } from './common.js'
+import { pageOf, pageQueryShape } from './page.js'
+import { Stats } from './stats.js'
+
+export const CreateHeapBody = z.strictObject({
+  size: Size.meta({ description: 'Heap size in bytes: the heap is the range [0, size).', examples: [1048576] }),
+  strategy: Strategy.optional().meta({ description: '`first-fit` when omitted.' }),
+  alignment: Alignment.optional().meta({ description: 'Default alignment of every block (a power of two); 1 when omitted.' }),
+  name: z.string().min(1).max(128).optional().meta({ description: 'A label for people.', examples: ['gpu-arena'] })
+}).meta({ examples: [{ size: 1048576, strategy: 'best-fit', alignment: 16, name: 'gpu-arena' }] })
+
+export const Heap = z.object({
+  id: HeapId,
+  size: Size,
+  strategy: Strategy,
+  alignment: z.int().min(1),
+  name: z.string().optional(),
+  createdAt: z.string().meta({ description: 'ISO 8601 time of creation.', examples: ['2026-01-01T00:00:00.000Z'] }),
+  stats: Stats
+}).meta({ id: 'Heap' })
+
+export function heapListQuery (maxPageSize: number, defaultPageSize: number) {
+  return z.strictObject(pageQueryShape(maxPageSize, defaultPageSize))
+}
+
+export const HeapList = pageOf(Heap).meta({ id: 'HeapList' })

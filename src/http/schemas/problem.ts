@@ -1,0 +1,57 @@
+/**
+ * RFC 9457 problem details, the body of every error. The extra members are listed here so the
+ * OpenAPI document shows them and the serializer keeps them.
+ */
+import { z } from 'zod'
+
+export const ValidationIssue = z.object({
+  in: z.enum(['body', 'params', 'querystring', 'headers']).meta({ description: 'Which part of the request.' }),
+  path: z.string().meta({ description: 'JSON Pointer to the offending value within that part ("" for the whole).', examples: ['/size'] }),
+  message: z.string()
+})
+
+export const Problem = z.object({
+  type: z.string().meta({ description: 'https://heapd.dev/problems/<code>; the code is stable.', examples: ['https://heapd.dev/problems/out-of-memory'] }),
+  title: z.string().meta({ examples: ['Out of memory'] }),
+  status: z.int(),
+  detail: z.string().meta({ examples: ['out of memory: 4096 bytes requested, 6144 free but the largest free range is 2048 bytes'] }),
+  instance: z.string().meta({ description: 'The request path.', examples: ['/heaps/3q2-7wAAAAD8tYc0QmH1Kg/alloc'] }),
+  reason: z.string().optional().meta({ description: 'out-of-memory: `full` or `fragmented`; block-not-found: `out-of-bounds`, `free` or `interior`.' }),
+  requested: z.int().optional().meta({ description: 'out-of-memory, exceeds-heap-size: bytes requested.' }),
+  free: z.int().optional().meta({ description: 'out-of-memory: total free bytes.' }),
+  largestFree: z.int().optional().meta({ description: 'out-of-memory: the largest free range.' }),
+  heapSize: z.int().optional().meta({ description: 'exceeds-heap-size: the heap\'s size.' }),
+  ptr: z.int().optional().meta({ description: 'block-not-found: the pointer given.' }),
+  blockPtr: z.int().optional().meta({ description: 'block-not-found with reason `interior`: the start of the block containing ptr.' }),
+  index: z.int().optional().meta({ description: 'Atomic batch: index of the op that failed.' }),
+  limit: z.string().optional().meta({ description: 'quota-exceeded: the name of the limit reached.', examples: ['maxBlocksPerHeap'] }),
+  limitValue: z.int().optional().meta({ description: 'quota-exceeded: the limit\'s setting.' }),
+  issues: z.array(ValidationIssue).optional().meta({ description: 'validation-error: every issue found.' }),
+  requestId: z.string().optional().meta({ description: 'internal-error: quote it when reporting the problem.' })
+}).meta({ id: 'Problem' })
+
+export type ProblemBody = z.infer<typeof Problem>
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid request (validation-error), or a size larger than the heap (exceeds-heap-size).',
+  401: 'Missing or invalid API key (unauthorized).',
+  404: 'Unknown heap (heap-not-found) or pointer that is not a live block (block-not-found).',
+  409: 'No free range fits (out-of-memory).',
+  413: 'Body over the size limit (payload-too-large).',
+  415: 'Body is not JSON (unsupported-media-type).',
+  429: 'A configured limit is reached (quota-exceeded).',
+  500: 'Unexpected failure (internal-error); details are logged, not returned.',
+  503: 'Not ready: the service is shutting down (not-ready).'
+}
+
+/** Response entries for the given error statuses, all application/problem+json. */
+export function problemResponses<S extends number> (...statuses: S[]) {
+  const responses = {} as Record<S, { description: string, content: { 'application/problem+json': { schema: typeof Problem } } }>
+  for (const status of statuses) {
+    responses[status] = {
+      description: DESCRIPTIONS[status] ?? 'Error',
+      content: { 'application/problem+json': { schema: Problem } }
+    }
+  }
+  return responses
+}

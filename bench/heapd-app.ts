@@ -3,13 +3,12 @@
  * no logger, plus the few calls the benchmarks make through app.inject (outside the timed
  * load): create and delete a heap, read its stats, try a batch body.
  */
-import type { FastifyInstance } from 'fastify'
-
-/** Without a logger in its options, buildApp logs nothing. */
-type BuildApp = (config: unknown) => FastifyInstance
+import { buildApp } from '../src/http/app.js'
+import type { App } from '../src/http/app.js'
+import { loadConfig } from '../src/config.js'
 
 export interface Heapd {
-  app: FastifyInstance
+  app: App
   createHeap(size: number): Promise<string>
   deleteHeap(id: string): Promise<void>
   stats(id: string): Promise<{ liveBlocks: number, allocs: number, frees: number, failedAllocs: number }>
@@ -18,11 +17,7 @@ export interface Heapd {
 }
 
 export async function startHeapd (): Promise<Heapd> {
-  // Loaded at run time: the service is written alongside this benchmark.
-  const appModule = '../src/http/app.js'
-  const configModule = '../src/config.js'
-  const { buildApp } = await import(appModule) as { buildApp: BuildApp }
-  const { loadConfig } = await import(configModule) as { loadConfig: (env: Record<string, string>) => unknown }
+  // Without a logger in its options, buildApp logs nothing.
   const app = buildApp(loadConfig({}))
   await app.ready()
   const json = { 'content-type': 'application/json' }

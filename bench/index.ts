@@ -17,7 +17,7 @@ import { collect } from './memory.js'
 import { cpus, loadavg } from 'node:os'
 
 const options = parseOptions(process.argv.slice(2), process.env)
-const available = await strategySubjects()
+const available = strategySubjects()
 const strategies = available.subjects.filter((s) => options.strategies.length === 0 || options.strategies.includes(s.name))
 const missing = available.missing
 const started = Date.now()

@@ -1,0 +1,130 @@
+/**
+ * `npm run bench:load` (issue 4, item 6): heapd's real server (src/server.ts) in a child process,
+ * loaded for 60 s by autocannon in this process at 50 connections with a mixed sequence per
+ * connection: alloc, alloc, free the older of its blocks, stats. One block per cycle stays live,
+ * so the heaps grow while the run lasts. Reports p50/p99, errors and the server's RSS before and
+ * after. Loopback only; the child is stopped with SIGTERM at the end.
+ *   npm run bench:load -- [--seconds=60] [--connections=50] [--heaps=10] [--log-level=info]
+ */
+import autocannon from 'autocannon'
+import type { Options, Request } from 'autocannon'
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
+import { printTable, int, mib, verdict } from './table.js'
+
+const MAX_P99_MS = 5
+
+const args = new Map(process.argv.slice(2).map((arg) => {
+  const [key, value = 'true'] = arg.replace(/^--/, '').split('=')
+  return [key!, value] as const
+}))
+const seconds = Number(args.get('seconds') ?? 60)
+const connections = Number(args.get('connections') ?? 50)
+const heapCount = Number(args.get('heaps') ?? 10)
+const logLevel = args.get('log-level') ?? 'info'
+
+/** A port free right now on 127.0.0.1, for the child to listen on. */
+async function freePort (): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1')
+  await once(probe, 'listening')
+  const { port } = probe.address() as { port: number }
+  probe.close()
+  await once(probe, 'close')
+  return port
+}
+
+/** Resident set size of a process, from /proc (Linux). */
+function rssOf (pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))
+  return Number(line?.match(/\d+/)?.[0] ?? NaN) * 1024
+}
+
+async function waitReady (base: string): Promise<void> {
+  const deadline = Date.now() + 30_000
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${base}/readyz`)).ok) return
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`server at ${base} not ready after 30 s`)
+}
+
+async function json<T> (url: string, init?: RequestInit): Promise<T> {
+  const res = await fetch(url, init)
+  if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${url} answered ${res.status}: ${await res.text()}`)
+  return await res.json() as T
+}
+
+const port = await freePort()
+const base = `http://127.0.0.1:${port}`
+const server = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../src/server.ts', import.meta.url))], {
+  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: logLevel },
+  stdio: ['ignore', 'ignore', 'inherit']
+})
+const exited = once(server, 'exit')
+try {
+  await waitReady(base)
+  const heaps: string[] = []
+  for (let i = 0; i < heapCount; i++) {
+    const heap = await json<{ id: string }>(`${base}/heaps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ size: 2 ** 40, name: `load-${i}` }) })
+    heaps.push(heap.id)
+  }
+  const rssBefore = rssOf(server.pid!)
+
+  interface Ctx { heap?: string, ptrs?: number[] }
+  const heapOf = (ctx: Ctx): string => (ctx.heap ??= heaps[Math.floor(Math.random() * heaps.length)]!)
+  const keepPtr = (status: number, body: string, ctx: Ctx): void => {
+    if (status === 201) (ctx.ptrs ??= []).push((JSON.parse(body) as { ptr: number }).ptr)
+  }
+  const alloc = {
+    method: 'POST',
+    setupRequest: (req: Request, ctx: Ctx) => ({ ...req, path: `/heaps/${heapOf(ctx)}/alloc`, body: JSON.stringify({ size: 1 + Math.floor(Math.random() * 4096) }) }),
+    onResponse: keepPtr
+  }
+  const requests = [alloc, alloc, {
+    method: 'DELETE',
+    // Frees the connection's oldest block; with none to free (an alloc failed), start over.
+    setupRequest: (req: Request, ctx: Ctx) => {
+      const ptr = ctx.ptrs?.shift()
+      return ptr === undefined ? undefined : { ...req, path: `/heaps/${heapOf(ctx)}/blocks/${ptr}`, body: undefined }
+    }
+  }, {
+    method: 'GET',
+    setupRequest: (req: Request, ctx: Ctx) => ({ ...req, path: `/heaps/${heapOf(ctx)}/stats`, body: undefined })
+  }]
+
+  console.log('# heapd load benchmark\n')
+  console.log(`node ${process.version}; server: node --import tsx src/server.ts (LOG_LEVEL=${logLevel}, logs discarded), ${heapCount} heaps of 2^40 bytes; autocannon ${connections} connections, ${seconds} s, pipelining 1; each connection loops alloc, alloc, free (its oldest block), stats`)
+  const result = await autocannon({
+    url: base,
+    headers: { 'content-type': 'application/json' },
+    connections,
+    pipelining: 1,
+    duration: seconds,
+    requests
+  } as unknown as Options)
+  const rssAfter = rssOf(server.pid!)
+  let live = 0
+  for (const heap of heaps) live += (await json<{ liveBlocks: number }>(`${base}/heaps/${heap}/stats`)).liveBlocks
+
+  const errors = result.errors + result.timeouts + result.non2xx
+  printTable(`Mixed load: ${int(result.requests.total)} requests in ${seconds} s`, ['req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', 'timeouts', 'non-2xx'], [
+    [int(result.requests.total / seconds), result.latency.p50, result.latency.p90, result.latency.p99, result.latency.max, result.errors, result.timeouts, result.non2xx]
+  ])
+  printTable('Server memory', ['RSS before', 'RSS after', 'Δ RSS', 'live blocks at the end', 'Δ RSS per live block'], [
+    [mib(rssBefore), mib(rssAfter), mib(rssAfter - rssBefore), int(live), live > 0 ? `${((rssAfter - rssBefore) / live).toFixed(0)} B` : '—']
+  ])
+  printTable('Targets (issue 4, item 6)', ['target', 'measured', 'verdict'], [
+    ['0 errors', `${int(errors)}`, verdict(errors === 0)],
+    [`p99 < ${MAX_P99_MS} ms`, `${result.latency.p99} ms`, verdict(result.latency.p99 < MAX_P99_MS)]
+  ])
+} finally {
+  server.kill('SIGTERM')
+  await exited
+}

@@ -53,11 +53,8 @@ t.test('fast-check sequences: same pointers as the naive design', async t => {
 const PREFIX = 10_000
 
 for (const name of TRACE_NAMES) {
-  t.test(`trace ${name}: first ${PREFIX} ops, same pointers as the naive design`, async t => {
-    if (!traceExists(name)) {
-      t.skip(`trace ${name} not found`)
-      return
-    }
+  const skip = traceExists(name) ? false : `trace ${name} not found`
+  t.test(`trace ${name}: first ${PREFIX} ops, same pointers as the naive design`, { skip }, async t => {
     const trace = loadTrace(name, PREFIX)
     let live = 0
     let peakLive = 0

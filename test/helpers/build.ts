@@ -3,6 +3,7 @@
  * or supertest on app.server) that closes when the test ends.
  */
 import type { LightMyRequestResponse } from 'fastify'
+import type { Test } from 'tap'
 import { buildApp, type App, type AppOptions } from '../../src/http/app.js'
 import { configWith, type ConfigOverrides } from '../../src/config.js'
 
@@ -30,7 +31,7 @@ export async function alloc (app: App, heapId: string, size: number, extra: Reco
 }
 
 /** Stats and the full layout of a heap: everything a request could have changed. */
-export async function observe (app: App, heapId: string): Promise<{ stats: unknown, layout: unknown, blocks: unknown }> {
+export async function observe (app: App, heapId: string): Promise<{ stats: Record<string, number>, layout: unknown, blocks: unknown }> {
   const [stats, layout, blocks] = await Promise.all([
     app.inject(`/heaps/${heapId}/stats`),
     app.inject(`/heaps/${heapId}/layout?limit=1000`),
@@ -39,13 +40,8 @@ export async function observe (app: App, heapId: string): Promise<{ stats: unkno
   return { stats: stats.json(), layout: layout.json(), blocks: blocks.json() }
 }
 
-interface Assert {
-  equal: (found: unknown, wanted: unknown, message?: string) => unknown
-  match: (found: unknown, wanted: unknown, message?: string) => unknown
-}
-
 /** Asserts `response` is the problem+json of `code` with `status`, and answers its body. */
-export function expectProblem (t: Assert, response: LightMyRequestResponse | { status: number, headers: Record<string, string>, body: unknown, text: string }, status: number, code: string) {
+export function expectProblem (t: Test, response: LightMyRequestResponse | { status: number, headers: Record<string, string>, body: unknown, text: string }, status: number, code: string) {
   const statusCode = 'statusCode' in response ? response.statusCode : response.status
   t.equal(statusCode, status, `status ${status} (${code})`)
   t.match(response.headers['content-type'], /^application\/problem\+json/, 'problem+json')

@@ -72,7 +72,7 @@ t.test('batch bodies are validated op by op', async (t) => {
   const app = await build(t)
   const heap = await createHeap(app)
   const before = await observe(app, heap.id)
-  const cases: Array<[unknown, string]> = [
+  const cases: Array<[Record<string, unknown>, string]> = [
     [{ ops: [{ op: 'alloc', size: 1 }, { op: 'alloc', size: '1' }] }, '/ops/1/size'],
     [{ ops: [{ op: 'steal', size: 1 }] }, '/ops/0/op'],
     [{ ops: [{ op: 'free' }] }, '/ops/0/ptr'],

@@ -1,0 +1,99 @@
+import { Writable } from 'node:stream'
+import t from 'tap'
+import request from 'supertest'
+import { buildApp } from '../../src/http/app.js'
+import { buildLogger } from '../../src/http/logger.js'
+import { configWith } from '../../src/config.js'
+import { build, createHeap, expectProblem, observe } from '../helpers/build.js'
+
+t.test('a body over the limit answers 413', async (t) => {
+  const app = await build(t, { limits: { bodyLimit: 1024 } })
+  const heap = await createHeap(app)
+  const before = await observe(app, heap.id)
+  const response = await app.inject({ method: 'POST', url: `/heaps/${heap.id}/alloc`, payload: { size: 1, tag: 'x'.repeat(2000) } })
+  expectProblem(t, response, 413, 'payload-too-large')
+  t.same(await observe(app, heap.id), before)
+  await request(app.server).post('/heaps').set('content-type', 'application/json').send(JSON.stringify({ size: 1, name: 'y'.repeat(4000) }))
+    .expect(413).expect('content-type', /problem\+json/)
+})
+
+t.test('a body that is not JSON answers 415', async (t) => {
+  const app = await build(t)
+  for (const [type, payload] of [['text/plain', '{"size":1}'], ['application/x-www-form-urlencoded', 'size=1'], ['application/xml', '<size>1</size>'], ['multipart/form-data; boundary=x', '--x--']]) {
+    const response = await app.inject({ method: 'POST', url: '/heaps', payload, headers: { 'content-type': type } })
+    expectProblem(t, response, 415, 'unsupported-media-type')
+  }
+  t.equal(app.registry.count, 0)
+})
+
+t.test('malformed and empty JSON answer 400 validation-error', async (t) => {
+  const app = await build(t)
+  for (const payload of ['{', '{"size":', 'size=1', '{"size":1}}', '{"__proto__":{"x":1},"size":1}', '{"constructor":{"prototype":{"x":1}},"size":1}']) {
+    const response = await app.inject({ method: 'POST', url: '/heaps', payload, headers: { 'content-type': 'application/json' } })
+    const problem = expectProblem(t, response, 400, 'validation-error')
+    t.match(problem.issues, [{ in: 'body' }], payload)
+  }
+  const empty = await app.inject({ method: 'POST', url: '/heaps', payload: '', headers: { 'content-type': 'application/json' } })
+  expectProblem(t, empty, 400, 'validation-error')
+  const noBody = await app.inject({ method: 'POST', url: '/heaps' })
+  expectProblem(t, noBody, 400, 'validation-error')
+  t.equal(app.registry.count, 0)
+})
+
+t.test('unknown routes and methods answer 404 not-found as problem+json', async (t) => {
+  const app = await build(t)
+  for (const [method, url] of [['GET', '/nope'], ['PUT', '/heaps'], ['PATCH', '/heaps'], ['POST', '/heaps/x/blocks'], ['GET', '/heaps/x/alloc'], ['DELETE', '/healthz']] as const) {
+    const problem = expectProblem(t, await app.inject({ method, url }), 404, 'not-found')
+    t.equal(problem.instance, url)
+  }
+  const viaHttp = await request(app.server).get('/definitely/not/here?x=1').expect(404)
+  t.match(viaHttp.body, { type: 'https://heapd.dev/problems/not-found', instance: '/definitely/not/here?x=1' })
+})
+
+t.test('a real 500 hides the internals and is logged with the request', async (t) => {
+  const lines: Array<Record<string, unknown>> = []
+  const sink = new Writable({ write (chunk, _encoding, done) { lines.push(JSON.parse(String(chunk))); done() } })
+  const app = buildApp(configWith(), { logger: buildLogger('info', sink) })
+  app.get('/boom', async () => { throw new Error('the database password is hunter2') })
+  t.teardown(() => app.close())
+  await app.ready()
+  const response = await app.inject({ url: '/boom', headers: { 'x-request-id': 'req-500' } })
+  const problem = expectProblem(t, response, 500, 'internal-error')
+  t.notMatch(response.body, /hunter2/)
+  t.equal(problem.requestId, 'req-500')
+  const logged = lines.find((line) => line.level === 50)
+  t.match(logged, { reqId: 'req-500', err: { message: /hunter2/ } }, 'the error is in the log, with the request ID')
+})
+
+t.test('request IDs: honoured when sane, generated otherwise, always echoed', async (t) => {
+  const app = await build(t)
+  const given = await app.inject({ url: '/healthz', headers: { 'x-request-id': 'abc-123' } })
+  t.equal(given.headers['x-request-id'], 'abc-123')
+  const generated = await app.inject('/healthz')
+  t.match(generated.headers['x-request-id'], /^[0-9a-f-]{36}$/)
+  const insane = await app.inject({ url: '/healthz', headers: { 'x-request-id': 'x'.repeat(500) } })
+  t.match(insane.headers['x-request-id'], /^[0-9a-f-]{36}$/)
+  const onError = await app.inject({ url: '/nope', headers: { 'x-request-id': 'err-1' } })
+  t.equal(onError.headers['x-request-id'], 'err-1')
+})
+
+t.test('logs: one line as each request starts and ends, with its ID, no body, no secrets', async (t) => {
+  const lines: Array<Record<string, unknown>> = []
+  const sink = new Writable({ write (chunk, _encoding, done) { lines.push(JSON.parse(String(chunk))); done() } })
+  const logger = buildLogger('info', sink)
+  const app = buildApp(configWith(), { logger })
+  t.teardown(() => app.close())
+  await app.ready()
+  await app.inject({
+    method: 'POST', url: '/heaps', payload: { size: 1234567, name: 'secret-name' }, headers: { 'x-request-id': 'log-1', authorization: 'Bearer sk-secret' }
+  })
+  const mine = lines.filter((line) => line.reqId === 'log-1')
+  t.equal(mine.length, 2)
+  t.match(mine[0], { msg: 'incoming request', req: { method: 'POST', url: '/heaps' } })
+  t.match(mine[1], { msg: 'request completed', res: { statusCode: 201 }, responseTime: Number })
+  const text = JSON.stringify(lines)
+  t.notMatch(text, /secret-name|1234567|sk-secret/)
+
+  logger.info({ req: { headers: { authorization: 'Bearer sk-secret' } } }, 'headers logged by mistake')
+  t.match(lines.at(-1), { req: { headers: { authorization: '[redacted]' } } })
+})

@@ -8,13 +8,12 @@ import { readFileSync } from 'node:fs'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
-import {
-  jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider
-} from 'fastify-type-provider-zod'
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { Config } from '../config.js'
 import type { RegistryEvents } from '../registry/events.js'
 import { Registry } from '../registry/registry.js'
 import { installErrorHandling } from './errors.js'
+import { transformObject } from './openapi.js'
 import { batchRoutes } from './routes/batch.js'
 import { blockRoutes } from './routes/blocks.js'
 import { healthRoutes } from './routes/health.js'
@@ -86,7 +85,7 @@ export function buildApp (config: Config, options: AppOptions = {}) {
       ]
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject
+    transformObject
   })
   app.register(fastifySwaggerUi, { routePrefix: '/docs' })
 

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { QuotaExceededError } from '../../registry/errors.js'
 import { BatchBody, BatchResponse } from '../schemas/batch.js'
 import { HeapParams } from '../schemas/common.js'
-import { problemResponses } from '../schemas/problem.js'
+import { problemResponses, success } from '../schemas/problem.js'
 import { toProblem } from '../problems.js'
 import type { RouteOptions } from './options.js'
 
@@ -21,7 +21,7 @@ export const batchRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { re
       params: HeapParams,
       body: BatchBody,
       response: {
-        200: BatchResponse,
+        200: success('One result per op, in order (also when some failed, unless atomic).', BatchResponse),
         ...problemResponses(400, 404, 409, 413, 415, 429)
       }
     },

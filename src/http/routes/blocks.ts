@@ -3,7 +3,7 @@ import { z } from 'zod'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { BlockParams, HeapParams } from '../schemas/common.js'
 import { AllocBody, Block, BlockList, blockListQuery, ReallocBody, ReallocResult } from '../schemas/block.js'
-import { problemResponses } from '../schemas/problem.js'
+import { problemResponses, success } from '../schemas/problem.js'
 import { blockPath, nextCursor } from '../representations.js'
 import type { RouteOptions } from './options.js'
 
@@ -21,7 +21,7 @@ export const blockRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { re
       params: HeapParams,
       body: AllocBody,
       response: {
-        201: Block,
+        201: success('The new block; Location names it.', Block),
         ...problemResponses(400, 404, 409, 413, 415, 429)
       }
     }
@@ -40,7 +40,7 @@ export const blockRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { re
       params: HeapParams,
       querystring: blockListQuery(maxPageSize, defaultPageSize),
       response: {
-        200: BlockList,
+        200: success('A page of live blocks.', BlockList),
         ...problemResponses(400, 404)
       }
     }
@@ -58,7 +58,7 @@ export const blockRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { re
         '`free` (in free space) or `interior` (inside a block, not at its start).',
       params: BlockParams,
       response: {
-        200: Block,
+        200: success('The block.', Block),
         ...problemResponses(400, 404)
       }
     }
@@ -74,7 +74,7 @@ export const blockRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { re
       params: BlockParams,
       body: ReallocBody,
       response: {
-        200: ReallocResult,
+        200: success('The block after the resize.', ReallocResult),
         ...problemResponses(400, 404, 409, 413, 415)
       }
     }

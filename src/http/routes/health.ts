@@ -1,7 +1,7 @@
 /** Liveness and readiness for orchestrators. */
 import { z } from 'zod'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { problemResponses } from '../schemas/problem.js'
+import { problemResponses, success } from '../schemas/problem.js'
 import { problem } from '../problems.js'
 import { sendProblem } from '../errors.js'
 
@@ -17,7 +17,7 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthOptions> = async (app, { 
       tags: ['health'],
       summary: 'Liveness',
       description: 'Answers 200 while the process serves requests.',
-      response: { 200: z.object({ status: z.literal('ok') }) }
+      response: { 200: success('Alive.', z.object({ status: z.literal('ok') })) }
     }
   }, async () => ({ status: 'ok' as const }))
 
@@ -28,7 +28,7 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthOptions> = async (app, { 
       summary: 'Readiness',
       description: 'Answers 200 when the service takes traffic, 503 not-ready once it is shutting down.',
       response: {
-        200: z.object({ status: z.literal('ready') }),
+        200: success('Ready for traffic.', z.object({ status: z.literal('ready') })),
         ...problemResponses(503)
       }
     }

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { HeapParams } from '../schemas/common.js'
 import { CreateHeapBody, Heap, HeapList, heapListQuery } from '../schemas/heap.js'
-import { problemResponses } from '../schemas/problem.js'
+import { problemResponses, success } from '../schemas/problem.js'
 import { heapJson, heapPath, nextCursor } from '../representations.js'
 import type { RouteOptions } from './options.js'
 
@@ -19,7 +19,7 @@ export const heapRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { reg
         'Answers the heap with a Location header naming it. The heap ID is unguessable (128 random bits).',
       body: CreateHeapBody,
       response: {
-        201: Heap,
+        201: success('The new heap; Location names it.', Heap),
         ...problemResponses(400, 413, 415, 429)
       }
     }
@@ -37,7 +37,7 @@ export const heapRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { reg
         'cursors stay valid when heaps are deleted.',
       querystring: heapListQuery(maxPageSize, defaultPageSize),
       response: {
-        200: HeapList,
+        200: success('A page of heaps.', HeapList),
         ...problemResponses(400)
       }
     }
@@ -54,7 +54,7 @@ export const heapRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { reg
       description: 'The heap\'s settings and current statistics.',
       params: HeapParams,
       response: {
-        200: Heap,
+        200: success('The heap with its statistics.', Heap),
         ...problemResponses(404)
       }
     }
@@ -85,7 +85,7 @@ export const heapRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { reg
       description: 'Frees every block at once. Counters (allocs, frees, peaks) are kept. Answers the heap.',
       params: HeapParams,
       response: {
-        200: Heap,
+        200: success('The heap, now empty.', Heap),
         ...problemResponses(404)
       }
     }

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { HeapParams } from '../schemas/common.js'
 import { Layout, layoutQuery, Occupancy } from '../schemas/layout.js'
-import { problemResponses } from '../schemas/problem.js'
+import { problemResponses, success } from '../schemas/problem.js'
 import { Stats } from '../schemas/stats.js'
 import { nextCursor } from '../representations.js'
 import { ProblemError } from '../problems.js'
@@ -21,7 +21,7 @@ export const layoutRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { r
         'Sawicki\'s metric, live blocks, free ranges, peaks and counters. O(1).',
       params: HeapParams,
       response: {
-        200: Stats,
+        200: success('The heap\'s statistics.', Stats),
         ...problemResponses(404)
       }
     }
@@ -39,7 +39,7 @@ export const layoutRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { r
       params: HeapParams,
       querystring: layoutQuery(maxPageSize, defaultPageSize),
       response: {
-        200: z.union([Layout, Occupancy]),
+        200: success('A page of segments (Layout), or with `buckets` the occupancy (Occupancy).', z.union([Layout, Occupancy])),
         ...problemResponses(400, 404)
       }
     }

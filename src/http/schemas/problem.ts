@@ -55,3 +55,8 @@ export function problemResponses<S extends number> (...statuses: S[]) {
   }
   return responses
 }
+
+/** A success response with a description, so the document says what each status means. */
+export function success<T extends z.ZodType> (description: string, schema: T) {
+  return { description, content: { 'application/json': { schema } } }
+}

@@ -19,6 +19,7 @@ import { blockRoutes } from './routes/blocks.js'
 import { healthRoutes } from './routes/health.js'
 import { heapRoutes } from './routes/heaps.js'
 import { layoutRoutes } from './routes/layout.js'
+import { uiPlugin } from './ui.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -95,6 +96,8 @@ export function buildApp (config: Config, options: AppOptions = {}) {
   app.register(batchRoutes, routeOptions)
   app.register(layoutRoutes, routeOptions)
   app.register(healthRoutes, { isClosing: () => closing })
+  // The heap map page at `/`: static files that talk to the API above like any client.
+  app.register(uiPlugin)
 
   return app
 }

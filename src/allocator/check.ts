@@ -70,10 +70,10 @@ export function checkHeap (heap: HeapAllocator): void {
   // Every express lane of the skip list is ordered, doubly linked and holds exactly the nodes of its level.
   for (let k = 1; k <= store.levels; k++) {
     let members = 0
-    for (let x = store.next[HEAD]!; x !== NIL; x = store.next[x]!) if (store.level[x]! >= k) members++
+    for (let x = store.next[HEAD]!; x !== NIL; x = store.next[x]!) if (store.levelOf(x) >= k) members++
     let seen = 0
     for (let x = store.nextAt(HEAD, k), p = HEAD; x !== NIL; p = x, x = store.nextAt(x, k)) {
-      if (store.level[x]! < k) fail(`node ${x} of level ${store.level[x]!} on lane ${k}`)
+      if (store.levelOf(x) < k) fail(`node ${x} of level ${store.levelOf(x)} on lane ${k}`)
       if (store.prevAt(x, k) !== p) fail(`lane ${k}: prev link of node ${x} broken`)
       if (store.offsets[x]! <= store.offsets[p]!) fail(`lane ${k}: out of order at ${store.offsets[x]!}`)
       seen++

@@ -1,19 +1,22 @@
 /**
  * Segment storage: every used block and every free range of a heap is a node, an integer id into
- * flat typed arrays (offset, size, state, links). Nodes tile [0, size) in address order.
+ * flat typed arrays (offset, size, state, physical links). Nodes tile [0, size) in address order.
  *
  * Address order is a skip list whose level 0 IS the physical prev/next list, so coalescing reads
- * both neighbours in O(1). Each node slot draws a random level (p = 1/4) when it is first created
- * and keeps it for life; its express links (next and prev for levels 1..L) sit in one growable
- * Int32Array, starting at tower[node]. Costs:
+ * both neighbours in O(1). A node's level comes from its id: scramble the id with a bijection
+ * pi on [0, 2^m) (2^m >= capacity), level = (trailing zeros of pi(id)) / 2, so P(level >= k) =
+ * 4^-k, independent of addresses. Lane k keeps its next/prev links at index pi(id) >> 2k of one
+ * Int32Array: no per-node tower pointer and no level byte, ~2.7 bytes of links per node. When the
+ * capacity outgrows 2^m, pi changes and the lanes are rebuilt in one O(n) walk (amortised O(1)).
+ * Costs:
  * - insertAfter(a, x) next to a known neighbour: for each level k of x, walk back at level k - 1
- *   to the nearest node of level >= k: expected O(1) (a level-k node is 4 nodes away on average,
- *   and E[levels] = 1/3);
- * - unlink(x): O(level of x), expected O(1) (doubly linked at every level);
- * - seek(addr): descent from the head sentinel, expected O(log n).
+ *   to the nearest node of level >= k: expected O(1) (such a node is 4 nodes back on average,
+ *   and E[level] = 1/3);
+ * - unlink(x): O(level of x), expected O(1) (every lane is doubly linked);
+ * - seek(addr): descent from the head sentinel (id 0, pi(0) = 0: every lane), expected O(log n).
  * So a strategy with O(1) placement (tlsf) stays O(1) expected, and a bad pointer is still
- * classified in O(log n). Freed slots go to a free-list threaded through `next`; storage doubles
- * when full, and `onGrow` lets the FreeIndex grow its own per-node arrays.
+ * classified in O(log n). Freed slots go to a free-list threaded through `next`; storage grows
+ * by 1/4 when full (memory over speed of growth), and `onGrow` lets the FreeIndex follow.
  */
 import type { NodeView } from './free-index.js'
 
@@ -25,7 +28,6 @@ export const FREE = 0
 export const USED = 1
 const HEAD_STATE = 255
 
-const MAX_LEVEL = 15 // 4^15 ~ 10^9 nodes
 const INITIAL_CAPACITY = 64
 
 export class SegmentStore implements NodeView {
@@ -34,36 +36,31 @@ export class SegmentStore implements NodeView {
   prev!: Int32Array
   next!: Int32Array
   state!: Uint8Array
-  level!: Uint8Array
-  tower!: Int32Array
-  links!: Int32Array
+  /** lanes[k] (k >= 1): next at 2j, prev at 2j + 1, where j = pi(node) >> 2k. */
+  lanes: Int32Array[] = []
   capacity = 0
-  private linksUsed = 0
   private created = 0
   private freeSlots = NIL
-  private topLevel = 0
-  private seed = 0x9e3779b9
+  /** pi scrambles ids over [0, 2^bits). */
+  private bits = 0
+  private mask = 0
+  private half = 0
 
   /** Empty until the first reset(heapSize), so a FreeIndex can be built on this view first. */
   constructor (private readonly onGrow: (capacity: number) => void) {}
 
   /** Back to one free node covering [0, heapSize); returns that node. Keeps the arrays (capacity never shrinks). */
   reset (heapSize: number): number {
-    this.linksUsed = 0
     this.created = 0
     this.freeSlots = NIL
-    this.topLevel = 0
-    if (this.capacity === 0) {
-      this.links = new Int32Array(2 * MAX_LEVEL + 64)
-      this.resize(INITIAL_CAPACITY)
-    }
-    const head = this.createSlot(MAX_LEVEL)
+    if (this.capacity === 0) this.resize(INITIAL_CAPACITY)
+    const head = this.createSlot()
     this.offsets[head] = -1
     this.sizes[head] = 0
     this.state[head] = HEAD_STATE
     this.prev[head] = NIL
     this.next[head] = NIL
-    for (let k = 1; k <= MAX_LEVEL; k++) this.setNextAt(head, k, NIL)
+    for (let k = 1; k <= this.levels; k++) this.lanes[k]![0] = NIL
     const first = this.newNode(0, heapSize, FREE)
     this.insertAfter(head, first)
     return first
@@ -73,7 +70,7 @@ export class SegmentStore implements NodeView {
   newNode (offset: number, size: number, state: number): number {
     let node = this.freeSlots
     if (node !== NIL) this.freeSlots = this.next[node]!
-    else node = this.createSlot(this.randomLevel())
+    else node = this.createSlot()
     this.offsets[node] = offset
     this.sizes[node] = size
     this.state[node] = state
@@ -88,15 +85,18 @@ export class SegmentStore implements NodeView {
     prev[x] = a
     next[a] = x
     if (n !== NIL) prev[n] = x
-    const top = this.level[x]!
+    const top = this.levelOf(x)
     let p = a
     for (let k = 1; k <= top; k++) {
-      while (this.level[p]! < k) p = this.prevAt(p, k - 1)
-      const pn = this.nextAt(p, k)
-      this.setNextAt(x, k, pn)
-      this.setPrevAt(x, k, p)
-      this.setNextAt(p, k, x)
-      if (pn !== NIL) this.setPrevAt(pn, k, x)
+      while (this.levelOf(p) < k) p = this.prevAt(p, k - 1)
+      const lane = this.lanes[k]!
+      const xi = 2 * (this.pi(x) >>> (2 * k))
+      const pi = 2 * (this.pi(p) >>> (2 * k))
+      const pn = lane[pi]!
+      lane[xi] = pn
+      lane[xi + 1] = p
+      lane[pi] = x
+      if (pn !== NIL) lane[2 * (this.pi(pn) >>> (2 * k)) + 1] = x
     }
   }
 
@@ -106,12 +106,14 @@ export class SegmentStore implements NodeView {
     const n = this.next[x]!
     this.next[p] = n
     if (n !== NIL) this.prev[n] = p
-    const top = this.level[x]!
+    const top = this.levelOf(x)
     for (let k = 1; k <= top; k++) {
-      const pk = this.prevAt(x, k)
-      const nk = this.nextAt(x, k)
-      this.setNextAt(pk, k, nk)
-      if (nk !== NIL) this.setPrevAt(nk, k, pk)
+      const lane = this.lanes[k]!
+      const xi = 2 * (this.pi(x) >>> (2 * k))
+      const pk = lane[xi + 1]!
+      const nk = lane[xi]!
+      lane[2 * (this.pi(pk) >>> (2 * k))] = nk
+      if (nk !== NIL) lane[2 * (this.pi(nk) >>> (2 * k)) + 1] = pk
     }
     this.next[x] = this.freeSlots
     this.freeSlots = x
@@ -121,7 +123,7 @@ export class SegmentStore implements NodeView {
   seek (addr: number): number {
     const offsets = this.offsets
     let x = HEAD
-    for (let k = this.topLevel; k >= 1; k--) {
+    for (let k = this.levels; k >= 1; k--) {
       let n = this.nextAt(x, k)
       while (n !== NIL && offsets[n]! <= addr) {
         x = n
@@ -136,69 +138,52 @@ export class SegmentStore implements NodeView {
     return x
   }
 
-  /** Highest level any node has (levels above it hold only the head). */
+  /** Number of express lanes (the head is on all of them). */
   get levels (): number {
-    return this.topLevel
+    return this.lanes.length - 1
+  }
+
+  /** Level of node x: 0 for most nodes, P(level >= k) = 4^-k; the head has every lane. */
+  levelOf (x: number): number {
+    const h = this.pi(x)
+    if (h === 0) return this.levels
+    return Math.min((31 - Math.clz32(h & -h)) >>> 1, this.levels)
   }
 
   nextAt (x: number, k: number): number {
-    return k === 0 ? this.next[x]! : this.links[this.tower[x]! + 2 * k - 2]!
+    return k === 0 ? this.next[x]! : this.lanes[k]![2 * (this.pi(x) >>> (2 * k))]!
   }
 
   prevAt (x: number, k: number): number {
-    return k === 0 ? this.prev[x]! : this.links[this.tower[x]! + 2 * k - 1]!
+    return k === 0 ? this.prev[x]! : this.lanes[k]![2 * (this.pi(x) >>> (2 * k)) + 1]!
   }
 
   /** Bytes held by the typed arrays of this store. */
   byteLength (): number {
+    let lanes = 0
+    for (const lane of this.lanes) lanes += lane.byteLength
     return this.offsets.byteLength + this.sizes.byteLength + this.prev.byteLength + this.next.byteLength +
-      this.state.byteLength + this.level.byteLength + this.tower.byteLength + this.links.byteLength
+      this.state.byteLength + lanes
   }
 
-  private setNextAt (x: number, k: number, v: number): void {
-    this.links[this.tower[x]! + 2 * k - 2] = v
+  /** A bijection on [0, 2^bits) that mixes every bit of the id into the low bits; pi(0) = 0. */
+  private pi (id: number): number {
+    const mask = this.mask
+    let h = Math.imul(id, 0x9e3779b1) & mask
+    h ^= h >>> this.half
+    h = Math.imul(h, 0x85ebca77) & mask
+    return h ^ (h >>> this.half)
   }
 
-  private setPrevAt (x: number, k: number, v: number): void {
-    this.links[this.tower[x]! + 2 * k - 1] = v
-  }
-
-  private createSlot (level: number): number {
-    if (this.created === this.capacity) this.resize(this.capacity * 2)
-    const node = this.created++
-    this.level[node] = level
-    this.tower[node] = this.linksUsed
-    if (level > 0) {
-      const need = this.linksUsed + 2 * level
-      if (need > this.links.length) {
-        const links = new Int32Array(Math.max(need, this.links.length * 2))
-        links.set(this.links)
-        this.links = links
-      }
-      this.linksUsed = need
-      if (level > this.topLevel && node !== HEAD) this.topLevel = level
-    }
-    return node
-  }
-
-  /** Random level with P(level >= k) = 4^-k, from a fixed-seed xorshift32 (deterministic layouts). */
-  private randomLevel (): number {
-    let r = this.seed
-    r ^= r << 13
-    r ^= r >>> 17
-    r ^= r << 5
-    this.seed = r >>> 0
-    let level = 0
-    while ((r & 3) === 0 && level < MAX_LEVEL) {
-      level++
-      r >>>= 2
-    }
-    return level
+  private createSlot (): number {
+    if (this.created === this.capacity) this.resize(this.capacity + Math.ceil(this.capacity / 4))
+    return this.created++
   }
 
   private resize (capacity: number): void {
+    const created = this.created
     const grow = <T extends Float64Array | Int32Array | Uint8Array>(old: T | undefined, fresh: T): T => {
-      if (old !== undefined && this.capacity > 0) fresh.set(old.subarray(0, this.created) as never)
+      if (old !== undefined && created > 0) fresh.set(old.subarray(0, created) as never)
       return fresh
     }
     this.offsets = grow(this.offsets, new Float64Array(capacity))
@@ -206,9 +191,31 @@ export class SegmentStore implements NodeView {
     this.prev = grow(this.prev, new Int32Array(capacity))
     this.next = grow(this.next, new Int32Array(capacity))
     this.state = grow(this.state, new Uint8Array(capacity))
-    this.level = grow(this.level, new Uint8Array(capacity))
-    this.tower = grow(this.tower, new Int32Array(capacity))
     this.capacity = capacity
+    if (capacity > this.mask + 1) this.rebuildLanes(32 - Math.clz32(capacity - 1))
     this.onGrow(capacity)
+  }
+
+  /** New id space of 2^bits: new pi, new lanes, every live node relinked in one walk of level 0. */
+  private rebuildLanes (bits: number): void {
+    this.bits = bits
+    this.mask = bits >= 31 ? 0x7fffffff : (1 << bits) - 1
+    this.half = Math.max(1, bits >>> 1)
+    const levels = Math.max(1, (bits - 1) >>> 1)
+    this.lanes = [new Int32Array(0)]
+    for (let k = 1; k <= levels; k++) this.lanes.push(new Int32Array(2 * Math.max(1, 2 ** bits / 4 ** k)).fill(NIL))
+    if (this.created === 0) return
+    const last = new Array<number>(levels + 1).fill(HEAD)
+    for (let x = this.next[HEAD]!; x !== NIL; x = this.next[x]!) {
+      const top = this.levelOf(x)
+      for (let k = 1; k <= top; k++) {
+        const lane = this.lanes[k]!
+        const xi = 2 * (this.pi(x) >>> (2 * k))
+        lane[2 * (this.pi(last[k]!) >>> (2 * k))] = x
+        lane[xi + 1] = last[k]!
+        lane[xi] = NIL
+        last[k] = x
+      }
+    }
   }
 }

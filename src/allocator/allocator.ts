@@ -17,6 +17,7 @@
  */
 import { alignUp } from './align.js'
 import { checkHeap } from './check.js'
+import { typedArrayBytes } from './memory.js'
 import { HeapCounters } from './counters.js'
 import { ExceedsHeapSizeError, InvalidArgumentError, InvalidPointerError, OutOfMemoryError } from './errors.js'
 import type { FreeIndex, FreeIndexFactory } from './free-index.js'
@@ -310,15 +311,3 @@ export class HeapAllocator implements Allocator {
   }
 }
 
-/**
- * Bytes of the typed arrays reachable from `value` within `depth` property hops: measures a
- * FreeIndex without widening its interface. For bookkeepingBytes() only, never on a hot path.
- */
-function typedArrayBytes (value: unknown, depth: number, seen = new Set<object>()): number {
-  if (ArrayBuffer.isView(value)) return value.byteLength
-  if (typeof value !== 'object' || value === null || depth === 0 || seen.has(value)) return 0
-  seen.add(value)
-  let total = 0
-  for (const field of Object.values(value)) total += typedArrayBytes(field, depth - 1, seen)
-  return total
-}

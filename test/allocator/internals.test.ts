@@ -1,0 +1,74 @@
+/**
+ * The core's own structures under stress: the skip list across many capacity growths (lanes
+ * rebuilt), the pointer map with offsets that share their low 32 bits, and check() catching
+ * corruption (so the property tests' check() calls can fail).
+ */
+import t from 'tap'
+import { createAllocatorWithIndex } from '../../src/allocator/create.js'
+import { FREE_INDEXES } from '../../src/allocator/strategies.js'
+import type { HeapAllocator } from '../../src/allocator/allocator.js'
+
+const make = (size: number): HeapAllocator => createAllocatorWithIndex({ size }, FREE_INDEXES.tlsf, 'tlsf')
+
+t.test('skip list stays ordered through growths and churn; seeks agree with a scan', async t => {
+  const heap = make(2 ** 40)
+  const live: number[] = []
+  let seed = 7
+  const random = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+    return seed / 2 ** 32
+  }
+  for (let round = 0; round < 20_000; round++) {
+    if (live.length > 0 && random() < 0.3) heap.free(live.splice(Math.floor(random() * live.length), 1)[0]!)
+    else live.push(heap.alloc(1 + Math.floor(random() * 1000)))
+  }
+  t.ok(heap.store.capacity > 8000, `grew to ${heap.store.capacity} nodes`)
+  t.ok(heap.store.levels >= 5, `${heap.store.levels} express lanes`)
+  heap.check()
+  const segments = [...heap.segments()]
+  for (let i = 0; i < 200; i++) {
+    const probe = Math.floor(random() * (segments.at(-1)!.offset + 10))
+    const expected = segments.findLast(s => s.offset <= probe)!
+    if (!t.same(heap.segments(probe).next().value, expected, `segments(${probe})`)) break
+  }
+  for (const ptr of live) heap.free(ptr)
+  t.same([...heap.segments()], [{ offset: 0, size: 2 ** 40, state: 'free' }])
+  heap.check()
+})
+
+t.test('pointer map keys on both 32-bit words of an offset', async t => {
+  const heap = make(2 ** 50)
+  const ptrs: number[] = []
+  for (let k = 0; k < 2000; k++) {
+    heap.allocAt(k * 2 ** 32, 1)
+    ptrs.push(k * 2 ** 32)
+  }
+  t.same(ptrs.filter(ptr => heap.sizeOf(ptr) !== 1), [], 'every block found')
+  t.equal(heap.sizeOf(2 ** 32 + 1), undefined)
+  for (const ptr of ptrs.filter((_, i) => i % 2 === 0)) heap.free(ptr)
+  t.equal(heap.pointers.count, 1000)
+  t.same(ptrs.filter((ptr, i) => heap.sizeOf(ptr) !== (i % 2 === 0 ? undefined : 1)), [], 'freed ones gone, the others found')
+  heap.check()
+})
+
+t.test('check() catches corruption', async t => {
+  const corrupt = (name: string, damage: (heap: HeapAllocator) => void, message: RegExp) => {
+    const heap = make(1000)
+    heap.alloc(100)
+    const b = heap.alloc(100)
+    heap.alloc(100)
+    heap.free(b)
+    heap.check()
+    damage(heap)
+    t.throws(() => heap.check(), message, name)
+  }
+  const nodeAt = (heap: HeapAllocator, offset: number) => heap.store.seek(offset)
+  corrupt('a size changed', heap => { heap.store.sizes[nodeAt(heap, 0)] = 99 }, /expected 99|gap or overlap/)
+  corrupt('used counter off', heap => { heap.counters.used++ }, /counters used/)
+  corrupt('a free range marked used', heap => { heap.store.state[nodeAt(heap, 100)] = 1 }, /pointer map/)
+  corrupt('a prev link broken', heap => { heap.store.prev[nodeAt(heap, 200)] = nodeAt(heap, 0) }, /prev link/)
+  corrupt('the index lost a range', heap => { heap.index.remove(nodeAt(heap, 300)) }, /index largest/)
+  corrupt('two free ranges touching', heap => {
+    heap.store.state[nodeAt(heap, 200)] = 0
+  }, /free ranges touch/)
+})

@@ -11,10 +11,11 @@ import { checkInteger } from './validate.js'
 /** Most buckets occupancy() computes in one call. */
 export const MAX_BUCKETS = 10000
 
-/** Segments in address order, starting with the one containing `from` (the first one when from < 0). */
+/** Segments in address order, starting with the one containing `from` (the first one when from < 0, none when from >= size). */
 export function * segmentsFrom (store: SegmentStore, from: number): IterableIterator<Segment> {
   let x = store.seek(from)
   if (x === HEAD) x = store.next[HEAD]!
+  else if (store.offsets[x]! + store.sizes[x]! <= from) x = store.next[x]! // from is past the heap's end
   for (; x !== NIL; x = store.next[x]!) {
     yield { offset: store.offsets[x]!, size: store.sizes[x]!, state: store.state[x] === FREE ? 'free' : 'used' }
   }

@@ -211,21 +211,33 @@ function renderHeader (heap) {
 }
 
 function renderStats (stats) {
-  const text = {
-    used: `${formatBytes(stats.used)} (${formatPercent(stats.used / stats.size)})`,
-    free: formatBytes(stats.free),
-    largestFree: formatBytes(stats.largestFree),
-    fragmentation: formatPercent(stats.fragmentation),
-    sawicki: formatPercent(stats.sawicki),
-    liveBlocks: formatNumber(stats.liveBlocks),
-    freeRanges: formatNumber(stats.freeRanges),
-    peakUsed: formatBytes(stats.peakUsed),
-    allocsFrees: `${formatNumber(stats.allocs)} / ${formatNumber(stats.frees)}`,
-    failedAllocs: formatNumber(stats.failedAllocs)
+  const bytes = (n) => [formatBytesShort(n), n >= 1024 ? `${formatNumber(n)} B` : '']
+  const values = {
+    used: [`${formatBytesShort(stats.used)} · ${formatPercent(stats.used / stats.size)}`, stats.used >= 1024 ? `${formatNumber(stats.used)} B` : ''],
+    free: bytes(stats.free),
+    largestFree: bytes(stats.largestFree),
+    fragmentation: [formatPercent(stats.fragmentation), ''],
+    sawicki: [formatPercent(stats.sawicki), ''],
+    liveBlocks: [formatNumber(stats.liveBlocks), ''],
+    freeRanges: [formatNumber(stats.freeRanges), ''],
+    peakUsed: bytes(stats.peakUsed),
+    allocsFrees: [`${formatNumber(stats.allocs)} / ${formatNumber(stats.frees)}`, ''],
+    failedAllocs: [formatNumber(stats.failedAllocs), '']
   }
   for (const dd of $('stats').querySelectorAll('[data-stat]')) {
-    const value = text[dd.dataset.stat] ?? '—'
-    if (dd.textContent !== value) dd.textContent = value
+    const [value, exact] = values[dd.dataset.stat] ?? ['—', '']
+    if (dd.dataset.value === value + exact) continue
+    dd.dataset.value = value + exact
+    const main = document.createElement('span')
+    main.textContent = value
+    dd.replaceChildren(main)
+    if (exact) {
+      // The exact count under the rounded one: 64 KiB heaps and 1 TiB heaps both stay readable.
+      const small = document.createElement('span')
+      small.className = 'exact'
+      small.textContent = exact
+      dd.append(small)
+    }
   }
 }
 
@@ -390,6 +402,7 @@ $('create-form').addEventListener('submit', (event) => {
     if (name) body.name = name
     const heap = await api.createHeap(body)
     say(`Created heap ${heap.name ?? heap.id}: ${formatBytes(heap.size)}, ${heap.strategy}.`)
+    form.reset()
     await selectHeap(heap.id)
   })
 })
@@ -446,6 +459,11 @@ keyInput.addEventListener('change', () => {
 
 // --- start ------------------------------------------------------------------------------
 
-const fromHash = /^#heap=(.+)$/.exec(location.hash)
-if (fromHash) selectHeap(decodeURIComponent(fromHash[1]))
-else refresh()
+// #heap=ID selects a heap, so a link (or the back button) opens the same map.
+function followHash () {
+  const fromHash = /^#heap=(.+)$/.exec(location.hash)
+  if (fromHash) selectHeap(decodeURIComponent(fromHash[1]))
+  else refresh()
+}
+window.addEventListener('hashchange', followHash)
+followHash()

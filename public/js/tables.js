@@ -40,7 +40,7 @@ export function renderHeapList (tbody, heaps, selectedId, onSelect) {
     const tr = document.createElement('tr')
     if (heap.id === selectedId) tr.setAttribute('aria-current', 'true')
     const name = document.createElement('td')
-    const select = button(heap.name || heap.id.slice(0, 8), { 'data-key': heap.id, title: heap.id, class: 'link' })
+    const select = button(heap.name || heap.id.slice(0, 8), { 'data-key': heap.id, title: heap.name ? `${heap.name} (${heap.id})` : heap.id, class: 'link' })
     select.addEventListener('click', () => onSelect(heap.id))
     name.append(select)
     const used = heap.stats ? formatPercent(heap.stats.used / heap.size) : '—'

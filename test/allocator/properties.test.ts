@@ -33,7 +33,7 @@ for (const subject of subjects) {
       const heap = createAllocatorWithIndex(h, subject.factory, subject.name as Strategy)
       const model = new HeapModel(h.size, h.alignment)
       for (const op of ops) step(heap, model, op, subject.policy)
-    }), { numRuns: 150 })
+    }), { numRuns: 300 })
     t.pass('no counterexample')
   })
 
@@ -43,7 +43,7 @@ for (const subject of subjects) {
       const heap = createAllocatorWithIndex({ size }, subject.factory, subject.name as Strategy)
       const model = new HeapModel(size)
       for (const op of ops) step(heap, model, op, subject.policy)
-    }), { numRuns: 60 })
+    }), { numRuns: 100 })
     t.pass('no counterexample')
   })
 }

@@ -53,6 +53,7 @@ export class BestFitIndex implements FreeIndex {
    * descent turned left; each visited node is followed by its right subtree's left spine.
    */
   find (size: number, align: number): number {
+    this.tree.flush()
     const { kids, stack } = this.tree
     const { offsets, sizes } = this.nodes
     let depth = 0

@@ -40,11 +40,13 @@ export class FirstFitIndex implements FreeIndex {
   }
 
   largest (): number {
+    this.tree.flush()
     const { root } = this.tree
     return root === NIL ? 0 : this.tree.maxes[root]!
   }
 
   find (size: number, align: number): number {
+    this.tree.flush()
     const { root, maxes } = this.tree
     if (root === NIL || maxes[root]! < size) return NIL
     const { offsets, sizes } = this.nodes

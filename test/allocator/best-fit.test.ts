@@ -67,7 +67,7 @@ t.test('matches a brute-force best fit on a long seeded run with thousands of ra
   const random = prng(54321)
   const { nodes, index } = fresh()
   let finds = 0
-  for (let i = 0; i < 40_000; i++) {
+  for (let i = 0; i < 20_000; i++) {
     const r = random()
     const ids = [...nodes.live]
     if (r < 0.5 || ids.length === 0) {
@@ -83,8 +83,8 @@ t.test('matches a brute-force best fit on a long seeded run with thousands of ra
       finds++
     }
     if (index.largest() !== nodes.largest()) t.fail(`largest() at step ${i}`)
-    if (i % 2000 === 0) index.tree.check()
+    if (i % 1000 === 0) index.tree.check()
   }
   index.tree.check()
-  t.ok(finds > 1000, `${finds} finds compared, ${nodes.live.size} ranges at the end`)
+  t.ok(finds > 500, `${finds} finds compared, ${nodes.live.size} ranges at the end`)
 })

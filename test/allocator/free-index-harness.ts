@@ -119,6 +119,7 @@ export type Op =
   | { kind: 'add', offset: number, size: number }
   | { kind: 'drop', pick: number }
   | { kind: 'move', pick: number, offset: number, size: number }
+  | { kind: 'nudge', pick: number, by: number, resize: number }
   | { kind: 'find', size: number, align: number }
   | { kind: 'findNear', pick: number, shrink: number, align: number }
   | { kind: 'clear' }
@@ -139,6 +140,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('add' as const), offset: spread(0), size: sizeArb }), weight: 32 },
   { arbitrary: fc.record({ kind: fc.constant('drop' as const), pick: pickArb }), weight: 16 },
   { arbitrary: fc.record({ kind: fc.constant('move' as const), pick: pickArb, offset: spread(0), size: sizeArb }), weight: 8 },
+  { arbitrary: fc.record({ kind: fc.constant('nudge' as const), pick: pickArb, by: fc.integer({ min: -8, max: 8 }), resize: fc.integer({ min: -8, max: 8 }) }), weight: 16 },
   { arbitrary: fc.record({ kind: fc.constant('find' as const), size: sizeArb, align: alignArb }), weight: 16 },
   { arbitrary: fc.record({ kind: fc.constant('findNear' as const), pick: pickArb, shrink: fc.nat({ max: 70 }), align: alignArb }), weight: 24 },
   { arbitrary: fc.constant({ kind: 'clear' as const }), weight: 1 }
@@ -172,6 +174,14 @@ export function runOps (nodes: FakeNodes, ops: Op[], policy: 'first' | 'best', c
       case 'move':
         if (ids.length > 0 && !nodes.hasOffset(op.offset)) nodes.move(ids[op.pick % ids.length]!, op.offset, op.size)
         break
+      case 'nudge': {
+        // a small change of key, often staying between the same neighbours (the in-place path)
+        if (ids.length === 0) break
+        const id = ids[op.pick % ids.length]!
+        const offset = Math.max(0, nodes.offsets[id]! + op.by)
+        if (op.by === 0 || !nodes.hasOffset(offset)) nodes.move(id, offset, Math.max(1, nodes.sizes[id]! + op.resize))
+        break
+      }
       case 'find':
         compare(op.size, op.align)
         break

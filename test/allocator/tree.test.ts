@@ -54,10 +54,49 @@ t.test('the subtree max is the largest size below each node, through removals', 
   for (let i = 0; i < sizes.length; i++) tree.insert(i)
   t.equal(tree.maxes[tree.root], 9)
   tree.remove(2)
-  tree.check()
+  tree.flush()
   t.equal(tree.maxes[tree.root], 8)
   tree.remove(4)
+  tree.check()
   t.equal(tree.maxes[tree.root], 7)
+})
+
+t.test('a removal followed by an insert in the same place keeps the shape and fixes the maxes', async (t) => {
+  const offsets = [0, 100, 200, 300, 400, 500, 600, 700, 150, 50]
+  const sizes = [1, 1, 1, 90, 1, 1, 1, 1, 20, 2]
+  const tree = treeOver(offsets, sizes, false)
+  for (let i = 0; i < 8; i++) tree.insert(i)
+  tree.remove(3) // the largest range, an inner node
+  tree.insert(8) // offset 150: between 100 and 200, not between 200 and 400: a real insert
+  tree.check()
+  t.equal(tree.maxes[tree.root], 20)
+  tree.remove(8)
+  tree.check()
+  t.same(inOrder(tree), [0, 1, 2, 4, 5, 6, 7])
+  const before = Array.from(tree.kids.subarray(0, 16))
+  tree.remove(1)
+  tree.nodes.sizes[1] = 40 // the key stays, the size grows: substituted in place
+  tree.insert(1)
+  t.same(Array.from(tree.kids.subarray(0, 16)), before)
+  tree.check()
+  t.equal(tree.maxes[tree.root], 40)
+  tree.remove(1)
+  tree.insert(9) // offset 50, between 0 and 200: takes node 1's place
+  tree.check()
+  t.same(inOrder(tree), [0, 9, 2, 4, 5, 6, 7])
+  t.equal(tree.maxes[tree.root], 2)
+})
+
+t.test('a substituted node does not inherit a stale max from an earlier life', async (t) => {
+  const tree = treeOver([0, 100, 200, 300, 400, 500, 600, 700], [1, 1, 90, 1, 1, 1, 1, 5], false)
+  for (let i = 0; i < 8; i++) tree.insert(i)
+  tree.remove(7) // a leaf: its max (5) stays in the array
+  tree.flush()
+  tree.nodes.offsets[7] = 210
+  tree.remove(2) // the largest range
+  tree.insert(7) // between 100 and 300: takes node 2's place, its max must come out 5 for the whole path
+  tree.check()
+  t.equal(tree.maxes[tree.root], 5)
 })
 
 t.test('check() reports a broken order, height or count', async (t) => {

@@ -11,16 +11,20 @@
  * block freed. So alloc, free and realloc cost O(1) expected apart from the FreeIndex.
  * A bad pointer is classified by seeking the segment that contains it: O(log n) expected.
  *
+ * Counting: allocs counts alloc and allocAt; a realloc counts only in reallocs (a move is not an
+ * alloc plus a free); failedAllocs counts out-of-memory answers of alloc and realloc, nothing
+ * else; peaks are taken after each whole operation. allocAt blocks carry the heap alignment.
+ *
  * atomically() records the inverse of every change in an undo log (alloc <-> free via allocAt,
- * resize <-> resize) plus a snapshot of the counters, and replays it backwards when fn throws.
- * Nested calls are savepoints in the same log.
+ * resize <-> resize) plus a snapshot of the counters, and replays it backwards when fn throws:
+ * O(1) per undone change, O(log n) for an undone free (a seek). Nested calls are savepoints.
  */
 import { alignUp } from './align.js'
 import { checkHeap } from './check.js'
-import { typedArrayBytes } from './memory.js'
 import { HeapCounters } from './counters.js'
 import { ExceedsHeapSizeError, InvalidArgumentError, InvalidPointerError, OutOfMemoryError } from './errors.js'
 import type { FreeIndex, FreeIndexFactory } from './free-index.js'
+import { typedArrayBytes } from './memory.js'
 import { PointerMap } from './pointer-map.js'
 import { FREE, NIL, SegmentStore, USED } from './segments.js'
 import type { Allocator, Block, FreeRange, HeapStats, Occupancy, Segment, Strategy } from './types.js'

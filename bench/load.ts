@@ -3,8 +3,9 @@
  * loaded for 60 s by autocannon in this process at 50 connections with a mixed sequence per
  * connection: alloc, alloc, free the older of its blocks, stats. One block per cycle stays live,
  * so the heaps grow while the run lasts. Reports p50/p99, errors and the server's RSS before and
- * after. Loopback only; the child is stopped with SIGTERM at the end.
- *   npm run bench:load -- [--seconds=60] [--connections=50] [--heaps=10] [--log-level=info]
+ * after (measured after a short warm-up of the same mix, whose blocks are then reset, so that the
+ * growth reflects the blocks and not the JIT). Loopback only; the child is stopped with SIGTERM.
+ *   npm run bench:load -- [--seconds=60] [--warmup=5] [--connections=50] [--heaps=10] [--log-level=info]
  */
 import autocannon from 'autocannon'
 import type { Options, Request } from 'autocannon'
@@ -13,6 +14,7 @@ import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
+import { loadavg } from 'node:os'
 import { printTable, int, mib, verdict } from './table.js'
 
 const MAX_P99_MS = 5
@@ -22,6 +24,7 @@ const args = new Map(process.argv.slice(2).map((arg) => {
   return [key!, value] as const
 }))
 const seconds = Number(args.get('seconds') ?? 60)
+const warmupSeconds = Number(args.get('warmup') ?? 5)
 const connections = Number(args.get('connections') ?? 50)
 const heapCount = Number(args.get('heaps') ?? 10)
 const logLevel = args.get('log-level') ?? 'info'
@@ -75,15 +78,16 @@ try {
     const heap = await json<{ id: string }>(`${base}/heaps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ size: 2 ** 40, name: `load-${i}` }) })
     heaps.push(heap.id)
   }
-  const rssBefore = rssOf(server.pid!)
 
   interface Ctx { heap?: string, ptrs?: number[] }
   const heapOf = (ctx: Ctx): string => (ctx.heap ??= heaps[Math.floor(Math.random() * heaps.length)]!)
   const keepPtr = (status: number, body: string, ctx: Ctx): void => {
     if (status === 201) (ctx.ptrs ??= []).push((JSON.parse(body) as { ptr: number }).ptr)
   }
+  // Only the alloc carries a body: a DELETE or GET declaring a JSON body and sending none is a 400.
   const alloc = {
     method: 'POST',
+    headers: { 'content-type': 'application/json' },
     setupRequest: (req: Request, ctx: Ctx) => ({ ...req, path: `/heaps/${heapOf(ctx)}/alloc`, body: JSON.stringify({ size: 1 + Math.floor(Math.random() * 4096) }) }),
     onResponse: keepPtr
   }
@@ -100,15 +104,12 @@ try {
   }]
 
   console.log('# heapd load benchmark\n')
-  console.log(`node ${process.version}; server: node --import tsx src/server.ts (LOG_LEVEL=${logLevel}, logs discarded), ${heapCount} heaps of 2^40 bytes; autocannon ${connections} connections, ${seconds} s, pipelining 1; each connection loops alloc, alloc, free (its oldest block), stats`)
-  const result = await autocannon({
-    url: base,
-    headers: { 'content-type': 'application/json' },
-    connections,
-    pipelining: 1,
-    duration: seconds,
-    requests
-  } as unknown as Options)
+  console.log(`node ${process.version}, load average ${loadavg()[0]!.toFixed(2)}; server: node --import tsx src/server.ts (LOG_LEVEL=${logLevel}, logs discarded), ${heapCount} heaps of 2^40 bytes; autocannon in this process, ${connections} connections, ${seconds} s after a ${warmupSeconds} s warm-up, pipelining 1; each connection loops alloc, alloc, free (its oldest block), stats`)
+  const run = async (duration: number) => await autocannon({ url: base, connections, pipelining: 1, duration, requests } as unknown as Options)
+  await run(warmupSeconds)
+  for (const heap of heaps) await json(`${base}/heaps/${heap}/reset`, { method: 'POST' })
+  const rssBefore = rssOf(server.pid!)
+  const result = await run(seconds)
   const rssAfter = rssOf(server.pid!)
   let live = 0
   for (const heap of heaps) live += (await json<{ liveBlocks: number }>(`${base}/heaps/${heap}/stats`)).liveBlocks
@@ -126,5 +127,6 @@ try {
   ])
 } finally {
   server.kill('SIGTERM')
-  await exited
+  const [code, signal] = await exited as [number | null, NodeJS.Signals | null]
+  console.log(`\nserver stopped by SIGTERM: exit ${code ?? signal}${code === 0 ? ' (graceful)' : ''}`)
 }

@@ -8,6 +8,7 @@ import { HeapMap } from './js/map.js'
 import { renderHeapList, renderSegments } from './js/tables.js'
 
 const POLL_MS = 500
+const LIST_POLL_MS = 2000 // the heap list changes less often than the selected heap's map
 const MAX_SEGMENTS = 5000 // beyond this the map switches to the ?buckets occupancy view
 const TABLE_PAGE = 25
 const MAX_BUCKETS = 4096
@@ -25,6 +26,7 @@ const state = {
   tablePage: 0,
   tableNext: undefined,
   pollError: undefined,
+  listLoadedAt: 0,
   layoutLimit: 1000 // the API's largest page by default; the server's default if it allows less
 }
 
@@ -87,7 +89,8 @@ document.addEventListener('visibilitychange', () => {
 })
 
 async function refreshOnce () {
-  const results = await Promise.allSettled([refreshHeapList(), refreshSelected()])
+  const listDue = Date.now() - state.listLoadedAt >= LIST_POLL_MS
+  const results = await Promise.allSettled([listDue ? refreshHeapList() : undefined, refreshSelected()])
   const failure = results.find((r) => r.status === 'rejected')
   if (failure) {
     // Say a failing poll once, not every 500 ms.
@@ -108,6 +111,7 @@ async function refreshHeapList () {
     cursor = page.nextCursor ?? undefined
   } while (cursor && heaps.length < 1000)
   state.heaps = heaps
+  state.listLoadedAt = Date.now()
   renderHeapList($('heap-list'), heaps, state.selectedId, selectHeap)
   $('heap-list-empty').hidden = heaps.length > 0
 }
@@ -292,6 +296,7 @@ function selectHeap (id) {
     history.replaceState(null, '', `#heap=${encodeURIComponent(id)}`)
   }
   $('heap-view').hidden = false
+  $('stats-card').hidden = false
   $('no-selection').hidden = true
   renderHeapList($('heap-list'), state.heaps, id, selectHeap)
   return refresh()
@@ -302,6 +307,7 @@ function clearSelection () {
   state.heap = undefined
   map.clear()
   $('heap-view').hidden = true
+  $('stats-card').hidden = true
   $('no-selection').hidden = false
   history.replaceState(null, '', location.pathname)
 }
@@ -388,6 +394,7 @@ async function action (work) {
   } catch (err) {
     report(err)
   }
+  state.listLoadedAt = 0 // an action may change any heap's numbers: reload the list too
   await refresh()
 }
 

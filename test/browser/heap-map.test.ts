@@ -158,7 +158,10 @@ async function browserTests () {
     t.match(await page.textContent('#tooltip'), `ptr ${block.offset.toLocaleString('en-US')}`, 'hover names the block')
     const desktop = join(shots, 'heap-map-1280x800.png')
     await page.screenshot({ path: desktop })
-    if (process.env.HEAPD_UPDATE_SCREENSHOT === '1') await copyFile(desktop, join(root, 'docs', 'heap-map.png'))
+    if (process.env.HEAPD_UPDATE_SCREENSHOT === '1') {
+      await mkdir(join(root, 'docs'), { recursive: true })
+      await copyFile(desktop, join(root, 'docs', 'heap-map.png'))
+    }
 
     const now = await api<{ items: Segment[] }>('GET', `/heaps/${heap.id}/layout?limit=1000`)
     const phone = await newPage(browser, 390, 844)

@@ -1,0 +1,130 @@
+/**
+ * The HTTP fuzz properties, shared by test/fuzz/http-fuzz.test.ts (npm test) and scripts/fuzz.ts
+ * (npm run fuzz). For every request: (a) no status >= 500; (b) every status >= 400 is
+ * application/problem+json with type/title/status/detail, `status` equal to the HTTP status and
+ * `type` ending in a DESIGN.md catalogue code whose status it carries; (c) a rejected request
+ * (>= 400) changes nothing, and neither does a GET or HEAD: heap list, stats, segments, blocks.
+ * Each run rebuilds the fixture, then sends a short sequence of requests, so a failure replays
+ * and shrinks from a known state.
+ */
+import assert from 'node:assert/strict'
+import fc from 'fast-check'
+import type { InjectOptions, LightMyRequestResponse } from 'fastify'
+import type { App } from '../../src/http/app.js'
+import { requestArbitrary, resolveRequest, type FuzzOptions, type FuzzRequest } from './fuzz-requests.js'
+import { assertUnchanged, livePtrs, resetFixture, snapshot } from './fuzz-state.js'
+
+/** DESIGN.md's error catalogue: code -> status. */
+export const CATALOGUE: Readonly<Record<string, number>> = {
+  'validation-error': 400,
+  unauthorized: 401,
+  'exceeds-heap-size': 400,
+  'heap-not-found': 404,
+  'block-not-found': 404,
+  'out-of-memory': 409,
+  'quota-exceeded': 429,
+  'payload-too-large': 413,
+  'unsupported-media-type': 415,
+  'not-found': 404
+}
+
+/** What a fuzz session did: requests sent, by status and by problem type. */
+export class FuzzTally {
+  requests = 0
+  runs = 0
+  readonly byStatus = new Map<number, number>()
+  readonly byProblem = new Map<string, number>()
+
+  count (status: number, problemCode?: string): void {
+    this.requests++
+    this.byStatus.set(status, (this.byStatus.get(status) ?? 0) + 1)
+    if (problemCode !== undefined) this.byProblem.set(problemCode, (this.byProblem.get(problemCode) ?? 0) + 1)
+  }
+
+  summary (): string {
+    const statuses = [...this.byStatus].sort(([a], [b]) => a - b).map(([s, n]) => `${s}:${n}`).join(' ')
+    const problems = [...this.byProblem].sort(([, a], [, b]) => b - a).map(([c, n]) => `${c}:${n}`).join(' ')
+    return `${this.requests} requests in ${this.runs} runs; statuses ${statuses}; problems ${problems}`
+  }
+}
+
+function describe (options: InjectOptions, response: LightMyRequestResponse): string {
+  const payload = options.payload === undefined ? '' : ` payload ${JSON.stringify(String(options.payload).slice(0, 300))}`
+  return `${String(options.method)} ${String(options.url).slice(0, 300)} headers ${JSON.stringify(options.headers)}${payload}` +
+    ` -> ${response.statusCode} ${String(response.headers['content-type'])} ${response.body.slice(0, 300)}`
+}
+
+/** Asserts (a) and (b) for one response; answers the problem code when it is an error. */
+export function checkResponse (options: InjectOptions, response: LightMyRequestResponse): string | undefined {
+  const status = response.statusCode
+  const what = describe(options, response)
+  assert.ok(status < 500, `(a) status ${status}: ${what}`)
+  if (status < 400) return undefined
+  assert.match(String(response.headers['content-type']), /^application\/problem\+json(;|$)/, `(b) not problem+json: ${what}`)
+  if (options.method === 'HEAD') return 'head'
+  let body: Record<string, unknown>
+  try {
+    body = JSON.parse(response.body) as Record<string, unknown>
+  } catch {
+    assert.fail(`(b) body is not JSON: ${what}`)
+  }
+  assert.equal(typeof body.title, 'string', `(b) title: ${what}`)
+  assert.equal(typeof body.detail, 'string', `(b) detail: ${what}`)
+  assert.equal(body.status, status, `(b) body status: ${what}`)
+  assert.equal(typeof body.type, 'string', `(b) type: ${what}`)
+  const code = Object.keys(CATALOGUE).find((c) => (body.type as string).endsWith('/' + c))
+  assert.ok(code !== undefined, `(b) type ${String(body.type)} is not in the catalogue: ${what}`)
+  assert.equal(CATALOGUE[code], status, `(b) ${code} must be ${CATALOGUE[code]}: ${what}`)
+  return code
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD'])
+
+/** Sends `requests` from a fresh fixture, checking (a), (b) and (c) after each. */
+export async function runSequence (app: App, requests: readonly FuzzRequest[], tally: FuzzTally): Promise<void> {
+  tally.runs++
+  const heapIds = resetFixture(app)
+  let before = snapshot(app)
+  for (const request of requests) {
+    const state = before
+    const options = resolveRequest(request, { heapIds, livePtrs: (i) => livePtrs(state, heapIds[i]) })
+    const response = await app.inject(options)
+    const code = checkResponse(options, response)
+    tally.count(response.statusCode, code)
+    const after = snapshot(app)
+    if (response.statusCode >= 400 || SAFE_METHODS.has(request.method)) {
+      const outOfMemory = code === 'out-of-memory' && (response.json() as { index?: unknown }).index === undefined
+      assertUnchanged(before, after, outOfMemory, `(c) ${describe(options, response)}`)
+    }
+    before = after
+  }
+}
+
+export interface FuzzRun {
+  app: App
+  /** At least this many requests are sent (runs of 5 or 6 requests each). */
+  requests: number
+  options?: FuzzOptions
+  seed?: number
+  tally: FuzzTally
+}
+
+export const REQUESTS_PER_RUN = { min: 5, max: 6 }
+
+export function fuzzProperty (app: App, tally: FuzzTally, options: FuzzOptions = {}) {
+  return fc.asyncProperty(
+    fc.array(requestArbitrary(options), { minLength: REQUESTS_PER_RUN.min, maxLength: REQUESTS_PER_RUN.max }),
+    (requests) => runSequence(app, requests, tally)
+  )
+}
+
+/** fast-check parameters for at least `requests` requests. */
+export function fuzzParameters (run: Pick<FuzzRun, 'requests' | 'seed'>): fc.Parameters<[FuzzRequest[]]> {
+  return {
+    numRuns: Math.ceil(run.requests / REQUESTS_PER_RUN.min),
+    ...(run.seed !== undefined ? { seed: run.seed } : {}),
+    // Shrinking replays whole sequences; cap it so a failure reports in seconds, not minutes.
+    endOnFailure: false,
+    interruptAfterTimeLimit: 10 * 60_000
+  }
+}

@@ -41,6 +41,9 @@ export class AvlTree {
   /** A removed node still linked in place (see the header), and the length of its path in path/dirs. */
   private pending = NIL
   private pendingDepth = 0
+  /** The pending node's key when it was removed (the core may change it since). */
+  private pendingOffset = 0
+  private pendingSize = 0
   private readonly path = new Int32Array(MAX_DEPTH)
   private readonly dirs = new Uint8Array(MAX_DEPTH)
 
@@ -132,6 +135,8 @@ export class AvlTree {
     this.count--
     this.pending = n
     this.pendingDepth = depth
+    this.pendingOffset = this.nodes.offsets[n]!
+    this.pendingSize = this.nodes.sizes[n]!
   }
 
   /** Completes the pending removal, if any. Searches and every read of the shape call this first. */
@@ -179,20 +184,30 @@ export class AvlTree {
     const { kids, path, dirs } = this
     const n = this.pending
     const depth = this.pendingDepth
-    let pred = kids[2 * n]!
-    let succ = kids[2 * n + 1]!
-    if (pred !== NIL) {
-      while (kids[2 * pred + 1]! !== NIL) pred = kids[2 * pred + 1]!
-    } else {
-      for (let i = depth - 1; i >= 0 && pred === NIL; i--) if (dirs[i] === 1) pred = path[i]!
+    // Compared with n's key at removal, m moved one way at most: only that neighbour can be passed.
+    const offset = this.nodes.offsets[m]!
+    const size = this.nodes.sizes[m]!
+    const bySizeDiffers = this.bySize && size !== this.pendingSize
+    const later = bySizeDiffers ? size > this.pendingSize : offset > this.pendingOffset
+    const earlier = bySizeDiffers ? !later : offset < this.pendingOffset
+    if (earlier) {
+      let pred = kids[2 * n]!
+      if (pred !== NIL) {
+        while (kids[2 * pred + 1]! !== NIL) pred = kids[2 * pred + 1]!
+      } else {
+        for (let i = depth - 1; i >= 0 && pred === NIL; i--) if (dirs[i] === 1) pred = path[i]!
+      }
+      if (pred !== NIL && !this.precedes(pred, m)) return false
     }
-    if (pred !== NIL && !this.precedes(pred, m)) return false
-    if (succ !== NIL) {
-      while (kids[2 * succ]! !== NIL) succ = kids[2 * succ]!
-    } else {
-      for (let i = depth - 1; i >= 0 && succ === NIL; i--) if (dirs[i] === 0) succ = path[i]!
+    if (later) {
+      let succ = kids[2 * n + 1]!
+      if (succ !== NIL) {
+        while (kids[2 * succ]! !== NIL) succ = kids[2 * succ]!
+      } else {
+        for (let i = depth - 1; i >= 0 && succ === NIL; i--) if (dirs[i] === 0) succ = path[i]!
+      }
+      if (succ !== NIL && !this.precedes(m, succ)) return false
     }
-    if (succ !== NIL && !this.precedes(m, succ)) return false
     this.pending = NIL
     if (m !== n) {
       kids[2 * m] = kids[2 * n]!

@@ -1,14 +1,14 @@
 /**
  * Model-based HTTP test (issue 4, item 5): fc.commands drives create/alloc/free/realloc/batch/
  * reset/delete/inspect over HTTP and against the allocator library as the model (see
- * test/helpers/fuzz-model.ts). Tight heap and block quotas so 429 is part of the model too.
+ * test/helpers/fuzz-model.ts).
  */
 import t from 'tap'
 import fc from 'fast-check'
 import { build } from '../helpers/build.js'
-import { modelCommands, modelSetup, type ModelLimits } from '../helpers/fuzz-model.js'
+import { MODEL_LIMITS, modelCommands, modelSetup } from '../helpers/fuzz-model.js'
 
-const limits: ModelLimits = { maxHeaps: 4, maxBlocksPerHeap: 12 }
+const limits = MODEL_LIMITS
 const seed = process.env.HEAPD_FUZZ_SEED === undefined ? undefined : Number(process.env.HEAPD_FUZZ_SEED)
 
 t.test('HTTP answers match the allocator model, command by command', async (t) => {

@@ -15,6 +15,9 @@ import type { Allocator, Strategy } from '../../src/allocator/types.js'
 
 export interface ModelLimits { maxHeaps: number, maxBlocksPerHeap: number }
 
+/** Tight heap and block quotas, so 429 quota-exceeded is part of the model. */
+export const MODEL_LIMITS: ModelLimits = { maxHeaps: 4, maxBlocksPerHeap: 12 }
+
 export interface ModelHeap {
   allocator: Allocator
   tags: Map<number, string>

@@ -209,7 +209,9 @@ export class HeapMap {
 
   describe () {
     if (!this.view) return
-    const index = this.hover >= 0 ? this.hover : this.selected
+    // While the map has the keyboard focus, the keyboard's choice wins over a resting mouse.
+    const keyboard = document.activeElement === this.canvas && this.selected >= 0
+    const index = keyboard || this.hover < 0 ? this.selected : this.hover
     const span = this.view.spans[index]
     this.info.textContent = span
       ? this.describeSpan(span).join(' · ')

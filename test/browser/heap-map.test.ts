@@ -128,6 +128,16 @@ async function browserTests () {
     await page.click('#reset-heap')
     t.same(await waitForSegments(page, [free(0, 1024)]), [free(0, 1024)], 'reset frees every block')
     await page.waitForFunction("document.querySelector('[data-stat=liveBlocks]').textContent === '0'")
+
+    // The map itself: Tab to it, the first block is chosen, Delete frees it.
+    await page.fill('#alloc-size', '64')
+    await page.fill('#alloc-tag', '')
+    await page.press('#alloc-size', 'Enter')
+    await waitForSegments(page, [used(0, 64), free(64, 960)])
+    await page.focus('#map')
+    t.match(await page.textContent('#map-info'), /^ptr 0 \(0x0\) · size 64 B/, 'focusing the map chooses its first block and names it')
+    await page.keyboard.press('Delete')
+    t.same(await waitForSegments(page, [free(0, 1024)]), [free(0, 1024)], 'Delete on the map frees the chosen block')
     noPageErrors(t, page)
   })
 

@@ -12,6 +12,8 @@ export interface MillionResult {
   live: number
   ops: number
   ns: number
+  /** Least CPU time (user + system) of any pass. */
+  cpuNs: number
   /** Per phase: alloc all, free half, alloc again. */
   phaseNs: [number, number, number]
   bookkeepingPerBlock: number | undefined
@@ -56,10 +58,11 @@ function workload (live: number, seed: number): Workload {
   return { sizes, victims: order.subarray(0, half), ptrs: new Float64Array(live + half) }
 }
 
-function runOnce (subject: Subject, live: number, w: Workload): { ns: number, phaseNs: [number, number, number], heap: ReturnType<Subject['make']> } {
+function runOnce (subject: Subject, live: number, w: Workload): { ns: number, cpuNs: number, phaseNs: [number, number, number], heap: ReturnType<Subject['make']> } {
   const heap = subject.make(2 ** 40)
   const { sizes, victims, ptrs } = w
   const half = victims.length
+  const cpuStart = process.cpuUsage()
   const t0 = process.hrtime.bigint()
   for (let i = 0; i < live; i++) ptrs[i] = heap.alloc(sizes[i]!)
   const t1 = process.hrtime.bigint()
@@ -67,7 +70,8 @@ function runOnce (subject: Subject, live: number, w: Workload): { ns: number, ph
   const t2 = process.hrtime.bigint()
   for (let i = live; i < live + half; i++) ptrs[i] = heap.alloc(sizes[i]!)
   const t3 = process.hrtime.bigint()
-  return { ns: Number(t3 - t0), phaseNs: [Number(t1 - t0), Number(t2 - t1), Number(t3 - t2)], heap }
+  const cpu = process.cpuUsage(cpuStart)
+  return { ns: Number(t3 - t0), cpuNs: (cpu.user + cpu.system) * 1000, phaseNs: [Number(t1 - t0), Number(t2 - t1), Number(t3 - t2)], heap }
 }
 
 export function benchMillion (subject: Subject, live: number, passes: number, seed = 42): MillionResult {
@@ -76,6 +80,7 @@ export function benchMillion (subject: Subject, live: number, passes: number, se
   runOnce(subject, warm, workload(warm, seed + 1))
   const w = workload(live, seed)
   let best: { ns: number, phaseNs: [number, number, number] } | undefined
+  let cpuNs = Infinity
   let memory = { bookkeeping: undefined as number | undefined, heapUsed: 0, arrayBuffers: 0, rss: 0 }
   for (let pass = 0; pass < passes; pass++) {
     // Baseline with the harness arrays already allocated; gc happens outside the timed region.
@@ -90,6 +95,7 @@ export function benchMillion (subject: Subject, live: number, passes: number, se
       rss: after.rss - before.rss
     }
     if (best === undefined || run.ns < best.ns) best = { ns: run.ns, phaseNs: run.phaseNs }
+    cpuNs = Math.min(cpuNs, run.cpuNs)
   }
   collect()
   return {
@@ -97,6 +103,7 @@ export function benchMillion (subject: Subject, live: number, passes: number, se
     live,
     ops: live + 2 * w.victims.length,
     ns: best!.ns,
+    cpuNs,
     phaseNs: best!.phaseNs,
     bookkeepingPerBlock: memory.bookkeeping === undefined ? undefined : memory.bookkeeping / live,
     heapUsedPerBlock: memory.heapUsed / live,

@@ -85,7 +85,10 @@ export function measureReplay (trace: Trace, heap: BenchHeap, bookkeepingAt = -1
 export interface TimedReplay {
   /** Ops replayed: all `limit` of them unless the time cap stopped the run. */
   ops: number
+  /** Wall-clock time. */
   ns: number
+  /** CPU time of this process (user + system) over the same run: on a busy machine, the part of the wall-clock time this process actually ran. */
+  cpuNs: number
   capped: boolean
 }
 
@@ -93,15 +96,16 @@ export interface TimedReplay {
 const CHUNK = 1024
 
 /**
- * Timed replay of the first `limit` ops on a fresh heap of `heapSize` bytes. With `capNs` the run
- * stops at the first chunk boundary past the cap. Allocations that fail are skipped (and so are
- * their frees); on a heap large enough there are none.
+ * Timed replay of the first `limit` ops on `heap` (fresh). With `capNs` the run stops at the first
+ * chunk boundary past the cap. Allocations that fail are skipped (and so are their frees); on a
+ * heap large enough there are none. `ptrById` (trace.ids long) may be reused from run to run: every
+ * id is written by its alloc before its free reads it, and allocating it here would be timed.
  */
-export function timeReplay (trace: Trace, heap: BenchHeap, limit = trace.length, capNs = Infinity): TimedReplay {
+export function timeReplay (trace: Trace, heap: BenchHeap, limit = trace.length, capNs = Infinity, ptrById: Float64Array = new Float64Array(trace.ids)): TimedReplay {
   const ops = Math.min(limit, trace.length)
   const { kind, id, size, align } = trace
-  const ptrById = new Float64Array(trace.ids)
   const cap = BigInt(Number.isFinite(capNs) ? Math.round(capNs) : 0)
+  const cpuStart = process.cpuUsage()
   const start = process.hrtime.bigint()
   let i = 0
   while (i < ops) {
@@ -123,5 +127,6 @@ export function timeReplay (trace: Trace, heap: BenchHeap, limit = trace.length,
     if (cap > 0n && process.hrtime.bigint() - start >= cap) break
   }
   const ns = Number(process.hrtime.bigint() - start)
-  return { ops: i, ns, capped: i < ops }
+  const cpu = process.cpuUsage(cpuStart)
+  return { ops: i, ns, cpuNs: (cpu.user + cpu.system) * 1000, capped: i < ops }
 }

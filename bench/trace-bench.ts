@@ -15,6 +15,7 @@ export const ROOMY_HEAP = 2 ** 40
 export interface NaiveResult {
   ops: number
   ns: number
+  cpuNs: number
   capped: boolean
   /** Peak live blocks over the ops it replayed: the 100x target applies from 10 k. */
   peakLiveBlocks: number
@@ -23,14 +24,20 @@ export interface NaiveResult {
 export interface StrategyResult {
   name: string
   ops: number
+  /** Wall-clock time of the best pass. */
   ns: number
+  /** Least CPU time of any pass. */
+  cpuNs: number
   /** Peak footprint / peak live bytes - 1 on ROOMY_HEAP. */
   fragmentation: number
   /** On a heap of 1.1 x peak live bytes. */
   failedAllocs: number
   tightHeapSize: number
   bookkeepingPerBlock: number | undefined
-  /** Naive time / this strategy's time over the ops the naive port replayed. */
+  /**
+   * Naive CPU time / this strategy's CPU time over the ops the naive port replayed. CPU time, not
+   * wall clock: a 5 s run and a 50 ms run see different shares of a busy machine.
+   */
   speedup: number | undefined
 }
 
@@ -48,35 +55,40 @@ export interface TraceBenchOptions {
 
 export function benchTrace (trace: Trace, naive: Subject | undefined, strategies: Subject[], options: TraceBenchOptions): TraceResult {
   const profile = profileTrace(trace)
-  const naiveResult = naive === undefined ? undefined : benchNaive(trace, naive, options.naiveSeconds)
-  const results = strategies.map((subject) => benchStrategy(trace, profile, subject, naiveResult, options.passes))
+  const scratch = new Float64Array(trace.ids)
+  const naiveResult = naive === undefined ? undefined : benchNaive(trace, naive, options.naiveSeconds, scratch)
+  const results = strategies.map((subject) => benchStrategy(trace, profile, subject, naiveResult, options.passes, scratch))
   return { trace, profile, naive: naiveResult, strategies: results }
 }
 
-function benchNaive (trace: Trace, naive: Subject, seconds: number): NaiveResult {
+function benchNaive (trace: Trace, naive: Subject, seconds: number, scratch: Float64Array): NaiveResult {
   // A short untimed run first, so that the timed one runs compiled code.
-  timeReplay(trace, naive.make(ROOMY_HEAP), trace.length, Math.min(0.5, seconds / 4) * 1e9)
+  timeReplay(trace, naive.make(ROOMY_HEAP), trace.length, Math.min(0.5, seconds / 4) * 1e9, scratch)
   collect()
-  const run = timeReplay(trace, naive.make(ROOMY_HEAP), trace.length, seconds * 1e9)
-  return { ops: run.ops, ns: run.ns, capped: run.capped, peakLiveBlocks: profileTrace(trace, run.ops).peakLiveBlocks }
+  const run = timeReplay(trace, naive.make(ROOMY_HEAP), trace.length, seconds * 1e9, scratch)
+  return { ops: run.ops, ns: run.ns, cpuNs: run.cpuNs, capped: run.capped, peakLiveBlocks: profileTrace(trace, run.ops).peakLiveBlocks }
 }
 
-function benchStrategy (trace: Trace, profile: TraceProfile, subject: Subject, naive: NaiveResult | undefined, passes: number): StrategyResult {
+function benchStrategy (trace: Trace, profile: TraceProfile, subject: Subject, naive: NaiveResult | undefined, passes: number, scratch: Float64Array): StrategyResult {
   // The untimed pass doubles as the warm-up.
   const roomy = measureReplay(trace, subject.make(ROOMY_HEAP), profile.peakBlocksAt)
   const tightHeapSize = Math.ceil(profile.peakLiveBytes * 1.1)
   const tight = measureReplay(trace, subject.make(tightHeapSize))
-  const best = bestOf(passes, () => timeReplay(trace, subject.make(ROOMY_HEAP)))
+  const runs = repeat(passes, () => timeReplay(trace, subject.make(ROOMY_HEAP), trace.length, Infinity, scratch))
+  const best = fastest(runs)
   let speedup: number | undefined
   if (naive !== undefined) {
     // Same ops as the naive port: the capped prefix when it did not finish.
-    const same = naive.capped ? bestOf(Math.max(passes, 3), () => timeReplay(trace, subject.make(ROOMY_HEAP), naive.ops)) : best
-    speedup = naive.ns / same.ns
+    const cpuNsPerOp = naive.capped
+      ? prefixCpuNsPerOp(trace, subject, naive.ops, scratch)
+      : Math.min(...runs.map((r) => r.cpuNs)) / trace.length
+    speedup = naive.cpuNs / naive.ops / cpuNsPerOp
   }
   return {
     name: subject.name,
     ops: best.ops,
     ns: best.ns,
+    cpuNs: Math.min(...runs.map((r) => r.cpuNs)),
     fragmentation: roomy.peakFootprint / profile.peakLiveBytes - 1,
     failedAllocs: tight.failedAllocs,
     tightHeapSize,
@@ -85,12 +97,32 @@ function benchStrategy (trace: Trace, profile: TraceProfile, subject: Subject, n
   }
 }
 
-function bestOf (passes: number, run: () => TimedReplay): TimedReplay {
-  let best: TimedReplay | undefined
+/**
+ * CPU time per op over the first `ops` ops, replayed on fresh heaps back to back for at least
+ * 0.3 s: a single short run right after a collection mostly measures the collector's aftermath.
+ */
+function prefixCpuNsPerOp (trace: Trace, subject: Subject, ops: number, scratch: Float64Array): number {
+  let cpuNs = 0
+  let done = 0
+  let wallNs = 0
+  for (let runs = 0; runs < 3 || wallNs < 0.3e9; runs++) {
+    const run = timeReplay(trace, subject.make(ROOMY_HEAP), ops, Infinity, scratch)
+    cpuNs += run.cpuNs
+    wallNs += run.ns
+    done += run.ops
+  }
+  return cpuNs / done
+}
+
+function repeat (passes: number, run: () => TimedReplay): TimedReplay[] {
+  const runs: TimedReplay[] = []
   for (let i = 0; i < passes; i++) {
     collect()
-    const result = run()
-    if (best === undefined || result.ns < best.ns) best = result
+    runs.push(run())
   }
-  return best!
+  return runs
+}
+
+function fastest (runs: TimedReplay[]): TimedReplay {
+  return runs.reduce((a, b) => (b.ns < a.ns ? b : a))
 }

@@ -5,6 +5,7 @@
  *   npm run bench:http -- [--quick] [--seconds=S] [--connections=N] [--batch-ops=N] [--only=alloc|batch]
  */
 import type { FastifyInstance } from 'fastify'
+import { loadavg } from 'node:os'
 import { buildBareApp } from './bare-app.js'
 import { load } from './cannon.js'
 import type { LoadResult } from './cannon.js'
@@ -38,7 +39,7 @@ const heapd = await startHeapd()
 const heapdBase = await listen(heapd.app)
 
 console.log('# heapd HTTP benchmark\n')
-console.log(`node ${process.version}; autocannon in a worker thread, ${connections} connections, pipelining 1, ${seconds} s per run after a ${warmupSeconds} s warm-up; 127.0.0.1`)
+console.log(`node ${process.version}, load average ${loadavg()[0]!.toFixed(2)} at start; autocannon in a worker thread, ${connections} connections, pipelining 1, ${seconds} s per run after a ${warmupSeconds} s warm-up; 127.0.0.1`)
 
 const targets: Cell[][] = []
 const runs: LoadResult[] = []
@@ -58,6 +59,7 @@ const noErrors = runs.every((r) => r.errors + r.timeouts + r.non2xx === 0) && fa
 targets.push(['no errors, timeouts, non-2xx or failed allocs', noErrors ? 'none' : 'some (see tables)', verdict(noErrors)])
 printTable('Targets (issue 3), against the numbers above', ['target', 'measured', 'verdict'], targets)
 
+console.log(`\nload average ${loadavg()[0]!.toFixed(2)} at the end: other processes on this machine skew the figures.`)
 await bare.close()
 await heapd.app.close()
 

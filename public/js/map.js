@@ -216,7 +216,7 @@ export class HeapMap {
     this.info.textContent = span
       ? this.describeSpan(span).join(' · ')
       : this.view.mode === 'segments'
-        ? 'Point at a block to see its ptr, size and tag; click a block to free it; drag to zoom.'
+        ? 'Point at or tap a block for its ptr, size and tag; click it (tap twice) to free it; drag to zoom.'
         : 'Too many blocks to draw one by one: shading shows how full each slice is. Click or drag to zoom in.'
   }
 
@@ -276,7 +276,21 @@ export class HeapMap {
         this.onZoom(Math.floor(a), Math.ceil(b))
         return
       }
-      this.activate(this.spanAtPixel(this.pointToPixel(event.offsetX, event.offsetY)))
+      const index = this.spanAtPixel(this.pointToPixel(event.offsetX, event.offsetY))
+      // A touchscreen has no hover: the first tap chooses a block and names it, the second acts.
+      if (event.pointerType === 'touch' && index !== this.selected) {
+        this.selected = index
+        this.showTooltip(index, event.offsetX, event.offsetY)
+        this.draw()
+        this.describe()
+        return
+      }
+      this.activate(index)
+    })
+    canvas.addEventListener('pointercancel', () => {
+      // The browser took the gesture (a vertical swipe scrolls the page).
+      this.drag = undefined
+      this.draw()
     })
     canvas.addEventListener('keydown', (event) => this.onKey(event))
     canvas.addEventListener('focus', () => {

@@ -13,7 +13,7 @@ import { copyFile, mkdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core'
 import { loadConfig } from '../../src/config.js'
 import { buildApp } from '../../src/http/app.js'
 
@@ -174,13 +174,23 @@ async function browserTests () {
     }
 
     const now = await api<{ items: Segment[] }>('GET', `/heaps/${heap.id}/layout?limit=1000`)
-    const phone = await newPage(browser, 390, 844)
+    const phone = await newPage(browser, 390, 844, { hasTouch: true, isMobile: true })
     await phone.goto(`${base}/#heap=${heap.id}`)
     t.same(await waitForSegments(phone, now.items), now.items, 'a link with #heap=ID opens that heap\'s map')
     t.ok(await phone.evaluate('document.documentElement.scrollWidth <= window.innerWidth'), 'no sideways scrolling at 390 px')
     const box = await phone.locator('#map').boundingBox()
     t.ok(box !== null && box.x >= 0 && box.x + box.width <= 390, 'the map fits the phone\'s width')
     await phone.screenshot({ path: join(shots, 'heap-map-390x844.png') })
+
+    // Touch has no hover: the first tap names a block, the second frees it.
+    const target = now.items.filter((s) => s.state === 'used')[3]!
+    const tap = await mapPoint(phone, target.offset + target.size / 2)
+    await phone.touchscreen.tap(tap.x, tap.y)
+    t.match(await phone.textContent('#map-info'), `ptr ${target.offset.toLocaleString('en-US')} `, 'a first tap names the block')
+    t.match(await phone.getAttribute('#map', 'data-segments'), `"offset":${target.offset},"size":${target.size},"state":"used"`, 'and keeps it')
+    await phone.touchscreen.tap(tap.x, tap.y)
+    await phone.waitForSelector(`#map:not([data-segments*='"offset":${target.offset},"size":${target.size},"state":"used"'])`)
+    t.pass('a second tap frees it')
     noPageErrors(t, page)
     noPageErrors(t, phone)
     await phone.context().close()
@@ -234,8 +244,8 @@ async function browserTests () {
 
 const pageErrors = new WeakMap<Page, string[]>()
 
-async function newPage (browser: Browser, width: number, height: number): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width, height } })
+async function newPage (browser: Browser, width: number, height: number, options: BrowserContextOptions = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width, height }, ...options })
   // Generous: a loaded CI machine parses Swagger UI's 1.6 MB bundle slowly. Passing runs never wait this long.
   context.setDefaultTimeout(30_000)
   const page = await context.newPage()

@@ -4,14 +4,14 @@
  *
  * Address order is a skip list whose level 0 IS the physical prev/next list, so coalescing reads
  * both neighbours in O(1). A node's level comes from its id: scramble the id with a bijection
- * pi on [0, 2^m) (2^m >= capacity), level = (trailing zeros of pi(id)) / 2, so P(level >= k) =
- * 4^-k, independent of addresses. Lane k keeps its next/prev links at index pi(id) >> 2k of one
- * Int32Array: no per-node tower pointer and no level byte, ~2.7 bytes of links per node. When the
+ * pi on [0, 2^m) (2^m >= capacity), level = floor(trailing zeros of pi(id) / 3), so P(level >= k)
+ * = 8^-k, independent of addresses. Lane k keeps its next/prev links at index pi(id) >> 3k of one
+ * Int32Array: no per-node tower pointer and no level byte, ~1.1 bytes of links per node. When the
  * capacity outgrows 2^m, pi changes and the lanes are rebuilt in one O(n) walk (amortised O(1)).
  * Costs:
  * - insertAfter(a, x) next to a known neighbour: for each level k of x, walk back at level k - 1
- *   to the nearest node of level >= k: expected O(1) (such a node is 4 nodes back on average,
- *   and E[level] = 1/3);
+ *   to the nearest node of level >= k: expected O(1) (such a node is 8 nodes back on average,
+ *   and E[level] = 1/7);
  * - unlink(x): O(level of x), expected O(1) (every lane is doubly linked);
  * - seek(addr): descent from the head sentinel (id 0, pi(0) = 0: every lane), expected O(log n).
  * So a strategy with O(1) placement (tlsf) stays O(1) expected, and a bad pointer is still
@@ -29,6 +29,8 @@ export const USED = 1
 const HEAD_STATE = 255
 
 const INITIAL_CAPACITY = 64
+/** A node reaches lane k when the low LANE_BITS * k bits of pi(id) are zero: P = 8^-k. */
+const LANE_BITS = 3
 
 export class SegmentStore implements NodeView {
   offsets!: Float64Array
@@ -90,13 +92,13 @@ export class SegmentStore implements NodeView {
     for (let k = 1; k <= top; k++) {
       while (this.levelOf(p) < k) p = this.prevAt(p, k - 1)
       const lane = this.lanes[k]!
-      const xi = 2 * (this.pi(x) >>> (2 * k))
-      const pi = 2 * (this.pi(p) >>> (2 * k))
-      const pn = lane[pi]!
+      const xi = this.slot(x, k)
+      const ps = this.slot(p, k)
+      const pn = lane[ps]!
       lane[xi] = pn
       lane[xi + 1] = p
-      lane[pi] = x
-      if (pn !== NIL) lane[2 * (this.pi(pn) >>> (2 * k)) + 1] = x
+      lane[ps] = x
+      if (pn !== NIL) lane[this.slot(pn, k) + 1] = x
     }
   }
 
@@ -109,11 +111,11 @@ export class SegmentStore implements NodeView {
     const top = this.levelOf(x)
     for (let k = 1; k <= top; k++) {
       const lane = this.lanes[k]!
-      const xi = 2 * (this.pi(x) >>> (2 * k))
+      const xi = this.slot(x, k)
       const pk = lane[xi + 1]!
       const nk = lane[xi]!
-      lane[2 * (this.pi(pk) >>> (2 * k))] = nk
-      if (nk !== NIL) lane[2 * (this.pi(nk) >>> (2 * k)) + 1] = pk
+      lane[this.slot(pk, k)] = nk
+      if (nk !== NIL) lane[this.slot(nk, k) + 1] = pk
     }
     this.next[x] = this.freeSlots
     this.freeSlots = x
@@ -143,19 +145,19 @@ export class SegmentStore implements NodeView {
     return this.lanes.length - 1
   }
 
-  /** Level of node x: 0 for most nodes, P(level >= k) = 4^-k; the head has every lane. */
+  /** Level of node x: 0 for most nodes, P(level >= k) = 8^-k; the head has every lane. */
   levelOf (x: number): number {
     const h = this.pi(x)
     if (h === 0) return this.levels
-    return Math.min((31 - Math.clz32(h & -h)) >>> 1, this.levels)
+    return Math.min(Math.floor((31 - Math.clz32(h & -h)) / LANE_BITS), this.levels)
   }
 
   nextAt (x: number, k: number): number {
-    return k === 0 ? this.next[x]! : this.lanes[k]![2 * (this.pi(x) >>> (2 * k))]!
+    return k === 0 ? this.next[x]! : this.lanes[k]![this.slot(x, k)]!
   }
 
   prevAt (x: number, k: number): number {
-    return k === 0 ? this.prev[x]! : this.lanes[k]![2 * (this.pi(x) >>> (2 * k)) + 1]!
+    return k === 0 ? this.prev[x]! : this.lanes[k]![this.slot(x, k) + 1]!
   }
 
   /** Bytes held by the typed arrays of this store. */
@@ -164,6 +166,11 @@ export class SegmentStore implements NodeView {
     for (const lane of this.lanes) lanes += lane.byteLength
     return this.offsets.byteLength + this.sizes.byteLength + this.prev.byteLength + this.next.byteLength +
       this.state.byteLength + lanes
+  }
+
+  /** Where node x's links on lane k sit: next at the slot, prev right after. */
+  private slot (x: number, k: number): number {
+    return 2 * (this.pi(x) >>> (LANE_BITS * k))
   }
 
   /** A bijection on [0, 2^bits) that mixes every bit of the id into the low bits; pi(0) = 0. */
@@ -201,17 +208,17 @@ export class SegmentStore implements NodeView {
     this.bits = bits
     this.mask = bits >= 31 ? 0x7fffffff : (1 << bits) - 1
     this.half = Math.max(1, bits >>> 1)
-    const levels = Math.max(1, (bits - 1) >>> 1)
+    const levels = Math.max(1, Math.floor((bits - 1) / LANE_BITS))
     this.lanes = [new Int32Array(0)]
-    for (let k = 1; k <= levels; k++) this.lanes.push(new Int32Array(2 * Math.max(1, 2 ** bits / 4 ** k)).fill(NIL))
+    for (let k = 1; k <= levels; k++) this.lanes.push(new Int32Array(2 * Math.max(1, 2 ** (bits - LANE_BITS * k))).fill(NIL))
     if (this.created === 0) return
     const last = new Array<number>(levels + 1).fill(HEAD)
     for (let x = this.next[HEAD]!; x !== NIL; x = this.next[x]!) {
       const top = this.levelOf(x)
       for (let k = 1; k <= top; k++) {
         const lane = this.lanes[k]!
-        const xi = 2 * (this.pi(x) >>> (2 * k))
-        lane[2 * (this.pi(last[k]!) >>> (2 * k))] = x
+        const xi = this.slot(x, k)
+        lane[this.slot(last[k]!, k)] = x
         lane[xi + 1] = last[k]!
         lane[xi] = NIL
         last[k] = x

@@ -23,7 +23,7 @@ t.test('skip list stays ordered through growths and churn; seeks agree with a sc
     else live.push(heap.alloc(1 + Math.floor(random() * 1000)))
   }
   t.ok(heap.store.capacity > 8000, `grew to ${heap.store.capacity} nodes`)
-  t.ok(heap.store.levels >= 5, `${heap.store.levels} express lanes`)
+  t.ok(heap.store.levels >= 3, `${heap.store.levels} express lanes`)
   heap.check()
   const segments = [...heap.segments()]
   for (let i = 0; i < 200; i++) {

@@ -21,12 +21,13 @@
  */
 
 import type { NodeView } from './free-index.js'
+import { checkTree } from './tree-check.js'
 
 /** The empty child. */
 export const NIL = -1
 
 /** AVL height is < 1.4405 log2(n + 2); 64 levels cover any tree of Int32 node ids. */
-const MAX_DEPTH = 64
+export const MAX_DEPTH = 64
 
 export class AvlTree {
   root = NIL
@@ -41,6 +42,9 @@ export class AvlTree {
   /** A removed node still linked in place (see the header), and the length of its path in path/dirs. */
   private pending = NIL
   private pendingDepth = 0
+  /** The node firstAtLeast() found and the length of its path: removing it needs no descent. */
+  private hinted = NIL
+  private hintedDepth = 0
   /** The pending node's key when it was removed (the core may change it since). */
   private pendingOffset = 0
   private pendingSize = 0
@@ -82,32 +86,52 @@ export class AvlTree {
   }
 
   /**
-   * Records in path/dirs the descent from the root towards n's key, down to n itself or to the
-   * empty child where n belongs; returns the path length. The key is read once, compared inline.
+   * Augmented trees only: the first node in key order of at least `size` bytes, or NIL, in one
+   * descent that follows the subtree maxes. The path is kept: the core removes that node next.
    */
-  private descend (n: number): number {
-    const { kids, path, dirs, bySize } = this
-    const { offsets, sizes } = this.nodes
-    const offset = offsets[n]!
-    const size = sizes[n]!
-    let depth = 0
+  firstAtLeast (size: number): number {
+    this.flush()
+    const { kids, maxes, path, dirs } = this
+    const sizes = this.nodes.sizes
     let x = this.root
-    while (x !== NIL && x !== n) {
-      let dir = offsets[x]! < offset ? 1 : 0
-      if (bySize) {
-        const s = sizes[x]!
-        if (s !== size) dir = s < size ? 1 : 0
-      }
+    if (x === NIL || maxes[x]! < size) return NIL
+    let depth = 0
+    for (;;) {
+      const l = kids[2 * x]!
+      let dir = 1
+      if (l !== NIL && maxes[l]! >= size) dir = 0
+      else if (sizes[x]! >= size) break
       path[depth] = x
       dirs[depth] = dir
       depth++
       x = kids[2 * x + dir]!
     }
-    return depth
+    this.hinted = x
+    this.hintedDepth = depth
+    return x
+  }
+
+  /** Leftmost node (first in key order), or NIL. */
+  first (): number {
+    this.flush()
+    let x = this.root
+    if (x === NIL) return NIL
+    while (this.kids[2 * x]! !== NIL) x = this.kids[2 * x]!
+    return x
+  }
+
+  /** Rightmost node (last in key order), or NIL. */
+  last (): number {
+    this.flush()
+    let x = this.root
+    if (x === NIL) return NIL
+    while (this.kids[2 * x + 1]! !== NIL) x = this.kids[2 * x + 1]!
+    return x
   }
 
   insert (n: number): void {
     this.count++
+    this.hinted = NIL
     if (this.pending !== NIL) {
       if (this.substitute(n)) return
       this.flush()
@@ -128,10 +152,14 @@ export class AvlTree {
    */
   remove (n: number): void {
     this.flush()
-    const depth = this.descend(n)
-    if ((depth === 0 ? this.root : this.kids[2 * this.path[depth - 1]! + this.dirs[depth - 1]!]) !== n) {
-      throw new Error(`free index: node ${n} is not in the tree`)
+    let depth = this.hintedDepth
+    if (n !== this.hinted) {
+      depth = this.descend(n)
+      if ((depth === 0 ? this.root : this.kids[2 * this.path[depth - 1]! + this.dirs[depth - 1]!]) !== n) {
+        throw new Error(`free index: node ${n} is not in the tree`)
+      }
     }
+    this.hinted = NIL
     this.count--
     this.pending = n
     this.pendingDepth = depth
@@ -144,6 +172,7 @@ export class AvlTree {
     const n = this.pending
     if (n === NIL) return
     this.pending = NIL
+    this.hinted = NIL
     const { kids, path, dirs } = this
     let depth = this.pendingDepth
     const left = kids[2 * n]!
@@ -216,11 +245,9 @@ export class AvlTree {
       if (this.augmented) this.maxes[m] = this.maxes[n]!
       this.replaceChild(depth, m)
     }
-    if (this.augmented) {
-      // refreshMaxes compares each new max with the old one: m holds n's until recomputed
-      path[depth] = m
-      this.refreshMaxes(depth + 1)
-    }
+    // Heights stay; retrace stops at the first max that keeps its value (m holds n's until then).
+    path[depth] = m
+    this.retrace(depth + 1, depth + 1)
     return true
   }
 
@@ -228,24 +255,32 @@ export class AvlTree {
     this.root = NIL
     this.count = 0
     this.pending = NIL
+    this.hinted = NIL
   }
 
-  /** Leftmost node (first in key order), or NIL. */
-  first (): number {
-    this.flush()
+  /**
+   * Records in path/dirs the descent from the root towards n's key, down to n itself or to the
+   * empty child where n belongs; returns the path length. The key is read once, compared inline.
+   */
+  private descend (n: number): number {
+    const { kids, path, dirs, bySize } = this
+    const { offsets, sizes } = this.nodes
+    const offset = offsets[n]!
+    const size = sizes[n]!
+    let depth = 0
     let x = this.root
-    if (x === NIL) return NIL
-    while (this.kids[2 * x]! !== NIL) x = this.kids[2 * x]!
-    return x
-  }
-
-  /** Rightmost node (last in key order), or NIL. */
-  last (): number {
-    this.flush()
-    let x = this.root
-    if (x === NIL) return NIL
-    while (this.kids[2 * x + 1]! !== NIL) x = this.kids[2 * x + 1]!
-    return x
+    while (x !== NIL && x !== n) {
+      let dir = offsets[x]! < offset ? 1 : 0
+      if (bySize) {
+        const s = sizes[x]!
+        if (s !== size) dir = s < size ? 1 : 0
+      }
+      path[depth] = x
+      dirs[depth] = dir
+      depth++
+      x = kids[2 * x + dir]!
+    }
+    return depth
   }
 
   /** Makes `child` the subtree at path position `at` (the root when at is 0). */
@@ -291,22 +326,6 @@ export class AvlTree {
     }
   }
 
-  /** Recomputes the maxes of path[top - 1] .. path[0], stopping at the first that keeps its value. */
-  private refreshMaxes (top: number): void {
-    const { path, kids, maxes } = this
-    const sizes = this.nodes.sizes
-    for (let i = top - 1; i >= 0; i--) {
-      const x = path[i]!
-      const l = kids[2 * x]!
-      const r = kids[2 * x + 1]!
-      let max = sizes[x]!
-      if (l !== NIL && maxes[l]! > max) max = maxes[l]!
-      if (r !== NIL && maxes[r]! > max) max = maxes[r]!
-      if (max === maxes[x]) return
-      maxes[x] = max
-    }
-  }
-
   private height (n: number): number {
     return n === NIL ? 0 : this.heights[n]!
   }
@@ -349,33 +368,8 @@ export class AvlTree {
     return this.rotate(x, heavy)
   }
 
-  /** Verifies order, heights, balance, maxes and count; throws on the first violation. O(n), for tests. */
+  /** Verifies every invariant (tree-check.ts); throws on the first violation. O(n), for tests. */
   check (): void {
-    this.flush()
-    let seen = 0
-    let prev = NIL
-    const visit = (n: number, depth: number): void => {
-      if (depth > MAX_DEPTH) throw new Error('tree: deeper than MAX_DEPTH (cycle?)')
-      if (n === NIL) return
-      const l = this.kids[2 * n]!
-      const r = this.kids[2 * n + 1]!
-      visit(l, depth + 1)
-      if (prev !== NIL && !this.precedes(prev, n)) throw new Error(`tree: node ${prev} is not before node ${n}`)
-      prev = n
-      seen++
-      visit(r, depth + 1)
-      const hl = this.height(l)
-      const hr = this.height(r)
-      if (this.heights[n] !== 1 + Math.max(hl, hr)) throw new Error(`tree: wrong height at node ${n}`)
-      if (Math.abs(hl - hr) > 1) throw new Error(`tree: unbalanced at node ${n}`)
-      if (this.augmented) {
-        let m = this.nodes.sizes[n]!
-        if (l !== NIL) m = Math.max(m, this.maxes[l]!)
-        if (r !== NIL) m = Math.max(m, this.maxes[r]!)
-        if (this.maxes[n] !== m) throw new Error(`tree: wrong subtree max at node ${n}`)
-      }
-    }
-    visit(this.root, 0)
-    if (seen !== this.count) throw new Error(`tree: ${seen} nodes reachable, count says ${this.count}`)
+    checkTree(this)
   }
 }

@@ -28,6 +28,7 @@ console.log(`strategies: ${strategies.map((s) => s.name).join(', ') || 'none'}${
 
 const traceResults: TraceResult[] = []
 const names = TRACE_NAMES.filter((name) => options.traceFilters.length === 0 || options.traceFilters.some((f) => name.includes(f)))
+if (names.length === 0) console.log(`\n(no trace matches ${options.traceFilters.join(', ')}; traces: ${TRACE_NAMES.join(', ')})`)
 for (const name of names) {
   if (!traceExists(name)) {
     console.log(`\n(skipping ${name}: no ${name}.trace.gz in ${tracesDir()})`)

@@ -5,14 +5,15 @@
  */
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyReply } from 'fastify'
 import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
 import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { Config } from '../config.js'
 import type { RegistryEvents } from '../registry/events.js'
 import { Registry } from '../registry/registry.js'
-import { installErrorHandling } from './errors.js'
+import { installErrorHandling, sendProblem } from './errors.js'
+import { problem } from './problems.js'
 import { transformObject } from './openapi.js'
 import { batchRoutes } from './routes/batch.js'
 import { blockRoutes } from './routes/blocks.js'
@@ -49,6 +50,16 @@ export function buildApp (config: Config, options: AppOptions = {}) {
     },
     bodyLimit: config.limits.bodyLimit,
     requestTimeout: config.requestTimeout,
+    // Errors raised before routing (a malformed URL) bypass the error handler: answer them here.
+    frameworkErrors: (error, request, reply) => {
+      const body = error.code === 'FST_ERR_BAD_URL'
+        ? problem('validation-error', error.message, request.url, {
+          issues: [{ in: 'params', path: '', message: 'the URL is not validly percent-encoded' }]
+        })
+        : problem('internal-error', 'an unexpected error occurred; it has been logged', request.url)
+      if (body.status >= 500) request.log.error({ err: error }, 'framework error')
+      sendProblem(reply as unknown as FastifyReply, body)
+    },
     // While closing, keep serving in-flight and keep-alive requests; /readyz turns 503 instead.
     return503OnClosing: false
   }).withTypeProvider<ZodTypeProvider>()

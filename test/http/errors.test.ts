@@ -40,6 +40,15 @@ t.test('malformed and empty JSON answer 400 validation-error', async (t) => {
   t.equal(app.registry.count, 0)
 })
 
+t.test('a URL that is not validly percent-encoded answers 400 validation-error', async (t) => {
+  const app = await build(t)
+  const heap = await createHeap(app)
+  for (const url of ['/heaps/%E0%A4%A', `/heaps/${heap.id}/blocks/%ZZ`]) {
+    const problem = expectProblem(t, await app.inject(url), 400, 'validation-error')
+    t.equal(problem.instance, url)
+  }
+})
+
 t.test('unknown routes and methods answer 404 not-found as problem+json', async (t) => {
   const app = await build(t)
   for (const [method, url] of [['GET', '/nope'], ['PUT', '/heaps'], ['PATCH', '/heaps'], ['POST', '/heaps/x/blocks'], ['GET', '/heaps/x/alloc'], ['DELETE', '/healthz']] as const) {

@@ -4,9 +4,10 @@
  *
  * Free ranges sit in an AVL tree keyed by (size, offset) (see tree.ts), so key order is exactly
  * the order of preference. find() takes the first range of at least `size` bytes (a lower bound,
- * O(log n)) and, when an alignment above 1 rounds that range's start up too far, walks forward in
- * key order to the first range that does fit: O(log n + k), k the ranges skipped. Only ranges
- * shorter than size + align - 1 can be skipped; a longer one always fits.
+ * O(log n); the tree keeps the path for the core's removal of that range) and, when an alignment
+ * above 1 rounds that range's start up too far, walks forward in key order to the first range
+ * that does fit: O(log n + k), k the ranges skipped. Only ranges shorter than size + align - 1
+ * can be skipped; a longer one always fits.
  *
  * largest() is O(1): the last node in key order is cached, and recomputed in O(log n) only when
  * that node is removed. insert/remove: O(log n). Storage: 9 bytes per node.
@@ -48,12 +49,19 @@ export class BestFitIndex implements FreeIndex {
     return this.lastNode === NIL ? 0 : this.nodes.sizes[this.lastNode]!
   }
 
-  /**
-   * An in-order walk from the lower bound: the stack holds the nodes still to visit where the
-   * descent turned left; each visited node is followed by its right subtree's left spine.
-   */
   find (size: number, align: number): number {
-    this.tree.flush()
+    const n = this.tree.firstAtLeast(size)
+    const { offsets, sizes } = this.nodes
+    if (n === NIL || align === 1 || fitsIn(offsets[n]!, sizes[n]!, size, align)) return n
+    return this.firstAlignedFit(size, align)
+  }
+
+  /**
+   * The first range in key order where the aligned block fits: an in-order walk from the lower
+   * bound. The stack holds the nodes still to visit where the descent turned left; each visited
+   * node is followed by its right subtree's left spine.
+   */
+  private firstAlignedFit (size: number, align: number): number {
     const { kids, stack } = this.tree
     const { offsets, sizes } = this.nodes
     let depth = 0
@@ -68,7 +76,7 @@ export class BestFitIndex implements FreeIndex {
     }
     while (depth > 0) {
       x = stack[--depth]!
-      if (align === 1 || fitsIn(offsets[x]!, sizes[x]!, size, align)) return x
+      if (fitsIn(offsets[x]!, sizes[x]!, size, align)) return x
       for (let y = kids[2 * x + 1]!; y !== NIL; y = kids[2 * y]!) stack[depth++] = y
     }
     return NIL

@@ -86,29 +86,47 @@ export class AvlTree {
   }
 
   /**
-   * Augmented trees only: the first node in key order of at least `size` bytes, or NIL, in one
-   * descent that follows the subtree maxes. The path is kept: the core removes that node next.
+   * The first node in key order of at least `size` bytes, or NIL, in one descent: by the subtree
+   * maxes in an augmented tree (the lowest address), by the sizes in a size-ordered tree (the
+   * smallest). The path is kept: the core removes that node next.
    */
   firstAtLeast (size: number): number {
     this.flush()
     const { kids, maxes, path, dirs } = this
     const sizes = this.nodes.sizes
     let x = this.root
-    if (x === NIL || maxes[x]! < size) return NIL
     let depth = 0
-    for (;;) {
-      const l = kids[2 * x]!
-      let dir = 1
-      if (l !== NIL && maxes[l]! >= size) dir = 0
-      else if (sizes[x]! >= size) break
-      path[depth] = x
-      dirs[depth] = dir
-      depth++
-      x = kids[2 * x + dir]!
+    let found = NIL
+    let foundDepth = 0
+    if (this.bySize) {
+      while (x !== NIL) {
+        const dir = sizes[x]! >= size ? 0 : 1
+        if (dir === 0) {
+          found = x
+          foundDepth = depth
+        }
+        path[depth] = x
+        dirs[depth] = dir
+        depth++
+        x = kids[2 * x + dir]!
+      }
+    } else if (x !== NIL && maxes[x]! >= size) {
+      for (;;) {
+        const l = kids[2 * x]!
+        let dir = 1
+        if (l !== NIL && maxes[l]! >= size) dir = 0
+        else if (sizes[x]! >= size) break
+        path[depth] = x
+        dirs[depth] = dir
+        depth++
+        x = kids[2 * x + dir]!
+      }
+      found = x
+      foundDepth = depth
     }
-    this.hinted = x
-    this.hintedDepth = depth
-    return x
+    this.hinted = found
+    this.hintedDepth = foundDepth
+    return found
   }
 
   /** Leftmost node (first in key order), or NIL. */

@@ -64,7 +64,8 @@ function printTraceTable (r: TraceResult): void {
     s.speedup === undefined ? '—' : ratio(s.speedup)
   ])
   const notes = [
-    'ops/s and ns/op: wall clock, best pass; ops/CPU-s: ops over this process\'s CPU time, steadier when other processes share the cores.',
+    'ops/s and ns/op: wall clock, best pass; ops/CPU-s: ops over this process\'s CPU time, steadier when other processes share the cores. ' +
+    `The replay loop itself (id -> ptr lookups) costs ${r.harnessCpuNsPerOp.toFixed(0)} ns/op of CPU, included in every figure.`,
     `fragmentation = peak footprint / peak live bytes - 1 on a 2^${Math.log2(ROOMY_HEAP)} heap; ` +
     `failed allocs on a heap of 1.1 × peak live = ${int(r.strategies[0]?.tightHeapSize ?? Math.ceil(p.peakLiveBytes * 1.1))} B; ` +
     `bookkeeping = bookkeepingBytes() / live blocks at the peak of ${int(p.peakLiveBlocks)} live.`

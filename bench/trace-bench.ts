@@ -6,7 +6,7 @@
 import { profileTrace, measureReplay, timeReplay } from './replay.js'
 import type { TraceProfile, TimedReplay } from './replay.js'
 import type { Trace } from '../test/helpers/trace.js'
-import type { Subject } from './subjects.js'
+import type { BenchHeap, Subject } from './subjects.js'
 import { collect } from './memory.js'
 
 /** Big enough that no trace ever fails: fragmentation shows as footprint, not as failures. */
@@ -44,6 +44,8 @@ export interface StrategyResult {
 export interface TraceResult {
   trace: Trace
   profile: TraceProfile
+  /** CPU ns per op of the replay loop itself, on a heap that only bumps a pointer: included in every figure. */
+  harnessCpuNsPerOp: number
   naive: NaiveResult | undefined
   strategies: StrategyResult[]
 }
@@ -58,7 +60,7 @@ export function benchTrace (trace: Trace, naive: Subject | undefined, strategies
   const scratch = new Float64Array(trace.ids)
   const naiveResult = naive === undefined ? undefined : benchNaive(trace, naive, options.naiveSeconds, scratch)
   const results = strategies.map((subject) => benchStrategy(trace, profile, subject, naiveResult, options.passes, scratch))
-  return { trace, profile, naive: naiveResult, strategies: results }
+  return { trace, profile, harnessCpuNsPerOp: harnessCost(trace, scratch), naive: naiveResult, strategies: results }
 }
 
 function benchNaive (trace: Trace, naive: Subject, seconds: number, scratch: Float64Array): NaiveResult {
@@ -95,6 +97,16 @@ function benchStrategy (trace: Trace, profile: TraceProfile, subject: Subject, n
     bookkeepingPerBlock: roomy.bookkeepingBytes === undefined ? undefined : roomy.bookkeepingBytes / profile.peakLiveBlocks,
     speedup
   }
+}
+
+/** The replay loop on a heap that bumps a pointer and never frees: what the harness adds per op. */
+function harnessCost (trace: Trace, scratch: Float64Array): number {
+  const bump = (): BenchHeap => {
+    let next = 0
+    return { alloc: (size: number) => { const ptr = next; next += size; return ptr }, free: () => {} }
+  }
+  timeReplay(trace, bump(), trace.length, Infinity, scratch)
+  return Math.min(...repeat(3, () => timeReplay(trace, bump(), trace.length, Infinity, scratch)).map((r) => r.cpuNs)) / trace.length
 }
 
 /**

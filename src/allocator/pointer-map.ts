@@ -18,6 +18,8 @@ const MIN_SLOTS = 64
 
 export class PointerMap {
   private table = new Int32Array(MIN_SLOTS).fill(EMPTY)
+  /** Slot of the last hit of get(): free() looks a block up, then deletes it. */
+  private lastHit = 0
   count = 0
 
   constructor (private readonly store: SegmentStore) {}
@@ -28,7 +30,11 @@ export class PointerMap {
     const offsets = this.store.offsets
     for (let i = this.home(ptr); ; i = i + 1 === table.length ? 0 : i + 1) {
       const node = table[i]!
-      if (node === EMPTY || offsets[node] === ptr) return node
+      if (node === EMPTY) return EMPTY
+      if (offsets[node] === ptr) {
+        this.lastHit = i
+        return node
+      }
     }
   }
 
@@ -44,7 +50,7 @@ export class PointerMap {
     const table = this.table
     const slots = table.length
     const offsets = this.store.offsets
-    let i = this.home(offsets[node]!)
+    let i = table[this.lastHit] === node ? this.lastHit : this.home(offsets[node]!)
     while (table[i] !== node) i = i + 1 === slots ? 0 : i + 1
     // Backward shift: move up every later entry of the cluster whose home is not in (i, j].
     for (let j = i + 1 === slots ? 0 : i + 1; ; j = j + 1 === slots ? 0 : j + 1) {
@@ -63,6 +69,7 @@ export class PointerMap {
 
   clear (): void {
     this.table = new Int32Array(MIN_SLOTS).fill(EMPTY)
+    this.lastHit = 0
     this.count = 0
   }
 

@@ -13,7 +13,7 @@ import type { Config } from '../config.js'
 import type { RegistryEvents } from '../registry/events.js'
 import { Registry } from '../registry/registry.js'
 import { installErrorHandling, sendProblem } from './errors.js'
-import { problem } from './problems.js'
+import { problem, toProblem } from './problems.js'
 import { transformObject } from './openapi.js'
 import { batchRoutes } from './routes/batch.js'
 import { blockRoutes } from './routes/blocks.js'
@@ -52,11 +52,11 @@ export function buildApp (config: Config, options: AppOptions = {}) {
     requestTimeout: config.requestTimeout,
     // Errors raised before routing (a malformed URL) bypass the error handler: answer them here.
     frameworkErrors: (error, request, reply) => {
-      const body = error.code === 'FST_ERR_BAD_URL'
+      const body = error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH'
         ? problem('validation-error', error.message, request.url, {
-          issues: [{ in: 'params', path: '', message: 'the URL is not validly percent-encoded' }]
+          issues: [{ in: 'params', path: '', message: error.message }]
         })
-        : problem('internal-error', 'an unexpected error occurred; it has been logged', request.url)
+        : toProblem(error, request.url) ?? problem('internal-error', 'an unexpected error occurred; it has been logged', request.url)
       if (body.status >= 500) request.log.error({ err: error }, 'framework error')
       sendProblem(reply as unknown as FastifyReply, body)
     },

@@ -15,21 +15,17 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
 
 const CATALOGUE = {
   'validation-error': { status: 400, title: 'Invalid request' },
-  'bad-request': { status: 400, title: 'Bad request' },
   unauthorized: { status: 401, title: 'Unauthorized' },
   'exceeds-heap-size': { status: 400, title: 'Larger than the heap' },
   'heap-not-found': { status: 404, title: 'Heap not found' },
   'block-not-found': { status: 404, title: 'Block not found' },
   'not-found': { status: 404, title: 'Not found' },
-  'method-not-allowed': { status: 405, title: 'Method not allowed' },
-  'request-timeout': { status: 408, title: 'Request timeout' },
   'out-of-memory': { status: 409, title: 'Out of memory' },
   'payload-too-large': { status: 413, title: 'Payload too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'quota-exceeded': { status: 429, title: 'Quota exceeded' },
   'internal-error': { status: 500, title: 'Internal error' },
-  'not-ready': { status: 503, title: 'Not ready' },
-  'service-unavailable': { status: 503, title: 'Service unavailable' }
+  'not-ready': { status: 503, title: 'Not ready' }
 } as const satisfies Record<string, { status: number, title: string }>
 
 export type ProblemCode = keyof typeof CATALOGUE
@@ -98,7 +94,8 @@ export function toProblem (error: unknown, instance: string): ProblemBody | unde
   if (error instanceof SyntaxError || (error.statusCode === 400 && error.code === undefined)) return invalidJson(error, instance)
   const status = error.statusCode ?? 500
   if (status >= 500) return undefined
-  return problem(codeForStatus(status), error.message, instance)
+  const code = codeForStatus(status)
+  return problem(code, code === 'not-found' ? `nothing is served at ${instance.split('?')[0]}` : error.message, instance)
 }
 
 function allocatorProblem (error: AllocatorError, instance: string): ProblemBody {
@@ -127,17 +124,18 @@ function invalidJson (error: Error, instance: string): ProblemBody {
   })
 }
 
+/** Other client errors raised by Fastify or its plugins, folded into the catalogue. */
 function codeForStatus (status: number): ProblemCode {
   switch (status) {
-    case 400: return 'validation-error'
     case 401: return 'unauthorized'
-    case 404: return 'not-found'
-    case 405: return 'method-not-allowed'
-    case 408: return 'request-timeout'
+    // Nothing is served behind a refused path (e.g. @fastify/static's 403 for `//` or `%00`).
+    case 403:
+    case 404:
+    case 405: return 'not-found'
     case 413: return 'payload-too-large'
     case 415: return 'unsupported-media-type'
     case 429: return 'quota-exceeded'
-    default: return 'bad-request'
+    default: return 'validation-error'
   }
 }
 

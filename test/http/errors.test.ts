@@ -40,10 +40,10 @@ t.test('malformed and empty JSON answer 400 validation-error', async (t) => {
   t.equal(app.registry.count, 0)
 })
 
-t.test('a URL that is not validly percent-encoded answers 400 validation-error', async (t) => {
+t.test('a URL that is not validly percent-encoded, or a parameter over the router\'s length limit, answers 400 validation-error', async (t) => {
   const app = await build(t)
   const heap = await createHeap(app)
-  for (const url of ['/heaps/%E0%A4%A', `/heaps/${heap.id}/blocks/%ZZ`]) {
+  for (const url of ['/heaps/%E0%A4%A', `/heaps/${heap.id}/blocks/%ZZ`, `/heaps/${'x'.repeat(101)}`]) {
     const problem = expectProblem(t, await app.inject(url), 400, 'validation-error')
     t.equal(problem.instance, url)
   }
@@ -54,6 +54,9 @@ t.test('unknown routes and methods answer 404 not-found as problem+json', async 
   for (const [method, url] of [['GET', '/nope'], ['PUT', '/heaps'], ['PATCH', '/heaps'], ['POST', '/heaps/x/blocks'], ['GET', '/heaps/x/alloc'], ['DELETE', '/healthz']] as const) {
     const problem = expectProblem(t, await app.inject({ method, url }), 404, 'not-found')
     t.equal(problem.instance, url)
+  }
+  for (const url of ['/docs/static//', '/docs/static/%00']) {
+    expectProblem(t, await app.inject(url), 404, 'not-found')
   }
   const viaHttp = await request(app.server).get('/definitely/not/here?x=1').expect(404)
   t.match(viaHttp.body, { type: 'https://heapd.dev/problems/not-found', instance: '/definitely/not/here?x=1' })

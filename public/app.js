@@ -3,8 +3,9 @@
 
 import { api, getApiKey, setApiKey } from './js/api.js'
 import { HistoryChart } from './js/chart.js'
-import { FREE_COLOR, USED_COLOR, UNTAGGED_COLOR, formatBytes, formatBytesShort, formatNumber, formatPercent, mixColor, parseSize, tagColor } from './js/format.js'
+import { formatBytes, formatBytesShort, formatNumber, parseSize } from './js/format.js'
 import { HeapMap } from './js/map.js'
+import { renderHeader, renderLegend, renderStats } from './js/panels.js'
 import { renderHeapList, renderSegments } from './js/tables.js'
 
 const POLL_MS = 500
@@ -137,7 +138,7 @@ async function refreshSelected () {
   }
   state.heap = heap
   renderHeader(heap)
-  renderStats(heap.stats)
+  renderStats($('stats'), heap.stats)
   chart.push(heap.stats)
   await Promise.all([refreshMap(id, heap), refreshTable(id)])
 }
@@ -157,7 +158,7 @@ async function refreshMap (id, heap) {
   if (state.selectedId !== id) return
   map.setData({ mode: 'buckets', size: heap.size, from: state.from, to: state.to, spans: page.buckets })
   renderRange(`occupancy in ${page.buckets.length} slices of ${formatBytesShort(page.bucketSize)}`)
-  renderLegend('buckets')
+  renderLegend($('legend'), 'buckets')
 }
 
 async function fetchSegments (id) {
@@ -183,7 +184,7 @@ async function fetchSegments (id) {
 function drawSegments () {
   map.setData({ mode: 'segments', size: state.heap.size, from: state.from, to: state.to, spans: state.spans })
   renderRange('every block drawn to scale')
-  renderLegend('segments')
+  renderLegend($('legend'), 'segments', state.spans)
 }
 
 function bucketCount () {
@@ -209,42 +210,6 @@ async function refreshTable (id) {
 
 // --- rendering --------------------------------------------------------------------------
 
-function renderHeader (heap) {
-  $('map-title').textContent = heap.name ? `Heap ${heap.name}` : 'Heap'
-  $('heap-meta').textContent = `${heap.strategy} · ${formatBytes(heap.size)} · alignment ${heap.alignment} · id ${heap.id}`
-}
-
-function renderStats (stats) {
-  const bytes = (n) => [formatBytesShort(n), n >= 1024 ? `${formatNumber(n)} B` : '']
-  const values = {
-    used: [`${formatBytesShort(stats.used)} · ${formatPercent(stats.used / stats.size)}`, stats.used >= 1024 ? `${formatNumber(stats.used)} B` : ''],
-    free: bytes(stats.free),
-    largestFree: bytes(stats.largestFree),
-    fragmentation: [formatPercent(stats.fragmentation), ''],
-    sawicki: [formatPercent(stats.sawicki), ''],
-    liveBlocks: [formatNumber(stats.liveBlocks), ''],
-    freeRanges: [formatNumber(stats.freeRanges), ''],
-    peakUsed: bytes(stats.peakUsed),
-    allocsFrees: [`${formatNumber(stats.allocs)} / ${formatNumber(stats.frees)}`, ''],
-    failedAllocs: [formatNumber(stats.failedAllocs), '']
-  }
-  for (const dd of $('stats').querySelectorAll('[data-stat]')) {
-    const [value, exact] = values[dd.dataset.stat] ?? ['—', '']
-    if (dd.dataset.value === value + exact) continue
-    dd.dataset.value = value + exact
-    const main = document.createElement('span')
-    main.textContent = value
-    dd.replaceChildren(main)
-    if (exact) {
-      // The exact count under the rounded one: 64 KiB heaps and 1 TiB heaps both stay readable.
-      const small = document.createElement('span')
-      small.className = 'exact'
-      small.textContent = exact
-      dd.append(small)
-    }
-  }
-}
-
 function renderRange (mode) {
   const { from, to } = state
   const size = state.heap.size
@@ -255,29 +220,6 @@ function renderRange (mode) {
   $('zoom-out').disabled = whole
   $('zoom-all').disabled = whole
   $('zoom-in').disabled = to - from <= minRange()
-}
-
-function renderLegend (mode) {
-  const entries = [['free', FREE_COLOR, 'free']]
-  if (mode === 'buckets') {
-    entries.push(['partly used', mixColor(FREE_COLOR, USED_COLOR, 0.5)], ['full', USED_COLOR])
-  } else {
-    const tags = [...new Set(state.spans.filter((s) => s.state === 'used').map((s) => s.tag ?? ''))].sort()
-    for (const tag of tags.slice(0, 12)) entries.push([tag === '' ? 'untagged' : `tag ${tag}`, tag === '' ? UNTAGGED_COLOR : tagColor(tag)])
-    if (tags.length > 12) entries.push([`and ${tags.length - 12} more tags`, '#ffffff'])
-  }
-  const signature = JSON.stringify(entries)
-  const legend = $('legend')
-  if (legend.dataset.signature === signature) return
-  legend.dataset.signature = signature
-  legend.replaceChildren(...entries.map(([label, color, kind]) => {
-    const li = document.createElement('li')
-    const swatch = document.createElement('span')
-    swatch.className = `swatch ${kind ?? ''}`
-    swatch.style.backgroundColor = color
-    li.append(swatch, label)
-    return li
-  }))
 }
 
 // --- selection and zoom -----------------------------------------------------------------

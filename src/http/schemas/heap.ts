@@ -18,7 +18,21 @@ export const Heap = z.object({
   name: z.string().optional(),
   createdAt: z.string().meta({ description: 'ISO 8601 time of creation.', examples: ['2026-01-01T00:00:00.000Z'] }),
   stats: Stats
-}).meta({ id: 'Heap' })
+}).meta({
+  id: 'Heap',
+  examples: [{
+    id: '3q2-7wAAAAD8tYc0QmH1Kg',
+    size: 1048576,
+    strategy: 'best-fit',
+    alignment: 16,
+    name: 'gpu-arena',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    stats: {
+      size: 1048576, used: 4096, free: 1044480, largestFree: 1044480, liveBlocks: 1, freeRanges: 1, fragmentation: 0,
+      sawicki: 0, peakUsed: 4096, peakLiveBlocks: 1, allocs: 1, frees: 0, reallocs: 0, failedAllocs: 0
+    }
+  }]
+})
 
 export function heapListQuery (maxPageSize: number, defaultPageSize: number) {
   return z.strictObject(pageQueryShape(maxPageSize, defaultPageSize))

@@ -239,10 +239,12 @@ async function browserTests () {
     await status.scrollIntoViewIfNeeded()
     t.match(await operation.locator('.live-responses-table').textContent(), /from-swagger/, 'and the created heap')
     await page.screenshot({ path: join(shots, 'docs-try-it-out.png') })
+    noPageErrors(t, page)
   })
 }
 
 const pageErrors = new WeakMap<Page, string[]>()
+const foreignRequests = new WeakMap<Page, string[]>()
 
 async function newPage (browser: Browser, width: number, height: number, options: BrowserContextOptions = {}): Promise<Page> {
   const context = await browser.newContext({ viewport: { width, height }, ...options })
@@ -252,11 +254,19 @@ async function newPage (browser: Browser, width: number, height: number, options
   const errors: string[] = []
   pageErrors.set(page, errors)
   page.on('pageerror', (err) => errors.push(err.message))
+  // No CDN, no fonts, no analytics: the page must work on a machine without internet.
+  const foreign: string[] = []
+  foreignRequests.set(page, foreign)
+  page.on('request', (request) => {
+    const url = new URL(request.url())
+    if (url.protocol !== 'data:' && url.hostname !== '127.0.0.1') foreign.push(request.url())
+  })
   return page
 }
 
 function noPageErrors (t: Test, page: Page) {
   t.same(pageErrors.get(page), [], 'no uncaught errors in the page')
+  t.same(foreignRequests.get(page), [], 'no request left this machine')
 }
 
 /** Waits until the map has drawn exactly `expected`, then returns what it drew. */

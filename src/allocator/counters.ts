@@ -111,12 +111,15 @@ export class HeapCounters implements CounterValues {
 
   /** (hi, lo) += sign * f^2, in double-double arithmetic. */
   private addSquare (f: number, sign: number): void {
-    // Exact f * f = p + e (Dekker).
-    const c = SPLITTER * f
-    const fh = c - (c - f)
-    const fl = f - fh
+    // Exact f * f = p + e: plain when f < 2^26 (f^2 < 2^52 fits a double), else Dekker.
     const p = f * f
-    const e = ((fh * fh - p) + 2 * fh * fl) + fl * fl
+    let e = 0
+    if (f >= 67108864) {
+      const c = SPLITTER * f
+      const fh = c - (c - f)
+      const fl = f - fh
+      e = ((fh * fh - p) + 2 * fh * fl) + fl * fl
+    }
     // (hi, lo) + sign * (p, e): two-sum on the high parts, then fold in the low parts.
     const a = this.squaresHi
     const b = sign * p

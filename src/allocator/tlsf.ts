@@ -19,19 +19,25 @@
  * bitmap words. Finding the first non-empty bin >= b is: mask slMap[fl] below sl, take its
  * lowest set bit; else the lowest set first-level bit above fl, then its lowest sub-bin.
  *
- * Policy (good fit). A request for `size` bytes aligned to `align` can always be served from
- * a range of at least need = size + align - 1 bytes (at most align - 1 bytes of padding). The
- * request is rounded up to the first bin whose every range is >= need, the bitmaps give the
- * first non-empty bin from there, and the head of its list is taken: O(1), no list walk.
- * Lists are LIFO (insert at the head), so a just-freed range is reused first.
+ * Policy (good fit), in three steps:
+ * 1. The head of the request's own bin, bin(size), when the request fits in it: the tightest
+ *    fit TLSF can see in O(1) (one fitsIn test).
+ * 2. A request for `size` bytes aligned to `align` fits in any range of at least
+ *    need = size + align - 1 bytes (at most align - 1 bytes of padding). It is rounded up to the
+ *    first bin whose every range is >= need; the bitmaps give the first non-empty bin from
+ *    there, and the head of its list serves: O(1), no list walk.
+ * 3. Exact fallback. Rounding up skips bins that may still hold a range that fits (a request
+ *    for 515 when bin [512, 528) holds ranges of 512, at its head, and 520; a large alignment
+ *    over a small size).
+ *    Before answering "nothing fits", find() walks every range of the bins from bin(size) up
+ *    to the rounded-up bin and returns the first one where fitsIn() holds. So -1 means no
+ *    range fits, never a false out-of-memory. Cost O(ranges in those bins): for align = 1 one
+ *    bin; for a large alignment over a small size possibly many bins (worst case every range).
+ * Steps 1 and 2 are the O(1) path; step 3 runs only when the answer would otherwise be -1.
  *
- * Exact fallback. Rounding up skips the request's own bin, which may hold a range that fits
- * (heap 513, alloc 513: the only range is in the bin that starts at 512). Before reporting
- * "nothing fits", find() walks every range of the bins from bin(size) up to the rounded-up
- * bin, in order, and returns the first one where fitsIn() holds. So -1 means no range fits,
- * never a false out-of-memory. Cost: O(ranges in those bins); for align = 1 that is one bin,
- * for a large alignment over a small size it can be many bins (every range shorter than
- * size + align - 1, in the worst case every free range).
+ * List order. A range is inserted at the head of its bin's list when its offset is lower than
+ * the head's, else right after the head. O(1), and the head tends to be a low address, which
+ * keeps the heap's footprint closer to first fit's; a just-freed range is still near the front.
  *
  * largest(). The highest non-empty bin is O(1) from the bitmaps; bins 0..63 are exact sizes.
  * Above them the exact maximum is cached: an insert raises it in O(1), removing a range of
@@ -39,7 +45,8 @@
  * largest() rescans the top bin's list only. Worst case O(ranges in the top bin) after each
  * removal of the maximum; typically the top bin holds one range (the untouched tail).
  *
- * Memory: two Int32Array links per node (8 bytes); bins and bitmaps are fixed (~6.5 KB).
+ * Memory: two Int32Array links per node (8 bytes); bins and bitmaps are fixed (~6.5 KB), plus
+ * the shared BIN_MIN table (12.5 KB per process).
  */
 import type { FreeIndex, FreeIndexFactory, NodeView } from './free-index.js'
 import { fitsIn } from './align.js'
@@ -84,8 +91,9 @@ export function binAtLeast (need: number): number {
 }
 
 class TlsfIndex implements FreeIndex {
-  private next: Int32Array
-  private prev: Int32Array
+  /** Sized by grow(): the core may call the factory before its own arrays exist. */
+  private next = new Int32Array(0)
+  private prev = new Int32Array(0)
   private readonly heads = new Int32Array(BIN_COUNT).fill(-1)
   private readonly slMap = new Int32Array(FL_COUNT)
   private flLo = 0
@@ -94,10 +102,7 @@ class TlsfIndex implements FreeIndex {
   private maxSize = 0
   private maxValid = true
 
-  constructor (private readonly nodes: NodeView) {
-    this.next = new Int32Array(nodes.sizes.length)
-    this.prev = new Int32Array(nodes.sizes.length)
-  }
+  constructor (private readonly nodes: NodeView) {}
 
   grow (capacity: number): void {
     if (capacity <= this.next.length) return
@@ -113,6 +118,16 @@ class TlsfIndex implements FreeIndex {
     const size = this.nodes.sizes[node]!
     const bin = binOf(size)
     const head = this.heads[bin]!
+    if (size > this.maxSize && this.maxValid) this.maxSize = size
+    if (head !== -1 && this.nodes.offsets[node]! > this.nodes.offsets[head]!) {
+      // Higher than the head: goes second, so the head stays the lower of the two.
+      const after = this.next[head]!
+      this.next[node] = after
+      this.prev[node] = head
+      this.next[head] = node
+      if (after !== -1) this.prev[after] = node
+      return
+    }
     this.next[node] = head
     this.prev[node] = -1
     if (head !== -1) {
@@ -124,7 +139,6 @@ class TlsfIndex implements FreeIndex {
       else this.flHi |= 1 << (fl - 32)
     }
     this.heads[bin] = node
-    if (this.maxValid && size > this.maxSize) this.maxSize = size
   }
 
   remove (node: number): void {
@@ -151,10 +165,13 @@ class TlsfIndex implements FreeIndex {
   }
 
   find (size: number, align: number): number {
+    const own = binOf(size)
+    const head = this.heads[own]!
+    if (head !== -1 && fitsIn(this.nodes.offsets[head]!, this.nodes.sizes[head]!, size, align)) return head
     const start = binAtLeast(align > 1 ? size + align - 1 : size)
     const bin = this.firstNonEmpty(start)
     if (bin !== -1) return this.heads[bin]!
-    return this.scan(binOf(size), start, size, align)
+    return this.scan(own, start, size, align)
   }
 
   /** The exact fallback: the first range in bins [from, to) where the request fits, or -1. */

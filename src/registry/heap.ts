@@ -7,7 +7,7 @@ import type { Allocator, Block, HeapStats, Occupancy, Segment } from '../allocat
 import { AllocatorError, InvalidPointerError } from '../allocator/errors.js'
 import type { Page } from './cursor.js'
 import { BatchOpError, QuotaExceededError } from './errors.js'
-import { noEvents, type HeapDescription, type Mutation, type RegistryEvents } from './events.js'
+import { noEvents, type Change, type HeapDescription, type Mutation, type RegistryEvents } from './events.js'
 
 export interface BlockView {
   ptr: number
@@ -43,6 +43,8 @@ export interface HeapInit {
   createdAt: string
   maxBlocks: number
   events?: RegistryEvents
+  /** Tags and requested alignments of blocks already in the allocator (a heap restored from a store). */
+  meta?: Iterable<BlockView>
 }
 
 export class Heap {
@@ -66,6 +68,7 @@ export class Heap {
     this.allocator = init.allocator
     this.maxBlocks = init.maxBlocks
     this.events = init.events ?? noEvents
+    for (const block of init.meta ?? []) this.setMeta(block.ptr, block)
   }
 
   get size (): number { return this.allocator.size }
@@ -147,7 +150,10 @@ export class Heap {
           results.push(this.runOp(op, undo, mutations))
         } catch (error) {
           if (!(error instanceof AllocatorError || error instanceof QuotaExceededError)) throw error
-          if (atomic) throw new BatchOpError(index, error)
+          if (atomic) {
+            if (mutations.length > 0) this.events.changed({ kind: 'rolled-back', heapId: this.id, mutations })
+            throw new BatchOpError(index, error)
+          }
           results.push({ ok: false, op: op.op, error })
         }
       }
@@ -246,7 +252,7 @@ export class Heap {
    */
   private apply<T> (
     atomic: boolean,
-    work: (undo: UndoLog) => { result: T, mutations?: Mutation[], change?: { kind: 'heap-reset', heapId: string } }
+    work: (undo: UndoLog) => { result: T, mutations?: Mutation[], change?: Change }
   ): T {
     const announce = (done: ReturnType<typeof work>): T => {
       if (done.change !== undefined) this.events.changed(done.change)
@@ -257,8 +263,21 @@ export class Heap {
     }
     if (!atomic && this.events === noEvents) return announce(work([]))
     const undo: UndoLog = []
+    let refused: { error: unknown } | undefined
     try {
-      return this.allocator.atomically(() => announce(work(undo)))
+      const result = this.allocator.atomically(() => {
+        try {
+          return announce(work(undo))
+        } catch (error) {
+          // A refused single op changed nothing but the failure count (failedAllocs): leave
+          // atomically normally so that count stays, as it does without listeners.
+          if (atomic || !(error instanceof AllocatorError || error instanceof QuotaExceededError)) throw error
+          refused = { error }
+          return undefined
+        }
+      })
+      if (refused !== undefined) throw refused.error
+      return result as T
     } catch (error) {
       for (let i = undo.length - 1; i >= 0; i--) undo[i]!()
       throw error

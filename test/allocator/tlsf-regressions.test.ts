@@ -1,11 +1,13 @@
 /**
  * The known false out-of-memory cases of O(1) offset allocators (OffsetAllocator, VMA's TLSF):
  * rounding a request up to the next bin skips the bin that holds the only range that fits.
- * TLSF's exact fallback must serve them. Checked on the index with the core's split (block at
- * the start of the range, the rest stays free) simulated over a fake node view.
+ * TLSF must serve them: through the full allocator (createAllocator, strategy 'tlsf'), and on
+ * the index alone with the core's split (block at the start of the range, the rest stays free)
+ * simulated over a fake node view.
  */
 import t from 'tap'
 import { createTlsfIndex } from '../../src/allocator/tlsf.js'
+import { createAllocator } from '../../src/allocator/index.js'
 import { alignUp } from '../../src/allocator/align.js'
 import type { NodeView } from '../../src/allocator/free-index.js'
 
@@ -45,16 +47,35 @@ const cases: [heap: number, requests: number[]][] = [
 
 for (const [heap, requests] of cases) {
   t.test(`heap ${heap}: alloc ${requests.join(' then ')} succeeds`, async (t) => {
+    const allocator = createAllocator({ size: heap, strategy: 'tlsf' })
     const alloc = singleRangeHeap(heap)
     let expected = 0
     for (const request of requests) {
-      t.equal(alloc(request), expected, `alloc ${request}`)
+      t.equal(allocator.alloc(request), expected, `allocator: alloc ${request}`)
+      t.equal(alloc(request), expected, `index alone: alloc ${request}`)
       expected += request
     }
+    allocator.check()
+    t.equal(allocator.stats().largestFree, heap - expected)
   })
 }
 
+t.test('after frees, an exact fit in a bin the rounded-up search skips is found', async (t) => {
+  // Free ranges of 512 and 520 share the bin [512, 528), with the 512 at its head (lower
+  // offset); the untouched tail is too small. A request for 515 must take the 520.
+  const allocator = createAllocator({ size: 512 + 8 + 520 + 8 + 100, strategy: 'tlsf' })
+  const a = allocator.alloc(512)
+  allocator.alloc(8)
+  const b = allocator.alloc(520)
+  allocator.alloc(8)
+  allocator.free(b)
+  allocator.free(a)
+  t.equal(allocator.alloc(515), b)
+  allocator.check()
+})
+
 t.test('an alignment larger than the heap still fits at offset 0', async (t) => {
-  const alloc = singleRangeHeap(100)
-  t.equal(alloc(100, 2 ** 30), 0)
+  const allocator = createAllocator({ size: 100, strategy: 'tlsf' })
+  t.equal(allocator.alloc(100, 2 ** 30), 0)
+  t.equal(singleRangeHeap(100)(100, 2 ** 30), 0)
 })

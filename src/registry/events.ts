@@ -29,11 +29,18 @@ export interface HeapDescription {
 }
 
 export type Change =
-  | { kind: 'heap-created', heap: HeapDescription }
+  /** `seq` is the heap's place in the registry's creation order (the heap list's cursor key). */
+  | { kind: 'heap-created', heap: HeapDescription, seq: number }
   | { kind: 'heap-deleted', heapId: string }
   /** One request's worth of block changes (a single op, or the successful ops of a batch), in order. */
   | { kind: 'mutations', heapId: string, mutations: Mutation[] }
   | { kind: 'heap-reset', heapId: string }
+  /**
+   * An atomic batch failed after applying `mutations`, and they were undone. The layout is as
+   * before, but the undo may leave a tlsf heap's free lists in another order, which decides later
+   * pointers: a journal that replays history records this to replay the same undo.
+   */
+  | { kind: 'rolled-back', heapId: string, mutations: Mutation[] }
 
 export interface RegistryEvents {
   changed (change: Change): void

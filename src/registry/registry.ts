@@ -7,8 +7,8 @@ import { createAllocator } from '../allocator/index.js'
 import type { Allocator, Strategy } from '../allocator/types.js'
 import type { Page } from './cursor.js'
 import { HeapNotFoundError, QuotaExceededError } from './errors.js'
-import { noEvents, type RegistryEvents } from './events.js'
-import { Heap } from './heap.js'
+import { noEvents, type HeapDescription, type RegistryEvents } from './events.js'
+import { Heap, type BlockView } from './heap.js'
 import { newHeapId } from './ids.js'
 
 export interface RegistryLimits {
@@ -78,12 +78,37 @@ export class Registry {
     this.heaps.set(heap.id, heap)
     this.order.push(heap)
     try {
-      this.events.changed({ kind: 'heap-created', heap: heap.describe() })
+      this.events.changed({ kind: 'heap-created', heap: heap.describe(), seq: heap.seq })
     } catch (error) {
       this.heaps.delete(heap.id)
       this.order.pop()
       throw error
     }
+    return heap
+  }
+
+  /**
+   * Re-creates a heap that a durable store recorded, under its old ID and sequence number, without
+   * announcing it (it is recorded already) and without the creation limits (it was admitted once).
+   * `rebuild` gets the fresh allocator, rebuilds the layout in it and returns the blocks' tags and
+   * requested alignments. Restore heaps in sequence order, before new ones are created.
+   */
+  restore (description: HeapDescription, seq: number, rebuild: (allocator: Allocator) => Iterable<BlockView>): Heap {
+    if (this.heaps.has(description.id)) throw new Error(`heap ${description.id} exists already`)
+    const allocator = this.createAllocator({ size: description.size, strategy: description.strategy, alignment: description.alignment })
+    const heap = new Heap({
+      id: description.id,
+      seq,
+      allocator,
+      ...(description.name !== undefined ? { name: description.name } : {}),
+      createdAt: description.createdAt,
+      maxBlocks: this.limits.maxBlocksPerHeap,
+      events: this.events,
+      meta: rebuild(allocator)
+    })
+    this.heaps.set(heap.id, heap)
+    this.order.splice(firstAtOrAfter(this.order, seq), 0, heap)
+    this.nextSeq = Math.max(this.nextSeq, seq + 1)
     return heap
   }
 

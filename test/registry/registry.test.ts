@@ -176,8 +176,12 @@ t.test('every change is announced with what it takes to replay it', async (t) =>
   heap.batch([{ op: 'alloc', size: 5 }, { op: 'free', ptr: 999 }, { op: 'alloc', size: 7, tag: 'u' }], false)
   t.throws(() => heap.batch([{ op: 'alloc', size: 5 }, { op: 'alloc', size: 5000 }], true))
   t.throws(() => heap.alloc(5000))
-  t.same(changes[0], { kind: 'heap-created', heap: heap.describe() })
-  t.equal(changes.length, 6, 'failed changes are not announced')
+  t.throws(() => heap.alloc(999), OutOfMemoryError)
+  t.same(changes[0], { kind: 'heap-created', heap: heap.describe(), seq: heap.seq })
+  t.same(changes[6], { kind: 'rolled-back', heapId: heap.id, mutations: [{ op: 'alloc', ptr: 40, size: 5 }] },
+    'a failed atomic batch announces the ops it undid')
+  t.equal(changes.length, 7, 'refused single ops are not announced')
+  t.equal(heap.stats().failedAllocs, 1, 'a refused alloc is counted while listeners are attached')
 
   // Replaying the announced mutations with allocAt rebuilds the identical layout.
   const replica = createAllocator({ size: 1000, alignment: 4 })

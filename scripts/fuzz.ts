@@ -46,15 +46,17 @@ function report<T> (name: string, details: fc.RunDetails<T>): boolean {
 let ok = true
 const started = performance.now()
 const perConfigShare = FUZZ_CONFIGS.reduce((sum, c) => sum + c.requests, 0)
-for (const config of FUZZ_CONFIGS) {
+for (const [index, config] of FUZZ_CONFIGS.entries()) {
   if (!ok) break
+  // One seed per configuration, so each gets its own request sequences.
+  const configSeed = (seed + index) | 0
   const requests = Math.ceil(totalRequests * config.requests / perConfigShare)
   const app = buildApp(configWith(config.overrides))
   await app.ready()
   const tally = new FuzzTally()
   const t0 = performance.now()
-  const details = await fc.check(fuzzProperty(app, tally, { knownBugs: values['known-bugs'] }), fuzzParameters({ requests, seed }))
-  console.log(`${config.name}: ${tally.summary()}; ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+  const details = await fc.check(fuzzProperty(app, tally, { knownBugs: values['known-bugs'] }), fuzzParameters({ requests, seed: configSeed }))
+  console.log(`${config.name} (seed ${configSeed}): ${tally.summary()}; ${((performance.now() - t0) / 1000).toFixed(1)} s`)
   ok = report(config.name, details)
   await app.close()
 }

@@ -29,6 +29,8 @@ export interface FuzzRequest {
   /** Appended to the path as is: a trailing slash, `/..`, junk segments. */
   suffix: string
   query: string
+  /** Content-Type; undefined sends none. */
+  contentType: string | undefined
   headers: Record<string, string>
   body: BodySpec
 }
@@ -87,7 +89,7 @@ export const weirdValue: fc.Arbitrary<unknown> = fc.oneof(
 
 /** Usually `valid`, sometimes a mutation of it. */
 function mostly<T> (valid: fc.Arbitrary<T>): fc.Arbitrary<unknown> {
-  return fc.oneof({ weight: 5, arbitrary: valid }, { weight: 1, arbitrary: weirdValue })
+  return fc.oneof({ weight: 10, arbitrary: valid }, { weight: 1, arbitrary: weirdValue })
 }
 
 const smallSize = fc.oneof(
@@ -108,7 +110,7 @@ function shaped (fields: Record<string, fc.Arbitrary<unknown>>, required: string
     { weight: 1, arbitrary: fc.record(fields, { requiredKeys: [] }) }
   ) as fc.Arbitrary<Record<string, unknown>>
   const extra = fc.dictionary(fc.constantFrom('extra', 'sizes', 'op', 'ptr', 'id', 'Size', ''), weirdValue, { maxKeys: 2 })
-  return fc.tuple(base, fc.oneof({ weight: 6, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: extra }))
+  return fc.tuple(base, fc.oneof({ weight: 12, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: extra }))
     .map(([record, unknown]) => dropUndefined({ ...unknown, ...record }))
 }
 
@@ -131,10 +133,10 @@ export const allocBody = shaped({ size: mostly(smallSize), align: mostly(align),
 export const reallocBody = shaped({ size: mostly(smallSize) }, ['size'])
 
 const batchOp: fc.Arbitrary<unknown> = fc.oneof(
-  shaped({ op: mostly(fc.constant('alloc')), size: mostly(smallSize), align: mostly(align), tag: mostly(tag) }, ['op', 'size']),
-  shaped({ op: mostly(fc.constant('free')), ptr: ptrValue }, ['op', 'ptr']),
-  shaped({ op: mostly(fc.constant('realloc')), ptr: ptrValue, size: mostly(smallSize) }, ['op', 'ptr', 'size']),
-  { weight: 1, arbitrary: weirdValue } as unknown as fc.Arbitrary<unknown>
+  { weight: 6, arbitrary: shaped({ op: mostly(fc.constant('alloc')), size: mostly(smallSize), align: mostly(align), tag: mostly(tag) }, ['op', 'size']) },
+  { weight: 6, arbitrary: shaped({ op: mostly(fc.constant('free')), ptr: ptrValue }, ['op', 'ptr']) },
+  { weight: 6, arbitrary: shaped({ op: mostly(fc.constant('realloc')), ptr: ptrValue, size: mostly(smallSize) }, ['op', 'ptr', 'size']) },
+  { weight: 1, arbitrary: weirdValue }
 )
 
 function batchBody (bigBatch: number): fc.Arbitrary<unknown> {
@@ -244,13 +246,21 @@ const contentTypes = [
   'application/merge-patch+json', 'application/jsonx', 'application/octet-stream', '', 'json', '*/*', 'application/json, text/plain'
 ]
 
-export const headersArb: fc.Arbitrary<Record<string, string>> = fc.record({
-  'content-type': fc.oneof({ weight: 12, arbitrary: fc.constant('application/json') }, { weight: 3, arbitrary: fc.constantFrom(...contentTypes) }),
+/** Mostly JSON, as a client sending a body does; sometimes none or something else. */
+export const contentTypeArb: fc.Arbitrary<string | undefined> = fc.oneof(
+  { weight: 16, arbitrary: fc.constant('application/json') },
+  { weight: 1, arbitrary: fc.constant(undefined) },
+  { weight: 2, arbitrary: fc.constantFrom(...contentTypes) }
+)
+
+/** Other headers, each present now and then (a Content-Type here matters for requests without a body). */
+export const headersArb: fc.Arbitrary<Record<string, string>> = fc.oneof({ weight: 3, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: fc.record({
   'x-request-id': fc.oneof(fc.constantFrom('abc', '', 'a'.repeat(200), '../..', 'id with spaces', 'ü'), fc.stringMatching(/^[\x20-\x7e]{0,40}$/)),
   authorization: fc.constantFrom('Bearer ', 'Bearer x', 'Basic dXNlcjpwYXNz', 'bearer key1', 'Bearer ' + 'k'.repeat(500), ''),
   accept: fc.constantFrom('application/xml', '*/*', 'text/html', 'application/problem+json', ''),
-  'content-encoding': fc.constantFrom('gzip', 'identity', 'br', 'x')
-}, { requiredKeys: [] })
+  'content-encoding': fc.constantFrom('gzip', 'identity', 'br', 'x'),
+  'content-type': fc.constantFrom('application/json', 'text/plain')
+}, { requiredKeys: [] }) })
 
 // ---------------------------------------------------------------------------------------------
 // Whole requests
@@ -285,7 +295,7 @@ const ROUTES: Array<{ method: string, path: string, body: BodyKind, weight?: num
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'TRACE', 'PROPFIND', 'MKCOL', 'SEARCH', 'PURGE', 'LOCK', 'COPY']
 
 const suffix = fc.oneof(
-  { weight: 12, arbitrary: fc.constant('') },
+  { weight: 20, arbitrary: fc.constant('') },
   { weight: 1, arbitrary: fc.constantFrom('/', '//', '/..', '/../..', '/.', '/x', '/%2e%2e', '/alloc', '/blocks/0', '/stats/', '/%20') }
 )
 
@@ -310,7 +320,7 @@ function bodyFor (kind: BodyKind, options: FuzzOptions): fc.Arbitrary<BodySpec> 
 export function requestArbitrary (options: FuzzOptions = {}): fc.Arbitrary<FuzzRequest> {
   const heap = heapRef(options)
   const ptr = ptrRef(options)
-  const method = (usual: string) => fc.oneof({ weight: 10, arbitrary: fc.constant(usual) }, { weight: 2, arbitrary: fc.constantFrom(...METHODS) })
+  const method = (usual: string) => fc.oneof({ weight: 12, arbitrary: fc.constant(usual) }, { weight: 1, arbitrary: fc.constantFrom(...METHODS) })
   const oddPath = fc.constantFrom(...ODD_PATHS, ...(options.knownBugs === true ? KNOWN_BUG_PATHS : []))
   const path = (usual: string) => fc.oneof({ weight: 20, arbitrary: fc.constant(usual) }, { weight: 1, arbitrary: oddPath })
   const bodies = new Map<BodyKind, fc.Arbitrary<BodySpec>>()
@@ -322,6 +332,7 @@ export function requestArbitrary (options: FuzzOptions = {}): fc.Arbitrary<FuzzR
     ptr,
     suffix,
     query: queryString,
+    contentType: contentTypeArb,
     headers: headersArb,
     body: bodies.get(r.body)!
   }) })))
@@ -368,11 +379,11 @@ export function resolveRequest (request: FuzzRequest, ctx: ResolveContext): Inje
     headers: { ...request.headers }
   }
   const body = request.body
-  if (body === null) {
-    // No body: a content-type alone says nothing, keep it only sometimes (it is in headers as generated).
-    if (options.headers !== undefined && request.method !== 'POST' && request.method !== 'PATCH') delete options.headers['content-type']
-    return options
+  // Without a body, only the rare Content-Type of `headers` is sent.
+  if (request.contentType !== undefined && body !== null) {
+    options.headers = { ...options.headers, 'content-type': request.contentType }
   }
+  if (body === null) return options
   if ('json' in body) options.payload = JSON.stringify(resolveBody(body.json, ctx, heapIndex)) ?? 'null'
   else if ('raw' in body) options.payload = body.raw
   else options.payload = Buffer.from(body.bytes)

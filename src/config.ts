@@ -12,6 +12,43 @@ function integer (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) 
   return optionalInteger(min, max).default(fallback)
 }
 
+/** An environment variable holding `true` or `false` (also `1` or `0`). */
+function boolean (fallback: boolean) {
+  return z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1').default(fallback)
+}
+
+const TENANT_PATTERN = /^[\w.-]{1,64}$/
+
+/**
+ * `key1:tenantA,key2:tenantB`: API keys and the tenant each one authenticates. A key is the text
+ * before the last colon; several keys may share a tenant (key rotation), a key may not repeat.
+ */
+const ApiKeys = z.string().transform((text, ctx) => {
+  const keys: ApiKey[] = []
+  for (const entry of text.split(',').map((part) => part.trim()).filter((part) => part !== '')) {
+    const colon = entry.lastIndexOf(':')
+    const key = entry.slice(0, colon)
+    const tenant = entry.slice(colon + 1)
+    if (colon < 0 || key.length < 8 || !TENANT_PATTERN.test(tenant)) {
+      ctx.issues.push({ code: 'custom', message: 'each entry must be key:tenant, the key at least 8 characters, the tenant [A-Za-z0-9_.-]{1,64}', input: text })
+      return z.NEVER
+    }
+    if (keys.some((known) => known.key === key)) {
+      ctx.issues.push({ code: 'custom', message: `a key is listed twice (tenant ${tenant})`, input: text })
+      return z.NEVER
+    }
+    keys.push({ key, tenant })
+  }
+  return keys
+})
+
+/** `true`/`false`, a number of hops, or a comma-separated list of addresses/CIDRs (Fastify's trustProxy). */
+const TrustProxy = z.string().transform((text): boolean | number | string[] => {
+  if (text === 'true' || text === 'false') return text === 'true'
+  if (/^\d+$/.test(text)) return Number(text)
+  return text.split(',').map((part) => part.trim()).filter((part) => part !== '')
+})
+
 function optionalInteger (min: number, max = Number.MAX_SAFE_INTEGER) {
   return z.string()
     .regex(/^\d+$/, 'must be a decimal integer')
@@ -31,7 +68,18 @@ const EnvSchema = z.object({
   HEAPD_MAX_PAGE_SIZE: integer(1000, 1),
   HEAPD_DEFAULT_PAGE_SIZE: optionalInteger(1).optional(),
   HEAPD_REQUEST_TIMEOUT: integer(30_000, 0),
-  HEAPD_SHUTDOWN_DELAY: integer(10_000, 0)
+  HEAPD_SHUTDOWN_DELAY: integer(10_000, 0),
+  HEAPD_API_KEYS: ApiKeys.optional(),
+  HEAPD_MAX_HEAPS_PER_TENANT: integer(1_000, 1),
+  HEAPD_MAX_BLOCKS_TOTAL: integer(10_000_000, 1),
+  HEAPD_HEAP_TTL: integer(0, 0),
+  HEAPD_RATE_LIMIT: integer(0, 0),
+  HEAPD_MAX_EVENT_LOOP_DELAY: integer(0, 0),
+  HEAPD_CONNECTION_TIMEOUT: integer(120_000, 0),
+  HEAPD_KEEP_ALIVE_TIMEOUT: integer(72_000, 1),
+  HEAPD_METRICS: boolean(true),
+  HEAPD_DOCS: boolean(true),
+  HEAPD_TRUST_PROXY: TrustProxy.default(false)
 }).refine((env) => env.HEAPD_DEFAULT_PAGE_SIZE === undefined || env.HEAPD_DEFAULT_PAGE_SIZE <= env.HEAPD_MAX_PAGE_SIZE, {
   message: 'must not exceed HEAPD_MAX_PAGE_SIZE',
   path: ['HEAPD_DEFAULT_PAGE_SIZE']
@@ -52,6 +100,19 @@ export interface Limits {
   maxPageSize: number
   /** `limit` of a paged list when the client gives none: 100, or maxPageSize when smaller. */
   defaultPageSize: number
+  /** Heaps alive at once per tenant (only when API keys are configured). */
+  maxHeapsPerTenant: number
+  /** Live blocks across all heaps of this process. */
+  maxBlocksTotal: number
+  /** Requests per minute per tenant (or per client IP without API keys); 0: no rate limit. */
+  rateLimit: number
+  /** Event loop delay in milliseconds above which requests are shed with 503; 0: never shed. */
+  maxEventLoopDelay: number
+}
+
+export interface ApiKey {
+  key: string
+  tenant: string
 }
 
 export interface Config {
@@ -63,6 +124,20 @@ export interface Config {
   requestTimeout: number
   /** Milliseconds SIGTERM waits for in-flight requests before forcing the exit. */
   shutdownDelay: number
+  /** Milliseconds a connection may stay without activity before it is closed (0: no limit). */
+  connectionTimeout: number
+  /** Milliseconds an idle keep-alive connection is kept open. */
+  keepAliveTimeout: number
+  /** API keys and their tenants; empty: the service is open (no authentication, no tenants). */
+  apiKeys: ApiKey[]
+  /** Seconds a heap may go untouched before it is deleted; 0: heaps never expire. */
+  heapTtl: number
+  /** Serve Prometheus metrics at /metrics. */
+  metrics: boolean
+  /** Serve Swagger UI at /docs and the OpenAPI document at /docs/json. */
+  docs: boolean
+  /** Fastify's trustProxy: whether (or which) proxies' X-Forwarded-* headers to believe. */
+  trustProxy: boolean | number | string[]
 }
 
 export class ConfigError extends Error {
@@ -92,10 +167,21 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
       maxBatchOps: e.HEAPD_MAX_BATCH_OPS,
       bodyLimit: e.HEAPD_BODY_LIMIT,
       maxPageSize: e.HEAPD_MAX_PAGE_SIZE,
-      defaultPageSize: e.HEAPD_DEFAULT_PAGE_SIZE ?? Math.min(100, e.HEAPD_MAX_PAGE_SIZE)
+      defaultPageSize: e.HEAPD_DEFAULT_PAGE_SIZE ?? Math.min(100, e.HEAPD_MAX_PAGE_SIZE),
+      maxHeapsPerTenant: e.HEAPD_MAX_HEAPS_PER_TENANT,
+      maxBlocksTotal: e.HEAPD_MAX_BLOCKS_TOTAL,
+      rateLimit: e.HEAPD_RATE_LIMIT,
+      maxEventLoopDelay: e.HEAPD_MAX_EVENT_LOOP_DELAY
     },
     requestTimeout: e.HEAPD_REQUEST_TIMEOUT,
-    shutdownDelay: e.HEAPD_SHUTDOWN_DELAY
+    shutdownDelay: e.HEAPD_SHUTDOWN_DELAY,
+    connectionTimeout: e.HEAPD_CONNECTION_TIMEOUT,
+    keepAliveTimeout: e.HEAPD_KEEP_ALIVE_TIMEOUT,
+    apiKeys: e.HEAPD_API_KEYS ?? [],
+    heapTtl: e.HEAPD_HEAP_TTL,
+    metrics: e.HEAPD_METRICS,
+    docs: e.HEAPD_DOCS,
+    trustProxy: e.HEAPD_TRUST_PROXY
   }
 }
 

@@ -17,9 +17,19 @@ t.test('reads every variable, treating empty ones as unset', async (t) => {
     port: 8080,
     host: '0.0.0.0',
     logLevel: 'debug',
-    limits: { maxHeaps: 5, maxHeapSize: 1048576, maxBlocksPerHeap: 7, maxBatchOps: 9, bodyLimit: 4096, maxPageSize: 50, defaultPageSize: 50 },
+    limits: {
+      maxHeaps: 5, maxHeapSize: 1048576, maxBlocksPerHeap: 7, maxBatchOps: 9, bodyLimit: 4096, maxPageSize: 50, defaultPageSize: 50,
+      maxHeapsPerTenant: 1000, maxBlocksTotal: 10_000_000, rateLimit: 0, maxEventLoopDelay: 0
+    },
     requestTimeout: 0,
-    shutdownDelay: 500
+    shutdownDelay: 500,
+    connectionTimeout: 120_000,
+    keepAliveTimeout: 72_000,
+    apiKeys: [],
+    heapTtl: 0,
+    metrics: true,
+    docs: true,
+    trustProxy: false
   })
 })
 
@@ -38,4 +48,34 @@ t.test('configWith replaces single values and single limits', async (t) => {
   t.equal(config.port, 1)
   t.equal(config.limits.maxHeaps, 2)
   t.equal(config.limits.maxBatchOps, 10_000)
+})
+
+t.test('hardening variables: API keys, quotas, TTL, rate limit, shedding, timeouts, switches, trust-proxy', async (t) => {
+  const config = loadConfig({
+    HEAPD_API_KEYS: 'secret-key-one:alpha, secret:key:two:beta,third-key-x:alpha',
+    HEAPD_MAX_HEAPS_PER_TENANT: '3',
+    HEAPD_MAX_BLOCKS_TOTAL: '100',
+    HEAPD_HEAP_TTL: '60',
+    HEAPD_RATE_LIMIT: '600',
+    HEAPD_MAX_EVENT_LOOP_DELAY: '200',
+    HEAPD_CONNECTION_TIMEOUT: '5000',
+    HEAPD_KEEP_ALIVE_TIMEOUT: '4000',
+    HEAPD_METRICS: 'false',
+    HEAPD_DOCS: '0',
+    HEAPD_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1'
+  })
+  t.same(config.apiKeys, [
+    { key: 'secret-key-one', tenant: 'alpha' }, { key: 'secret:key:two', tenant: 'beta' }, { key: 'third-key-x', tenant: 'alpha' }
+  ])
+  t.match(config.limits, { maxHeapsPerTenant: 3, maxBlocksTotal: 100, rateLimit: 600, maxEventLoopDelay: 200 })
+  t.match(config, { heapTtl: 60, connectionTimeout: 5000, keepAliveTimeout: 4000, metrics: false, docs: false })
+  t.same(config.trustProxy, ['10.0.0.0/8', '127.0.0.1'])
+  t.equal(loadConfig({ HEAPD_TRUST_PROXY: 'true' }).trustProxy, true)
+  t.equal(loadConfig({ HEAPD_TRUST_PROXY: '2' }).trustProxy, 2)
+
+  t.throws(() => loadConfig({ HEAPD_API_KEYS: 'nocolon' }), /HEAPD_API_KEYS: each entry must be key:tenant/)
+  t.throws(() => loadConfig({ HEAPD_API_KEYS: 'short:alpha' }), /HEAPD_API_KEYS/, 'keys of fewer than 8 characters are refused')
+  t.throws(() => loadConfig({ HEAPD_API_KEYS: 'long-enough:bad tenant' }), /HEAPD_API_KEYS/)
+  t.throws(() => loadConfig({ HEAPD_API_KEYS: 'long-enough:a,long-enough:b' }), /listed twice/)
+  t.throws(() => loadConfig({ HEAPD_METRICS: 'yes' }), /HEAPD_METRICS/)
 })

@@ -3,7 +3,7 @@
 
 import { api, getApiKey, setApiKey } from './js/api.js'
 import { HistoryChart } from './js/chart.js'
-import { formatBytes, formatBytesShort, formatNumber, parseSize } from './js/format.js'
+import { formatBytes, formatBytesShort, formatNumber, parseSize, tagColors } from './js/format.js'
 import { HeapMap } from './js/map.js'
 import { renderHeader, renderLegend, renderStats } from './js/panels.js'
 import { renderHeapList, renderSegments } from './js/tables.js'
@@ -182,9 +182,10 @@ async function fetchSegments (id) {
 }
 
 function drawSegments () {
-  map.setData({ mode: 'segments', size: state.heap.size, from: state.from, to: state.to, spans: state.spans })
+  const colors = tagColors(state.spans.map((s) => s.tag))
+  map.setData({ mode: 'segments', size: state.heap.size, from: state.from, to: state.to, spans: state.spans, colors })
   renderRange('every block drawn to scale')
-  renderLegend($('legend'), 'segments', state.spans)
+  renderLegend($('legend'), 'segments', state.spans, colors)
 }
 
 function bucketCount () {

@@ -7,8 +7,9 @@ export const FREE_HATCH = '#c9d1dc'
 export const UNTAGGED_COLOR = '#52627a'
 export const USED_COLOR = '#2f6db5'
 
-// Tableau-10 without its grey (grey is free space here): distinct, and readable for most colour-blind users.
-const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#7f3c8d']
+// Tableau-10 without its grey (grey is free space here), plus purple, olive and navy: twelve
+// colours that stay apart for most colour-blind readers too.
+const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#7f3c8d', '#bcbd22', '#1f3b73']
 
 export function formatBytesShort (n) {
   if (!Number.isFinite(n)) return '—'
@@ -42,19 +43,38 @@ export function formatPtr (ptr) {
   return `${ptr.toLocaleString('en-US')} (0x${ptr.toString(16)})`
 }
 
-// FNV-1a: the same tag gets the same colour on every load and in every heap.
-export function tagColor (tag) {
-  if (tag === undefined || tag === null || tag === '') return UNTAGGED_COLOR
+// FNV-1a, finished with murmur3's mixer (FNV's low bits mix poorly for short tags): the tag's
+// first-choice palette slot, the same on every load and in every heap.
+function tagSlot (tag) {
   let hash = 0x811c9dc5
   for (let i = 0; i < tag.length; i++) {
     hash ^= tag.charCodeAt(i)
     hash = Math.imul(hash, 0x01000193) >>> 0
   }
-  // FNV's low bits mix poorly for short tags; murmur3's finaliser spreads them before the modulo.
   hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b)
   hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35)
   hash = (hash ^ (hash >>> 16)) >>> 0
-  return PALETTE[hash % PALETTE.length]
+  return hash % PALETTE.length
+}
+
+export function tagColor (tag) {
+  if (tag === undefined || tag === null || tag === '') return UNTAGGED_COLOR
+  return PALETTE[tagSlot(tag)]
+}
+
+// Colours for the tags shown together. Twelve slots fill up fast (two of six random tags share
+// a slot more often than not), so a tag whose slot is taken moves to the next free one; tags
+// are placed in name order, which keeps the result the same for the same set of tags.
+export function tagColors (tags) {
+  const colors = new Map()
+  const taken = new Set()
+  for (const tag of [...new Set(tags)].filter((t) => t !== undefined && t !== '').sort()) {
+    let slot = tagSlot(tag)
+    for (let probe = 0; probe < PALETTE.length && taken.has(slot); probe++) slot = (slot + 1) % PALETTE.length
+    taken.add(slot)
+    colors.set(tag, PALETTE[slot])
+  }
+  return colors
 }
 
 // Mixes two #rrggbb colours; t = 0 gives a, t = 1 gives b.

@@ -23,6 +23,7 @@ export class HeapMap {
     this.hover = -1
     this.selected = -1 // keyboard cursor, an index into spans
     this.drag = undefined
+    this.lastInput = 'pointer' // the info line follows whichever was used last
     this.width = 0
     this.freePattern = makeHatch(this.ctx)
     new ResizeObserver(() => this.resize()).observe(canvas)
@@ -172,7 +173,7 @@ export class HeapMap {
       if (!this.isUsed(span)) continue
       const range = this.pixelRange(span)
       if (!range) continue
-      ctx.fillStyle = segments ? tagColor(span.tag) : mixColor(FREE_COLOR, USED_COLOR, 0.2 + 0.8 * (span.used / span.size))
+      ctx.fillStyle = segments ? (this.view.colors?.get(span.tag) ?? tagColor(span.tag)) : mixColor(FREE_COLOR, USED_COLOR, 0.2 + 0.8 * (span.used / span.size))
       this.pieces(range[0], range[1], (x, y, width) => ctx.fillRect(x, y, width, ROW_HEIGHT))
       // A light edge where a block starts keeps neighbours with the same tag apart.
       if (segments && range[1] - range[0] >= 4) {
@@ -209,8 +210,8 @@ export class HeapMap {
 
   describe () {
     if (!this.view) return
-    // While the map has the keyboard focus, the keyboard's choice wins over a resting mouse.
-    const keyboard = document.activeElement === this.canvas && this.selected >= 0
+    // After a key press the keyboard's choice wins over a resting mouse, and vice versa.
+    const keyboard = this.lastInput === 'keyboard' && document.activeElement === this.canvas && this.selected >= 0
     const index = keyboard || this.hover < 0 ? this.selected : this.hover
     const span = this.view.spans[index]
     this.info.textContent = span
@@ -243,6 +244,7 @@ export class HeapMap {
     const canvas = this.canvas
     canvas.addEventListener('pointermove', (event) => {
       if (!this.view) return
+      this.lastInput = 'pointer'
       const p = this.pointToPixel(event.offsetX, event.offsetY)
       if (this.drag) {
         this.drag.end = p
@@ -260,6 +262,7 @@ export class HeapMap {
       this.describe()
     })
     canvas.addEventListener('pointerdown', (event) => {
+      this.lastInput = 'pointer'
       if (!this.view || event.button !== 0) return
       const p = this.pointToPixel(event.offsetX, event.offsetY)
       this.drag = { start: p, end: p, x: event.offsetX, y: event.offsetY, moved: false }
@@ -294,8 +297,11 @@ export class HeapMap {
     })
     canvas.addEventListener('keydown', (event) => this.onKey(event))
     canvas.addEventListener('focus', () => {
-      if (this.selected < 0) this.moveSelection(1)
+      // Focus by Tab chooses the first block; focus by a click leaves the choice to the pointer.
+      if (this.lastInput === 'keyboard' && this.selected < 0) this.moveSelection(1)
     })
+    // Tab arrives as a keydown elsewhere; note it before the canvas's focus event.
+    document.addEventListener('keydown', () => { this.lastInput = 'keyboard' }, { capture: true })
   }
 
   // Click or Enter: free a used block, or zoom into an occupancy slice.

@@ -38,13 +38,13 @@ export function renderStats (dl, stats) {
   }
 }
 
-export function renderLegend (legend, mode, spans) {
+export function renderLegend (legend, mode, spans, colors) {
   const entries = [['free', FREE_COLOR, 'free']]
   if (mode === 'buckets') {
     entries.push(['partly used', mixColor(FREE_COLOR, USED_COLOR, 0.5)], ['full', USED_COLOR])
   } else {
     const tags = [...new Set(spans.filter((s) => s.state === 'used').map((s) => s.tag ?? ''))].sort()
-    for (const tag of tags.slice(0, 12)) entries.push([tag === '' ? 'untagged' : `tag ${tag}`, tag === '' ? UNTAGGED_COLOR : tagColor(tag)])
+    for (const tag of tags.slice(0, 12)) entries.push([tag === '' ? 'untagged' : `tag ${tag}`, tag === '' ? UNTAGGED_COLOR : colors.get(tag) ?? tagColor(tag)])
     if (tags.length > 12) entries.push([`and ${tags.length - 12} more tags`, '#ffffff'])
   }
   const signature = JSON.stringify(entries)

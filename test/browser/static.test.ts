@@ -72,6 +72,7 @@ t.test('packageRoot finds the folder holding package.json from src/ and from bel
 interface Format {
   parseSize: (text: string) => number | undefined
   tagColor: (tag?: string) => string
+  tagColors: (tags: Iterable<string | undefined>) => Map<string, string>
   formatBytesShort: (n: number) => string
   formatBytes: (n: number) => string
   formatPercent: (f: number) => string
@@ -102,4 +103,8 @@ t.test('the page\'s size parser, byte formats and tag colours', async (t) => {
   t.equal(format.tagColor(undefined), format.tagColor(''), 'untagged blocks share one colour')
   const tags = ['texture', 'mesh', 'audio', 'ui', 'physics', 'index', 'a', 'b', 'c', 'font', 'shader', 'vertex']
   t.ok(new Set(tags.map(format.tagColor)).size >= 7, 'tags spread over the palette')
+  const together = format.tagColors(tags)
+  t.equal(new Set(together.values()).size, tags.length, 'up to twelve tags shown together never share a colour')
+  t.same([...format.tagColors([...[...tags].reverse(), undefined])].sort(), [...together].sort(), 'the same tags get the same colours, in any order')
+  t.equal(format.tagColors(['texture']).get('texture'), format.tagColor('texture'), 'a tag alone keeps its own colour')
 })

@@ -45,6 +45,13 @@ function rssOf (pid: number): number {
   return Number(line?.match(/\d+/)?.[0] ?? NaN) * 1024
 }
 
+/** CPU seconds (user + system) a process has used, from /proc (Linux; USER_HZ is 100 there). */
+function cpuSecondsOf (pid: number): number {
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
 async function waitReady (base: string): Promise<void> {
   const deadline = Date.now() + 30_000
   while (Date.now() < deadline) {
@@ -109,14 +116,16 @@ try {
   await run(warmupSeconds)
   for (const heap of heaps) await json(`${base}/heaps/${heap}/reset`, { method: 'POST' })
   const rssBefore = rssOf(server.pid!)
+  const cpuBefore = cpuSecondsOf(server.pid!)
   const result = await run(seconds)
+  const cpuUsPerRequest = (cpuSecondsOf(server.pid!) - cpuBefore) / result.requests.total * 1e6
   const rssAfter = rssOf(server.pid!)
   let live = 0
   for (const heap of heaps) live += (await json<{ liveBlocks: number }>(`${base}/heaps/${heap}/stats`)).liveBlocks
 
   const errors = result.errors + result.timeouts + result.non2xx
-  printTable(`Mixed load: ${int(result.requests.total)} requests in ${seconds} s`, ['req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', 'timeouts', 'non-2xx'], [
-    [int(result.requests.total / seconds), result.latency.p50, result.latency.p90, result.latency.p99, result.latency.max, result.errors, result.timeouts, result.non2xx]
+  printTable(`Mixed load: ${int(result.requests.total)} requests in ${seconds} s`, ['req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', 'timeouts', 'non-2xx', 'server CPU µs/req'], [
+    [int(result.requests.total / seconds), result.latency.p50, result.latency.p90, result.latency.p99, result.latency.max, result.errors, result.timeouts, result.non2xx, cpuUsPerRequest.toFixed(0)]
   ])
   printTable('Server memory', ['RSS before', 'RSS after', 'Δ RSS', 'live blocks at the end', 'Δ RSS per live block'], [
     [mib(rssBefore), mib(rssAfter), mib(rssAfter - rssBefore), int(live), live > 0 ? `${((rssAfter - rssBefore) / live).toFixed(0)} B` : '—']

@@ -78,6 +78,7 @@ const EnvSchema = z.object({
   HEAPD_CONNECTION_TIMEOUT: integer(120_000, 0),
   HEAPD_KEEP_ALIVE_TIMEOUT: integer(72_000, 1),
   HEAPD_METRICS: boolean(true),
+  HEAPD_DATA: z.string().min(1).optional(),
   HEAPD_DOCS: boolean(true),
   HEAPD_TRUST_PROXY: TrustProxy.default(false)
 }).refine((env) => env.HEAPD_DEFAULT_PAGE_SIZE === undefined || env.HEAPD_DEFAULT_PAGE_SIZE <= env.HEAPD_MAX_PAGE_SIZE, {
@@ -132,6 +133,8 @@ export interface Config {
   apiKeys: ApiKey[]
   /** Seconds a heap may go untouched before it is deleted; 0: heaps never expire. */
   heapTtl: number
+  /** SQLite file holding the heaps (created if missing); unset: heaps live in memory only. */
+  dataFile?: string
   /** Serve Prometheus metrics at /metrics. */
   metrics: boolean
   /** Serve Swagger UI at /docs and the OpenAPI document at /docs/json. */
@@ -181,7 +184,8 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     heapTtl: e.HEAPD_HEAP_TTL,
     metrics: e.HEAPD_METRICS,
     docs: e.HEAPD_DOCS,
-    trustProxy: e.HEAPD_TRUST_PROXY
+    trustProxy: e.HEAPD_TRUST_PROXY,
+    ...(e.HEAPD_DATA !== undefined ? { dataFile: e.HEAPD_DATA } : {})
   }
 }
 

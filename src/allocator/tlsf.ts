@@ -167,8 +167,10 @@ class TlsfIndex implements FreeIndex {
   find (size: number, align: number): number {
     const own = binOf(size)
     const head = this.heads[own]!
-    if (head !== -1 && fitsIn(this.nodes.offsets[head]!, this.nodes.sizes[head]!, size, align)) return head
-    const start = binAtLeast(align > 1 ? size + align - 1 : size)
+    if (head !== -1 && (align > 1
+      ? fitsIn(this.nodes.offsets[head]!, this.nodes.sizes[head]!, size, align)
+      : this.nodes.sizes[head]! >= size)) return head
+    const start = align > 1 ? binAtLeast(size + align - 1) : BIN_MIN[own]! < size ? own + 1 : own
     const bin = this.firstNonEmpty(start)
     if (bin !== -1) return this.heads[bin]!
     return this.scan(own, start, size, align)

@@ -25,6 +25,8 @@ export interface HeapDescription {
   strategy: Strategy
   alignment: number
   name?: string
+  /** The owning tenant, when API keys are configured. */
+  tenant?: string
   createdAt: string
 }
 

@@ -32,6 +32,12 @@ export type BatchResult =
   | ({ ok: true, op: 'realloc', moved: boolean } & BlockView)
   | { ok: false, op: BatchOp['op'], error: AllocatorError | QuotaExceededError }
 
+/** Live blocks across every heap of a registry, against its limit; heaps share one. */
+export interface BlockBudget {
+  live: number
+  readonly max: number
+}
+
 /** Undo steps for the tag and alignment maps, run in reverse when a change is rolled back. */
 type UndoLog = Array<() => void>
 
@@ -40,8 +46,14 @@ export interface HeapInit {
   seq: number
   allocator: Allocator
   name?: string
+  /** The tenant owning the heap; undefined in an open service. */
+  tenant?: string
   createdAt: string
   maxBlocks: number
+  /** Shared with the other heaps of the registry; a private, unlimited one when omitted. */
+  budget?: BlockBudget
+  /** Milliseconds since the epoch of the last request that read or changed the heap (idle expiry). */
+  touchedAt?: number
   events?: RegistryEvents
   /** Tags and requested alignments of blocks already in the allocator (a heap restored from a store). */
   meta?: Iterable<BlockView>
@@ -52,9 +64,15 @@ export class Heap {
   /** Creation order within the registry: the key of the heap list's cursor. */
   readonly seq: number
   readonly name: string | undefined
+  readonly tenant: string | undefined
   readonly createdAt: string
+  /** See HeapInit.touchedAt; the registry moves it on every access. */
+  touchedAt: number
   private readonly allocator: Allocator
   private readonly maxBlocks: number
+  private readonly budget: BlockBudget
+  /** Live blocks when the running change began. */
+  private liveAtStart = 0
   private readonly events: RegistryEvents
   // Only blocks that have a tag or a requested alignment appear here: most blocks cost nothing extra.
   private readonly tags = new Map<number, string>()
@@ -64,22 +82,28 @@ export class Heap {
     this.id = init.id
     this.seq = init.seq
     this.name = init.name
+    this.tenant = init.tenant
     this.createdAt = init.createdAt
+    this.touchedAt = init.touchedAt ?? Date.parse(init.createdAt)
     this.allocator = init.allocator
     this.maxBlocks = init.maxBlocks
+    this.budget = init.budget ?? { live: 0, max: Infinity }
     this.events = init.events ?? noEvents
     for (const block of init.meta ?? []) this.setMeta(block.ptr, block)
+    this.budget.live += this.liveBlocks
   }
 
   get size (): number { return this.allocator.size }
   get strategy (): Allocator['strategy'] { return this.allocator.strategy }
   get alignment (): number { return this.allocator.alignment }
+  get liveBlocks (): number { return this.allocator.stats().liveBlocks }
 
   describe (): HeapDescription {
     const description: HeapDescription = {
       id: this.id, size: this.size, strategy: this.strategy, alignment: this.alignment, createdAt: this.createdAt
     }
     if (this.name !== undefined) description.name = this.name
+    if (this.tenant !== undefined) description.tenant = this.tenant
     return description
   }
 
@@ -198,6 +222,10 @@ export class Heap {
     if (this.allocator.stats().liveBlocks >= this.maxBlocks) {
       throw new QuotaExceededError('maxBlocksPerHeap', this.maxBlocks, `heap ${this.id} already holds ${this.maxBlocks} live blocks`)
     }
+    // budget.live is settled when the change ends (see apply): add what this change has done so far.
+    if (this.budget.live + this.liveBlocks - this.liveAtStart >= this.budget.max) {
+      throw new QuotaExceededError('maxBlocksTotal', this.budget.max, `the service already holds ${this.budget.max} live blocks`)
+    }
     const ptr = this.allocator.alloc(size, align)
     const block: BlockView = { ptr, size }
     if (align !== undefined) {
@@ -251,6 +279,19 @@ export class Heap {
    * or leave the allocator untouched, and the maps are written only after they succeed.
    */
   private apply<T> (
+    atomic: boolean,
+    work: (undo: UndoLog) => { result: T, mutations?: Mutation[], change?: Change }
+  ): T {
+    // The shared block count follows whatever the change did, rollbacks and resets included.
+    this.liveAtStart = this.liveBlocks
+    try {
+      return this.applyChange(atomic, work)
+    } finally {
+      this.budget.live += this.liveBlocks - this.liveAtStart
+    }
+  }
+
+  private applyChange<T> (
     atomic: boolean,
     work: (undo: UndoLog) => { result: T, mutations?: Mutation[], change?: Change }
   ): T {

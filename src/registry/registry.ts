@@ -2,19 +2,30 @@
  * The heaps of this process, keyed by unguessable ID. Heaps are independent: each has its own
  * allocator. The registry enforces the heap-level limits and lists heaps in creation order with a
  * cursor that survives deletes.
+ *
+ * Tenants: every method that finds a heap takes the caller's tenant, and a heap of another tenant
+ * is reported exactly like a missing one (HeapNotFoundError), so IDs leak nothing across tenants.
+ * `tenant` undefined is the open service, where heaps have no owner.
+ *
+ * Idle expiry: `get` records the time of every access; expireIdle() deletes the heaps not
+ * accessed for `heapTtl` milliseconds, through delete() so that listeners (a journal) see it.
  */
 import { createAllocator } from '../allocator/index.js'
 import type { Allocator, Strategy } from '../allocator/types.js'
 import type { Page } from './cursor.js'
 import { HeapNotFoundError, QuotaExceededError } from './errors.js'
 import { noEvents, type HeapDescription, type RegistryEvents } from './events.js'
-import { Heap, type BlockView } from './heap.js'
+import { Heap, type BlockBudget, type BlockView } from './heap.js'
 import { newHeapId } from './ids.js'
 
 export interface RegistryLimits {
   maxHeaps: number
   maxHeapSize: number
   maxBlocksPerHeap: number
+  /** Heaps per tenant; unlimited when omitted. Heaps without a tenant count only towards maxHeaps. */
+  maxHeapsPerTenant?: number
+  /** Live blocks across all heaps; unlimited when omitted. */
+  maxBlocksTotal?: number
 }
 
 export interface RegistryOptions {
@@ -22,8 +33,10 @@ export interface RegistryOptions {
   /** Builds a heap's allocator; the allocator library's createAllocator unless a test swaps it. */
   createAllocator?: (options: { size: number, strategy?: Strategy, alignment?: number }) => Allocator
   events?: RegistryEvents
-  /** The clock for `createdAt`; tests may pin it. */
+  /** The clock for `createdAt`, access times and expiry; tests may pin it. */
   now?: () => Date
+  /** Milliseconds a heap may go unaccessed before expireIdle() deletes it; 0 or omitted: never. */
+  heapTtl?: number
 }
 
 export interface CreateHeap {
@@ -31,10 +44,12 @@ export interface CreateHeap {
   strategy?: Strategy
   alignment?: number
   name?: string
+  /** The owner; omit in an open service. */
+  tenant?: string
 }
 
 export class Registry {
-  private readonly heaps = new Map<string, Heap>()
+  private readonly heapsById = new Map<string, Heap>()
   // Heaps in creation order for paging; deleted heaps linger until the next compaction.
   private order: Heap[] = []
   private nextSeq = 1
@@ -42,22 +57,41 @@ export class Registry {
   private readonly createAllocator: NonNullable<RegistryOptions['createAllocator']>
   private readonly events: RegistryEvents
   private readonly now: () => Date
+  private readonly heapTtl: number
+  private readonly heapsPerTenant = new Map<string, number>()
+  private readonly budget: BlockBudget
 
   constructor (options: RegistryOptions) {
     this.limits = options.limits
     this.createAllocator = options.createAllocator ?? createAllocator
     this.events = options.events ?? noEvents
     this.now = options.now ?? (() => new Date())
+    this.heapTtl = options.heapTtl ?? 0
+    this.budget = { live: 0, max: this.limits.maxBlocksTotal ?? Infinity }
+  }
+
+  /** Live blocks across all heaps. */
+  get liveBlocks (): number {
+    return this.budget.live
+  }
+
+  /** Heaps alive, all tenants together. */
+  heaps (): IterableIterator<Heap> {
+    return this.heapsById.values()
   }
 
   get count (): number {
-    return this.heaps.size
+    return this.heapsById.size
   }
 
   create (spec: CreateHeap): Heap {
     const { maxHeaps, maxHeapSize, maxBlocksPerHeap } = this.limits
-    if (this.heaps.size >= maxHeaps) {
+    if (this.heapsById.size >= maxHeaps) {
       throw new QuotaExceededError('maxHeaps', maxHeaps, `${maxHeaps} heaps exist already`)
+    }
+    const perTenant = this.limits.maxHeapsPerTenant
+    if (spec.tenant !== undefined && perTenant !== undefined && (this.heapsPerTenant.get(spec.tenant) ?? 0) >= perTenant) {
+      throw new QuotaExceededError('maxHeapsPerTenant', perTenant, `tenant ${spec.tenant} has ${perTenant} heaps already`)
     }
     if (spec.size > maxHeapSize) {
       throw new QuotaExceededError('maxHeapSize', maxHeapSize, `a heap of ${spec.size} bytes is larger than allowed`)
@@ -71,19 +105,22 @@ export class Registry {
       seq: this.nextSeq++,
       allocator,
       ...(spec.name !== undefined ? { name: spec.name } : {}),
+      ...(spec.tenant !== undefined ? { tenant: spec.tenant } : {}),
       createdAt: this.now().toISOString(),
       maxBlocks: maxBlocksPerHeap,
+      budget: this.budget,
       events: this.events
     })
-    this.heaps.set(heap.id, heap)
+    this.heapsById.set(heap.id, heap)
     this.order.push(heap)
     try {
       this.events.changed({ kind: 'heap-created', heap: heap.describe(), seq: heap.seq })
     } catch (error) {
-      this.heaps.delete(heap.id)
+      this.heapsById.delete(heap.id)
       this.order.pop()
       throw error
     }
+    this.countTenant(heap.tenant, 1)
     return heap
   }
 
@@ -94,52 +131,84 @@ export class Registry {
    * requested alignments. Restore heaps in sequence order, before new ones are created.
    */
   restore (description: HeapDescription, seq: number, rebuild: (allocator: Allocator) => Iterable<BlockView>): Heap {
-    if (this.heaps.has(description.id)) throw new Error(`heap ${description.id} exists already`)
+    if (this.heapsById.has(description.id)) throw new Error(`heap ${description.id} exists already`)
     const allocator = this.createAllocator({ size: description.size, strategy: description.strategy, alignment: description.alignment })
     const heap = new Heap({
       id: description.id,
       seq,
       allocator,
       ...(description.name !== undefined ? { name: description.name } : {}),
+      ...(description.tenant !== undefined ? { tenant: description.tenant } : {}),
       createdAt: description.createdAt,
+      // A restart counts as an access: an idle heap gets a full TTL after downtime, not zero.
+      touchedAt: this.now().getTime(),
       maxBlocks: this.limits.maxBlocksPerHeap,
+      budget: this.budget,
       events: this.events,
       meta: rebuild(allocator)
     })
-    this.heaps.set(heap.id, heap)
+    this.heapsById.set(heap.id, heap)
+    this.countTenant(heap.tenant, 1)
     this.order.splice(firstAtOrAfter(this.order, seq), 0, heap)
     this.nextSeq = Math.max(this.nextSeq, seq + 1)
     return heap
   }
 
-  /** The heap with this ID; throws HeapNotFoundError. */
-  get (id: string): Heap {
-    const heap = this.heaps.get(id)
-    if (heap === undefined) throw new HeapNotFoundError(id)
+  /**
+   * The heap with this ID, if `tenant` owns it; throws HeapNotFoundError otherwise, the same for a
+   * missing heap and another tenant's. Counts as an access: it postpones the heap's expiry.
+   */
+  get (id: string, tenant?: string): Heap {
+    const heap = this.heapsById.get(id)
+    if (heap === undefined || heap.tenant !== tenant) throw new HeapNotFoundError(id)
+    heap.touchedAt = this.now().getTime()
     return heap
   }
 
-  delete (id: string): void {
-    this.get(id)
+  delete (id: string, tenant?: string): void {
+    const heap = this.get(id, tenant)
     this.events.changed({ kind: 'heap-deleted', heapId: id })
-    this.heaps.delete(id)
-    if (this.order.length > 2 * this.heaps.size + 64) this.order = this.order.filter((heap) => this.isLive(heap))
+    this.heapsById.delete(id)
+    this.countTenant(heap.tenant, -1)
+    this.budget.live -= heap.liveBlocks
+    if (this.order.length > 2 * this.heapsById.size + 64) this.order = this.order.filter((heap) => this.isLive(heap))
   }
 
-  /** Heaps in creation order, from the first created at or after sequence number `from`. */
-  list (from: number, limit: number): Page<Heap> {
+  /** When the heap expires if nobody touches it; undefined when heaps never expire. */
+  expiresAt (heap: Heap): Date | undefined {
+    return this.heapTtl > 0 ? new Date(heap.touchedAt + this.heapTtl) : undefined
+  }
+
+  /** Deletes every heap not accessed for the TTL; answers their IDs. */
+  expireIdle (): string[] {
+    if (this.heapTtl <= 0) return []
+    const deadline = this.now().getTime() - this.heapTtl
+    const expired = [...this.heapsById.values()].filter((heap) => heap.touchedAt <= deadline)
+    for (const heap of expired) this.delete(heap.id, heap.tenant)
+    return expired.map((heap) => heap.id)
+  }
+
+  /** The tenant's heaps in creation order, from the first created at or after sequence number `from`. */
+  list (from: number, limit: number, tenant?: string): Page<Heap> {
     const items: Heap[] = []
     for (let i = firstAtOrAfter(this.order, from); i < this.order.length; i++) {
       const heap = this.order[i]!
-      if (!this.isLive(heap)) continue
+      if (!this.isLive(heap) || heap.tenant !== tenant) continue
       if (items.length === limit) return { items, next: heap.seq }
       items.push(heap)
     }
     return { items, next: null }
   }
 
+  private countTenant (tenant: string | undefined, by: number): void {
+    if (tenant === undefined) return
+    const count = (this.heapsPerTenant.get(tenant) ?? 0) + by
+    if (count === 0) this.heapsPerTenant.delete(tenant)
+    else this.heapsPerTenant.set(tenant, count)
+  }
+
   private isLive (heap: Heap): boolean {
-    return this.heaps.get(heap.id) === heap
+    return this.heapsById.get(heap.id) === heap
   }
 }
 

@@ -351,20 +351,27 @@ class DeleteHeap extends HeapCommand {
   toString (): string { return `deleteHeap(heap ${this.pick})` }
 }
 
-/** Stats, every block (with tags and alignments) and every segment, against the model. */
+/** Stats, every block (with tags and alignments), every segment, occupancy and the heap list, against the model. */
 class Inspect extends HeapCommand {
+  constructor (pick: number, readonly buckets: number) { super(pick) }
   async run (model: Model, real: Real): Promise<void> {
     const i = this.index(model)
     const heap = model.heaps[i]!
+    const list = await real.app.inject('/heaps?limit=1000')
+    const live = real.ids.filter((_, k) => !model.heaps[k]!.deleted)
+    assert.deepEqual((list.json() as { items: Array<{ id: string }> }).items.map((h) => h.id), live, 'heap list')
     await expectStats(real, model, i, this.toString())
     if (heap.deleted) return
-    const blocks = await real.app.inject(`/heaps/${real.ids[i]!}/blocks?limit=1000`)
+    const url = `/heaps/${real.ids[i]!}`
+    const blocks = await real.app.inject(`${url}/blocks?limit=1000`)
     assert.deepEqual(blocks.json(), { items: [...heap.allocator.blocks()].map((b) => view(heap, b.ptr, b.size)), nextCursor: null })
-    const layout = await real.app.inject(`/heaps/${real.ids[i]!}/layout?limit=1000`)
+    const layout = await real.app.inject(`${url}/layout?limit=1000`)
     const segments = [...heap.allocator.segments()].map((s) => s.state === 'free' ? s : dropUndefined({ ...s, ptr: s.offset, tag: heap.tags.get(s.offset) }))
     assert.deepEqual(layout.json(), { items: segments, nextCursor: null })
+    const occupancy = await real.app.inject(`${url}/layout?buckets=${this.buckets}`)
+    assert.deepEqual(occupancy.json(), heap.allocator.occupancy(this.buckets), `occupancy in ${this.buckets} buckets`)
   }
-  toString (): string { return `inspect(heap ${this.pick})` }
+  toString (): string { return `inspect(heap ${this.pick}, ${this.buckets} buckets)` }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -405,7 +412,7 @@ export function modelCommands (): fc.Arbitrary<Iterable<Cmd>> {
     fc.tuple(heapPick, fc.array(batchOp, { maxLength: 8 }), fc.boolean()).map(([h, ops, atomic]) => new Batch(h, ops, atomic)),
     heapPick.map((h) => new Reset(h)),
     heapPick.map((h) => new DeleteHeap(h)),
-    heapPick.map((h) => new Inspect(h))
+    fc.tuple(heapPick, fc.integer({ min: 1, max: 64 })).map(([h, buckets]) => new Inspect(h, buckets))
   ], { maxCommands: 40, size: 'max' })
 }
 

@@ -3,7 +3,9 @@
  * (npm run fuzz). For every request: (a) no status >= 500; (b) every status >= 400 is
  * application/problem+json with type/title/status/detail, `status` equal to the HTTP status and
  * `type` ending in a DESIGN.md catalogue code whose status it carries; (c) a rejected request
- * (>= 400) changes nothing, and neither does a GET or HEAD: heap list, stats, segments, blocks.
+ * (>= 400) changes nothing, and neither does a GET or HEAD: heap list, stats, segments, blocks;
+ * (d) a success from /heaps* other than 204 or HEAD is parseable application/json, and a 201's
+ * Location names a resource that now exists.
  * Each run rebuilds the fixture, then sends a short sequence of requests, so a failure replays
  * and shrinks from a known state.
  */
@@ -80,6 +82,22 @@ export function checkResponse (options: InjectOptions, response: LightMyRequestR
 
 const SAFE_METHODS = new Set(['GET', 'HEAD'])
 
+/** (d) for one response. */
+async function checkSuccess (app: App, options: InjectOptions, response: LightMyRequestResponse): Promise<void> {
+  const status = response.statusCode
+  // The URL as served: light-my-request resolves '..' segments, so '/heaps/../..' is the UI's '/'.
+  const served = response.raw.req.url ?? ''
+  if (status >= 300 || status === 204 || options.method === 'HEAD' || !served.startsWith('/heaps')) return
+  const what = describe(options, response)
+  assert.match(String(response.headers['content-type']), /^application\/json(;|$)/, `(d) not JSON: ${what}`)
+  assert.doesNotThrow(() => JSON.parse(response.body), `(d) body is not JSON: ${what}`)
+  if (status !== 201) return
+  const location = response.headers.location
+  assert.equal(typeof location, 'string', `(d) 201 without Location: ${what}`)
+  const target = await app.inject(String(location))
+  assert.equal(target.statusCode, 200, `(d) Location ${String(location)} answers ${target.statusCode}: ${what}`)
+}
+
 /** Sends `requests` from a fresh fixture, checking (a), (b) and (c) after each. */
 export async function runSequence (app: App, requests: readonly FuzzRequest[], tally: FuzzTally): Promise<void> {
   tally.runs++
@@ -91,6 +109,7 @@ export async function runSequence (app: App, requests: readonly FuzzRequest[], t
     const response = await app.inject(options)
     const code = checkResponse(options, response)
     tally.count(response.statusCode, code)
+    await checkSuccess(app, options, response)
     const after = snapshot(app)
     if (response.statusCode >= 400 || SAFE_METHODS.has(request.method)) {
       const outOfMemory = code === 'out-of-memory' && (response.json() as { index?: unknown }).index === undefined

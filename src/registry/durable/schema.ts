@@ -1,0 +1,52 @@
+/**
+ * The SQLite schema of a durable registry (HEAPD_DATA).
+ *
+ * heaps   one row per live heap: its description, its place in creation order (seq) and the
+ *         allocator's history counters as of the last recorded change.
+ * blocks  every live block: the exact layout, plus each block's requested alignment and tag.
+ * ops     tlsf heaps only: the history since the heap was last empty, to replay on start (see
+ *         rebuild.ts for why tlsf needs history and the other strategies do not).
+ *
+ * Sizes and pointers are at most 2^53 - 1, within SQLite's 64-bit INTEGER.
+ */
+export const SCHEMA_VERSION = 1
+
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS heaps (
+  id TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL UNIQUE,
+  size INTEGER NOT NULL,
+  strategy TEXT NOT NULL,
+  alignment INTEGER NOT NULL,
+  name TEXT,
+  created_at TEXT NOT NULL,
+  description TEXT NOT NULL,
+  allocs INTEGER NOT NULL DEFAULT 0,
+  frees INTEGER NOT NULL DEFAULT 0,
+  reallocs INTEGER NOT NULL DEFAULT 0,
+  failed_allocs INTEGER NOT NULL DEFAULT 0,
+  peak_used INTEGER NOT NULL DEFAULT 0,
+  peak_live_blocks INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS blocks (
+  heap_id TEXT NOT NULL,
+  ptr INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  align INTEGER,
+  tag TEXT,
+  PRIMARY KEY (heap_id, ptr)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS ops (
+  id INTEGER PRIMARY KEY,
+  heap_id TEXT NOT NULL,
+  op TEXT NOT NULL,
+  ptr INTEGER,
+  size INTEGER,
+  align INTEGER,
+  from_ptr INTEGER,
+  undone TEXT
+);
+CREATE INDEX IF NOT EXISTS ops_by_heap ON ops (heap_id, id);
+`

@@ -1,0 +1,271 @@
+/**
+ * A durable registry: every change the registry announces (events.ts) is committed to SQLite
+ * before the hook returns, so before the HTTP reply is sent; on start the registry is rebuilt
+ * from the file with the identical layout (rebuild.ts).
+ *
+ * One announced change is one SQLite transaction (a whole batch included), written with prepared
+ * statements. The journal is WAL with synchronous=NORMAL: a commit survives the process being
+ * killed at any moment; after a power loss the last commits before the last checkpoint's fsync may
+ * be lost, the file staying consistent. The database is opened in exclusive locking mode, so a
+ * second server on the same file fails at start instead of interleaving writes.
+ *
+ * If a write fails, the hook throws: the heap rolls its change back and the request answers 500,
+ * so nothing unrecorded is acknowledged. The store then refuses every later change until the
+ * process restarts from the file, because an undone change may have reordered a tlsf heap's free
+ * lists in a way the file does not know.
+ */
+import Database from 'better-sqlite3'
+import type { Change, HeapDescription, Mutation, RegistryEvents } from '../events.js'
+import type { Registry } from '../registry.js'
+import type { HeapStats } from '../../allocator/types.js'
+import { layFromBlocks, replay, restoreCounters, sameLayout, type StoredBlock, type StoredOp } from './rebuild.js'
+import { SCHEMA, SCHEMA_VERSION } from './schema.js'
+
+export interface RestoreReport {
+  heaps: number
+  blocks: number
+  /** tlsf ops replayed. */
+  replayed: number
+  /** Heaps whose history did not replay to the recorded layout and were laid out from their blocks instead. */
+  fellBack: string[]
+}
+
+interface HeapRow {
+  id: string
+  seq: number
+  description: string
+  allocs: number
+  frees: number
+  reallocs: number
+  failed_allocs: number
+  peak_used: number
+  peak_live_blocks: number
+}
+
+interface BlockRow { ptr: number, size: number, align: number | null, tag: string | null }
+interface OpRow { op: string, ptr: number | null, size: number | null, align: number | null, from_ptr: number | null, undone: string | null }
+
+export class StoreFailedError extends Error {
+  constructor (cause: unknown) {
+    super(`the durable store failed earlier and accepts no changes until restart: ${String(cause)}`, { cause })
+    this.name = 'StoreFailedError'
+  }
+}
+
+export class SqliteStore implements RegistryEvents {
+  private readonly db: Database.Database
+  private readonly statements: Statements
+  /** Heaps whose history is journaled (tlsf), by ID. */
+  private readonly replayed = new Set<string>()
+  private statsOf: (heapId: string) => HeapStats = () => { throw new Error('restore() must run before changes are recorded') }
+  private failure: unknown = undefined
+  private readonly record: (change: Change) => void
+
+  constructor (file: string) {
+    this.db = new Database(file)
+    this.db.pragma('journal_mode = WAL')
+    this.db.pragma('synchronous = NORMAL')
+    this.db.pragma('locking_mode = EXCLUSIVE')
+    const version = this.db.pragma('user_version', { simple: true }) as number
+    if (version !== 0 && version !== SCHEMA_VERSION) throw new Error(`${file}: schema version ${version}, expected ${SCHEMA_VERSION}`)
+    this.db.exec(SCHEMA)
+    this.db.pragma(`user_version = ${SCHEMA_VERSION}`)
+    this.statements = prepare(this.db)
+    this.record = this.db.transaction((change: Change) => this.write(change))
+  }
+
+  changed (change: Change): void {
+    if (this.failure !== undefined) throw new StoreFailedError(this.failure)
+    try {
+      this.record(change)
+    } catch (error) {
+      this.failure = error
+      throw error
+    }
+  }
+
+  /** Re-creates every recorded heap in `registry` (empty, before serving), then records its changes. */
+  restore (registry: Registry): RestoreReport {
+    const report: RestoreReport = { heaps: 0, blocks: 0, replayed: 0, fellBack: [] }
+    for (const row of this.statements.heaps.all() as HeapRow[]) {
+      const description = JSON.parse(row.description) as HeapDescription
+      const blocks = (this.statements.blocks.all(row.id) as BlockRow[]).map(toBlock)
+      registry.restore(description, row.seq, (allocator) => {
+        if (description.strategy === 'tlsf') {
+          this.replayed.add(row.id)
+          const ops = (this.statements.ops.all(row.id) as OpRow[]).map(toOp)
+          try {
+            replay(allocator, ops)
+            if (!sameLayout(allocator, blocks)) throw new Error('replayed layout differs from the recorded blocks')
+            report.replayed += ops.length
+          } catch {
+            // The blocks table is authoritative: keep every block where it is, even if later
+            // pointers may then differ from an uninterrupted run.
+            report.fellBack.push(row.id)
+            allocator.reset()
+            layFromBlocks(allocator, blocks)
+          }
+        } else {
+          layFromBlocks(allocator, blocks)
+        }
+        restoreCounters(allocator, {
+          allocs: row.allocs,
+          frees: row.frees,
+          reallocs: row.reallocs,
+          failedAllocs: row.failed_allocs,
+          peakUsed: row.peak_used,
+          peakLiveBlocks: row.peak_live_blocks
+        })
+        return blocks
+      })
+      report.heaps++
+      report.blocks += blocks.length
+    }
+    this.statsOf = (heapId) => registry.get(heapId).stats()
+    return report
+  }
+
+  close (): void {
+    if (this.db.open) this.db.close()
+  }
+
+  private write (change: Change): void {
+    const s = this.statements
+    switch (change.kind) {
+      case 'heap-created': {
+        const heap = change.heap
+        s.insertHeap.run({
+          id: heap.id,
+          seq: change.seq,
+          size: heap.size,
+          strategy: heap.strategy,
+          alignment: heap.alignment,
+          name: heap.name ?? null,
+          createdAt: heap.createdAt,
+          description: JSON.stringify(heap)
+        })
+        if (heap.strategy === 'tlsf') this.replayed.add(heap.id)
+        return
+      }
+      case 'heap-deleted':
+        s.deleteBlocks.run(change.heapId)
+        s.deleteOps.run(change.heapId)
+        s.deleteHeap.run(change.heapId)
+        this.replayed.delete(change.heapId)
+        return
+      case 'heap-reset':
+        s.deleteBlocks.run(change.heapId)
+        s.deleteOps.run(change.heapId)
+        this.saveCounters(change.heapId)
+        return
+      case 'mutations': {
+        const journaled = this.replayed.has(change.heapId)
+        for (const mutation of change.mutations) {
+          this.writeBlock(change.heapId, mutation)
+          if (journaled) this.writeOp(change.heapId, mutation)
+        }
+        const stats = this.saveCounters(change.heapId)
+        // An empty heap is a single free range whatever its history: nothing left to replay.
+        if (journaled && stats.liveBlocks === 0) s.deleteOps.run(change.heapId)
+        return
+      }
+      case 'rolled-back':
+        if (this.replayed.has(change.heapId)) {
+          s.insertOp.run(change.heapId, 'rolled-back', null, null, null, null, JSON.stringify(change.mutations))
+        }
+    }
+  }
+
+  private writeBlock (heapId: string, mutation: Mutation): void {
+    const s = this.statements
+    switch (mutation.op) {
+      case 'alloc':
+        s.insertBlock.run(heapId, mutation.ptr, mutation.size, mutation.align ?? null, mutation.tag ?? null)
+        return
+      case 'free':
+        s.deleteBlock.run(heapId, mutation.ptr)
+        return
+      case 'realloc':
+        s.moveBlock.run(mutation.ptr, mutation.size, heapId, mutation.from)
+    }
+  }
+
+  private writeOp (heapId: string, mutation: Mutation): void {
+    const insert = this.statements.insertOp
+    switch (mutation.op) {
+      case 'alloc':
+        insert.run(heapId, 'alloc', mutation.ptr, mutation.size, mutation.align ?? null, null, null)
+        return
+      case 'free':
+        insert.run(heapId, 'free', mutation.ptr, null, null, null, null)
+        return
+      case 'realloc':
+        insert.run(heapId, 'realloc', mutation.ptr, mutation.size, null, mutation.from, null)
+    }
+  }
+
+  private saveCounters (heapId: string): HeapStats {
+    const stats = this.statsOf(heapId)
+    this.statements.counters.run({
+      id: heapId,
+      allocs: stats.allocs,
+      frees: stats.frees,
+      reallocs: stats.reallocs,
+      failedAllocs: stats.failedAllocs,
+      peakUsed: stats.peakUsed,
+      peakLiveBlocks: stats.peakLiveBlocks
+    })
+    return stats
+  }
+}
+
+type Statements = ReturnType<typeof prepare>
+
+function prepare (db: Database.Database) {
+  return {
+    insertHeap: db.prepare(`INSERT INTO heaps (id, seq, size, strategy, alignment, name, created_at, description)
+      VALUES (@id, @seq, @size, @strategy, @alignment, @name, @createdAt, @description)`),
+    deleteHeap: db.prepare('DELETE FROM heaps WHERE id = ?'),
+    counters: db.prepare(`UPDATE heaps SET allocs = @allocs, frees = @frees, reallocs = @reallocs,
+      failed_allocs = @failedAllocs, peak_used = @peakUsed, peak_live_blocks = @peakLiveBlocks WHERE id = @id`),
+    insertBlock: db.prepare('INSERT INTO blocks (heap_id, ptr, size, align, tag) VALUES (?, ?, ?, ?, ?)'),
+    deleteBlock: db.prepare('DELETE FROM blocks WHERE heap_id = ? AND ptr = ?'),
+    moveBlock: db.prepare('UPDATE blocks SET ptr = ?, size = ? WHERE heap_id = ? AND ptr = ?'),
+    deleteBlocks: db.prepare('DELETE FROM blocks WHERE heap_id = ?'),
+    insertOp: db.prepare('INSERT INTO ops (heap_id, op, ptr, size, align, from_ptr, undone) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    deleteOps: db.prepare('DELETE FROM ops WHERE heap_id = ?'),
+    heaps: db.prepare('SELECT id, seq, description, allocs, frees, reallocs, failed_allocs, peak_used, peak_live_blocks FROM heaps ORDER BY seq'),
+    blocks: db.prepare('SELECT ptr, size, align, tag FROM blocks WHERE heap_id = ? ORDER BY ptr'),
+    ops: db.prepare('SELECT op, ptr, size, align, from_ptr, undone FROM ops WHERE heap_id = ? ORDER BY id')
+  }
+}
+
+function toBlock (row: BlockRow): StoredBlock {
+  const block: StoredBlock = { ptr: row.ptr, size: row.size }
+  if (row.align !== null) block.align = row.align
+  if (row.tag !== null) block.tag = row.tag
+  return block
+}
+
+function toOp (row: OpRow): StoredOp {
+  switch (row.op) {
+    case 'alloc': {
+      const op: Mutation = { op: 'alloc', ptr: row.ptr!, size: row.size! }
+      if (row.align !== null) op.align = row.align
+      return op
+    }
+    case 'free':
+      return { op: 'free', ptr: row.ptr! }
+    case 'realloc':
+      return { op: 'realloc', from: row.from_ptr!, ptr: row.ptr!, size: row.size! }
+    case 'rolled-back':
+      return { op: 'rolled-back', mutations: JSON.parse(row.undone!) as Mutation[] }
+    default:
+      throw new Error(`unknown op ${row.op} in the journal`)
+  }
+}
+
+/** Opens (or creates) the store at `file`. */
+export function openStore (file: string): SqliteStore {
+  return new SqliteStore(file)
+}

@@ -4,9 +4,7 @@
  * more runs. Prints the seed first, a summary per part, and exits non-zero on the first failure
  * with fast-check's counterexample and the assertion that failed.
  *
- *   npm run fuzz -- [--requests=100000] [--model-runs=400] [--seed=N] [--known-bugs]
- *
- * --known-bugs also generates the inputs of the reported, not yet fixed bugs (see FuzzOptions).
+ *   npm run fuzz -- [--requests=100000] [--model-runs=400] [--seed=N]
  */
 import { parseArgs } from 'node:util'
 import fc from 'fast-check'
@@ -20,8 +18,7 @@ const { values } = parseArgs({
   options: {
     requests: { type: 'string', default: '100000' },
     'model-runs': { type: 'string', default: '400' },
-    seed: { type: 'string' },
-    'known-bugs': { type: 'boolean', default: false }
+    seed: { type: 'string' }
   }
 })
 
@@ -29,12 +26,12 @@ const totalRequests = Number(values.requests)
 const modelRuns = Number(values['model-runs'])
 const seed = values.seed === undefined ? (Date.now() ^ (Math.random() * 2 ** 31)) | 0 : Number(values.seed)
 if (!Number.isSafeInteger(totalRequests) || totalRequests < 1 || !Number.isSafeInteger(modelRuns) || modelRuns < 0 || !Number.isSafeInteger(seed)) {
-  console.error('usage: npm run fuzz -- [--requests=N] [--model-runs=N] [--seed=N] [--known-bugs]')
+  console.error('usage: npm run fuzz -- [--requests=N] [--model-runs=N] [--seed=N]')
   process.exit(2)
 }
 
-console.log(`heapd fuzz: seed ${seed}, ${totalRequests} requests, ${modelRuns} model runs${values['known-bugs'] ? ', known bugs included' : ''}`)
-console.log(`replay: npm run fuzz -- --seed=${seed} --requests=${totalRequests} --model-runs=${modelRuns}${values['known-bugs'] ? ' --known-bugs' : ''}`)
+console.log(`heapd fuzz: seed ${seed}, ${totalRequests} requests, ${modelRuns} model runs`)
+console.log(`replay: npm run fuzz -- --seed=${seed} --requests=${totalRequests} --model-runs=${modelRuns}`)
 
 function report<T> (name: string, details: fc.RunDetails<T>): boolean {
   if (!details.failed) return true
@@ -55,7 +52,7 @@ for (const [index, config] of FUZZ_CONFIGS.entries()) {
   await app.ready()
   const tally = new FuzzTally()
   const t0 = performance.now()
-  const details = await fc.check(fuzzProperty(app, tally, { knownBugs: values['known-bugs'] }), fuzzParameters({ requests, seed: configSeed }))
+  const details = await fc.check(fuzzProperty(app, tally), fuzzParameters({ requests, seed: configSeed }))
   console.log(`${config.name} (seed ${configSeed}): ${tally.summary()}; ${((performance.now() - t0) / 1000).toFixed(1)} s`)
   ok = report(config.name, details)
   await app.close()

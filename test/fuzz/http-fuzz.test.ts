@@ -2,8 +2,7 @@
  * HTTP fuzzing (issue 4, item 5): 10 000+ arbitrary requests over every route, in two apps (the
  * default limits, and tight limits so quotas and the body limit are hit often). The properties are
  * in test/helpers/fuzz-properties.ts; `npm run fuzz` runs the same ones 100 000 times.
- * HEAPD_FUZZ_SEED=<n> replays a reported seed; HEAPD_FUZZ_KNOWN_BUGS=1 adds the inputs of reported,
- * not yet fixed bugs (FuzzOptions.knownBugs), to check a fix.
+ * HEAPD_FUZZ_SEED=<n> replays a reported seed.
  */
 import t from 'tap'
 import fc from 'fast-check'
@@ -12,13 +11,12 @@ import { FuzzTally, fuzzParameters, fuzzProperty } from '../helpers/fuzz-propert
 import { FUZZ_CONFIGS } from '../helpers/fuzz-configs.js'
 
 const seed = process.env.HEAPD_FUZZ_SEED === undefined ? undefined : Number(process.env.HEAPD_FUZZ_SEED)
-const knownBugs = process.env.HEAPD_FUZZ_KNOWN_BUGS === '1'
 
 for (const { name, overrides, requests } of FUZZ_CONFIGS) {
   t.test(`fuzz: ${name}`, async (t) => {
     const app = await build(t, overrides)
     const tally = new FuzzTally()
-    await fc.assert(fuzzProperty(app, tally, { knownBugs }), fuzzParameters({ requests, ...(seed !== undefined ? { seed } : {}) }))
+    await fc.assert(fuzzProperty(app, tally), fuzzParameters({ requests, ...(seed !== undefined ? { seed } : {}) }))
     t.ok(tally.requests >= requests, `${tally.summary()}`)
     // The mix must reach the handlers, not only the router and validation.
     for (const status of [200, 201, 204, 400, 404, 409]) t.ok((tally.byStatus.get(status) ?? 0) > 0, `some ${status}`)

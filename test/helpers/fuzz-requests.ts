@@ -36,15 +36,6 @@ export interface FuzzRequest {
 }
 
 export interface FuzzOptions {
-  /**
-   * Include inputs that reproduce known, reported bugs (see /work/notes/fuzz-findings.md):
-   * F1 malformed percent-encoding in the path, F2 a path parameter over 100 characters (both
-   * answer Fastify's own application/json error instead of problem+json), F3 /docs/static paths
-   * with '//' or '%00' (type bad-request, not in DESIGN's catalogue). Off in `npm test` until
-   * src/http handles them (F1, F2: Fastify's `frameworkErrors`); `npm run fuzz -- --known-bugs`
-   * or HEAPD_FUZZ_KNOWN_BUGS=1 npm test include them. Once fixed, make this the default.
-   */
-  knownBugs?: boolean
   /** Largest batch generated in the "big batch" case (quota and body-limit paths). */
   bigBatch?: number
 }
@@ -169,48 +160,42 @@ export const rawBody: fc.Arbitrary<string> = fc.oneof(
 // Paths, queries, headers
 
 /** Heap ID text that is not a fixture heap: well-formed unknown IDs, and junk. */
-function heapText (options: FuzzOptions): fc.Arbitrary<string> {
-  const safe: fc.Arbitrary<string>[] = [
+function heapText (): fc.Arbitrary<string> {
+  return fc.oneof(
     fc.constantFrom('AAAAAAAAAAAAAAAAAAAAAA', '3q2-7wAAAAD8tYc0QmH1Kg', '', ' ', '..', '.', '%2F', '%2e%2e', '%00', 'null', '-1', '0',
       '%20', 'heaps', '%F0%9F%A7%B1', '%25', 'a%2Fb', '~', '*', '%3F', '%23', 'x'.repeat(64), 'x'.repeat(65), 'x'.repeat(100)),
     fc.stringMatching(/^[A-Za-z0-9_-]{22}$/),
     fc.string({ maxLength: 30 }).map(encodeURIComponent),
-    fc.string({ unit: 'grapheme', maxLength: 10 }).map(encodeURIComponent)
-  ]
-  // F1 and F2: see FuzzOptions.knownBugs.
-  const known: fc.Arbitrary<string>[] = [
+    fc.string({ unit: 'grapheme', maxLength: 10 }).map(encodeURIComponent),
+    // Malformed percent-encoding, and IDs over Fastify's maxParamLength (100): found by this fuzz (F1, F2).
     fc.constantFrom('%zz', '%', '%E0%A4%A', 'a%', '%u0041', '%C0%AF'),
     fc.integer({ min: 101, max: 10_000 }).map((n) => 'x'.repeat(n))
-  ]
-  return fc.oneof(...safe, ...(options.knownBugs === true ? known : []))
+  )
 }
 
-function ptrText (options: FuzzOptions): fc.Arbitrary<string> {
-  const safe: fc.Arbitrary<string>[] = [
+function ptrText (): fc.Arbitrary<string> {
+  return fc.oneof(
     fc.constantFrom(...numericStrings.map(encodeURIComponent), '%31', '%2B1', '1%2E5', '..', '%2e%2e', 'x'.repeat(100)),
     fc.integer({ min: 0, max: 5000 }).map(String),
     fc.integer({ min: -MAX_SAFE, max: MAX_SAFE }).map(String),
     fc.double({ noNaN: true }).map((d) => encodeURIComponent(String(d))),
-    fc.string({ unit: 'grapheme', maxLength: 6 }).map(encodeURIComponent)
-  ]
-  const known: fc.Arbitrary<string>[] = [
+    fc.string({ unit: 'grapheme', maxLength: 6 }).map(encodeURIComponent),
     fc.constantFrom('%zz', '1%', '%G1'),
     fc.integer({ min: 101, max: 2000 }).map((n) => '1'.repeat(n))
-  ]
-  return fc.oneof(...safe, ...(options.knownBugs === true ? known : []))
-}
-
-function heapRef (options: FuzzOptions): fc.Arbitrary<HeapRef> {
-  return fc.oneof(
-    { weight: 8, arbitrary: fc.record({ fixture: fc.nat(3) }) },
-    { weight: 1, arbitrary: fc.record({ text: heapText(options) }) }
   )
 }
 
-function ptrRef (options: FuzzOptions): fc.Arbitrary<PtrRef> {
+function heapRef (): fc.Arbitrary<HeapRef> {
+  return fc.oneof(
+    { weight: 8, arbitrary: fc.record({ fixture: fc.nat(3) }) },
+    { weight: 1, arbitrary: fc.record({ text: heapText() }) }
+  )
+}
+
+function ptrRef (): fc.Arbitrary<PtrRef> {
   return fc.oneof(
     { weight: 5, arbitrary: fc.record({ live: fc.nat(20), plus: fc.constantFrom(0, 0, 0, 1, -1) }) },
-    { weight: 2, arbitrary: fc.record({ text: ptrText(options) }) }
+    { weight: 2, arbitrary: fc.record({ text: ptrText() }) }
   )
 }
 
@@ -318,10 +303,10 @@ function bodyFor (kind: BodyKind, options: FuzzOptions): fc.Arbitrary<BodySpec> 
 
 /** One arbitrary request: mostly a real route with its usual method, then mutated. */
 export function requestArbitrary (options: FuzzOptions = {}): fc.Arbitrary<FuzzRequest> {
-  const heap = heapRef(options)
-  const ptr = ptrRef(options)
+  const heap = heapRef()
+  const ptr = ptrRef()
   const method = (usual: string) => fc.oneof({ weight: 12, arbitrary: fc.constant(usual) }, { weight: 1, arbitrary: fc.constantFrom(...METHODS) })
-  const oddPath = fc.constantFrom(...ODD_PATHS, ...(options.knownBugs === true ? KNOWN_BUG_PATHS : []))
+  const oddPath = fc.constantFrom(...ODD_PATHS)
   const path = (usual: string) => fc.oneof({ weight: 20, arbitrary: fc.constant(usual) }, { weight: 1, arbitrary: oddPath })
   const bodies = new Map<BodyKind, fc.Arbitrary<BodySpec>>()
   for (const kind of ['heap', 'alloc', 'realloc', 'batch', 'none'] as const) bodies.set(kind, bodyFor(kind, options))
@@ -338,9 +323,9 @@ export function requestArbitrary (options: FuzzOptions = {}): fc.Arbitrary<FuzzR
   }) })))
 }
 
-const ODD_PATHS = ['/heaps/{id}/blocks/{ptr}/{ptr}', '/{id}', '/docs', '/docs/', '//heaps', '/HEAPS', '/heaps/{id}/layout/{ptr}', '/docs/x/{id}']
-// F3 (see FuzzOptions.knownBugs): /docs/static with '//' or '%00' answers type bad-request.
-const KNOWN_BUG_PATHS = ['/docs/static/index.html', '/docs/static/{id}']
+// '/docs/static' with '//' or '%00' once answered a type outside the catalogue (F3).
+const ODD_PATHS = ['/heaps/{id}/blocks/{ptr}/{ptr}', '/{id}', '/docs', '/docs/', '//heaps', '/HEAPS', '/heaps/{id}/layout/{ptr}', '/docs/x/{id}',
+  '/docs/static/index.html', '/docs/static/{id}']
 
 // ---------------------------------------------------------------------------------------------
 // Resolution against the current state

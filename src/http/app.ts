@@ -12,8 +12,13 @@ import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fa
 import type { Config } from '../config.js'
 import type { RegistryEvents } from '../registry/events.js'
 import { Registry } from '../registry/registry.js'
+import { startExpirySweep, sweepInterval, type SweepTimers } from '../registry/expiry.js'
+import { installAuth, isApiPath } from './auth.js'
 import { installErrorHandling, sendProblem } from './errors.js'
+import { installMetrics } from './metrics.js'
+import { installProtection } from './protection.js'
 import { problem, toProblem } from './problems.js'
+import { problemResponses } from './schemas/problem.js'
 import { transformObject } from './openapi.js'
 import { batchRoutes } from './routes/batch.js'
 import { blockRoutes } from './routes/blocks.js'
@@ -34,6 +39,12 @@ export interface AppOptions {
   logger?: FastifyBaseLogger
   /** Listeners for every change (a journal, metrics); see src/registry/events.ts. */
   events?: RegistryEvents
+  /** The registry's clock (creation and access times, expiry); tests move it by hand. */
+  now?: () => Date
+  /** Timers of the idle-expiry sweep; tests drive the sweep themselves. */
+  sweepTimers?: SweepTimers
+  /** Milliseconds between event loop delay samples for overload shedding (1000 when omitted). */
+  pressureSampleInterval?: number
 }
 
 const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/
@@ -50,6 +61,10 @@ export function buildApp (config: Config, options: AppOptions = {}) {
     },
     bodyLimit: config.limits.bodyLimit,
     requestTimeout: config.requestTimeout,
+    connectionTimeout: config.connectionTimeout,
+    keepAliveTimeout: config.keepAliveTimeout,
+    // A number trusts that many hops from the server (Fastify's typings take it as a function).
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     // Errors raised before routing (a malformed URL) bypass the error handler: answer them here.
     frameworkErrors: (error, request, reply) => {
       const body = error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH'
@@ -72,9 +87,33 @@ export function buildApp (config: Config, options: AppOptions = {}) {
   // JSON is the only body heapd reads: anything else, text/plain included, answers 415.
   app.removeContentTypeParser('text/plain')
   installErrorHandling(app)
+  installAuth(app, config.apiKeys)
 
-  const registry = new Registry({ limits: config.limits, ...(options.events !== undefined ? { events: options.events } : {}) })
+  const registry = new Registry({
+    limits: config.limits,
+    heapTtl: config.heapTtl * 1000,
+    ...(options.events !== undefined ? { events: options.events } : {}),
+    ...(options.now !== undefined ? { now: options.now } : {})
+  })
   app.decorate('registry', registry)
+  if (config.heapTtl > 0) {
+    const stop = startExpirySweep(registry, {
+      intervalMs: sweepInterval(config.heapTtl * 1000),
+      onExpired: (ids) => app.log.info({ heapIds: ids }, 'idle heaps expired'),
+      onError: (err) => app.log.error({ err }, 'idle heap expiry failed'),
+      ...(options.sweepTimers !== undefined ? { timers: options.sweepTimers } : {})
+    })
+    app.addHook('onClose', async () => { stop() })
+  }
+  installMetrics(app, registry, config.metrics)
+  installProtection(app, config, options.pressureSampleInterval !== undefined ? { pressureSampleInterval: options.pressureSampleInterval } : {})
+  // Every API route is documented as needing the bearer key (when keys are configured) and as
+  // answering 401, 429 (quotas, rate limit) and 503 (overload shedding).
+  app.addHook('onRoute', (route) => {
+    if (!isApiPath(route.url) || route.schema === undefined) return
+    const responses = { ...problemResponses(401, 429, 503), ...(route.schema.response as object | undefined) }
+    route.schema = { ...route.schema, security: [{ bearerAuth: [] }], response: responses }
+  })
 
   let closing = false
   app.addHook('preClose', async () => { closing = true })
@@ -95,6 +134,16 @@ export function buildApp (config: Config, options: AppOptions = {}) {
           'Every error is application/problem+json (RFC 9457).'
       },
       servers: [{ url: '/' }],
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API key from HEAPD_API_KEYS. Needed on /heaps routes only when the server is configured with keys; ' +
+              'the key decides the tenant, and a tenant sees only its own heaps.'
+          }
+        }
+      },
       tags: [
         { name: 'heaps', description: 'Create, list, inspect, reset and delete heaps.' },
         { name: 'blocks', description: 'Allocate, inspect, resize and free blocks.' },
@@ -106,7 +155,7 @@ export function buildApp (config: Config, options: AppOptions = {}) {
     transform: jsonSchemaTransform,
     transformObject
   })
-  app.register(fastifySwaggerUi, { routePrefix: '/docs' })
+  if (config.docs) app.register(fastifySwaggerUi, { routePrefix: '/docs' })
 
   const routeOptions = { registry, config }
   app.register(heapRoutes, routeOptions)
@@ -121,3 +170,7 @@ export function buildApp (config: Config, options: AppOptions = {}) {
 }
 
 export type App = ReturnType<typeof buildApp>
+
+function trustHops (hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops
+}

@@ -33,10 +33,11 @@ export const batchRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { re
       }
     }
   }, async (request) => {
-    const results = registry.get(request.params.id).batch(request.body.ops, request.body.atomic === true)
+    const results = registry.get(request.params.id, request.tenant).batch(request.body.ops, request.body.atomic === true)
     return {
       results: results.map((result) => {
         if (result.ok) return result
+        app.countAllocFailure(result.error)
         const problem = toProblem(result.error, request.url)
         if (problem === undefined) throw result.error
         return { ok: false as const, op: result.op, error: problem }

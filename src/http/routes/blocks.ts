@@ -27,7 +27,7 @@ export const blockRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { re
     }
   }, async (request, reply) => {
     const { size, align, tag } = request.body
-    const block = registry.get(request.params.id).alloc(size, align, tag)
+    const block = registry.get(request.params.id, request.tenant).alloc(size, align, tag)
     return reply.code(201).header('location', blockPath(request.params.id, block.ptr)).send(block)
   })
 
@@ -45,7 +45,7 @@ export const blockRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { re
       }
     }
   }, async (request) => {
-    const page = registry.get(request.params.id).blocks(request.query.cursor ?? 0, request.query.limit ?? defaultPageSize)
+    const page = registry.get(request.params.id, request.tenant).blocks(request.query.cursor ?? 0, request.query.limit ?? defaultPageSize)
     return { items: page.items, nextCursor: nextCursor(page.next) }
   })
 
@@ -62,7 +62,7 @@ export const blockRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { re
         ...problemResponses(400, 404)
       }
     }
-  }, async (request) => registry.get(request.params.id).block(request.params.ptr))
+  }, async (request) => registry.get(request.params.id, request.tenant).block(request.params.ptr))
 
   app.patch('/heaps/:id/blocks/:ptr', {
     schema: {
@@ -79,7 +79,7 @@ export const blockRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { re
       }
     }
   }, async (request, reply) => {
-    const block = registry.get(request.params.id).realloc(request.params.ptr, request.body.size)
+    const block = registry.get(request.params.id, request.tenant).realloc(request.params.ptr, request.body.size)
     if (block.moved) reply.header('location', blockPath(request.params.id, block.ptr))
     return block
   })
@@ -98,7 +98,7 @@ export const blockRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { re
       }
     }
   }, async (request, reply) => {
-    registry.get(request.params.id).free(request.params.ptr)
+    registry.get(request.params.id, request.tenant).free(request.params.ptr)
     return reply.code(204).send()
   })
 }

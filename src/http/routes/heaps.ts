@@ -24,8 +24,8 @@ export const heapRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { reg
       }
     }
   }, async (request, reply) => {
-    const heap = registry.create(request.body)
-    return reply.code(201).header('location', heapPath(heap.id)).send(heapJson(heap))
+    const heap = registry.create({ ...request.body, tenant: request.tenant })
+    return reply.code(201).header('location', heapPath(heap.id)).send(heapJson(heap, registry.expiresAt(heap)))
   })
 
   app.get('/heaps', {
@@ -42,8 +42,8 @@ export const heapRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { reg
       }
     }
   }, async (request) => {
-    const page = registry.list(request.query.cursor ?? 0, request.query.limit ?? defaultPageSize)
-    return { items: page.items.map(heapJson), nextCursor: nextCursor(page.next) }
+    const page = registry.list(request.query.cursor ?? 0, request.query.limit ?? defaultPageSize, request.tenant)
+    return { items: page.items.map((heap) => heapJson(heap, registry.expiresAt(heap))), nextCursor: nextCursor(page.next) }
   })
 
   app.get('/heaps/:id', {
@@ -58,7 +58,10 @@ export const heapRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { reg
         ...problemResponses(404)
       }
     }
-  }, async (request) => heapJson(registry.get(request.params.id)))
+  }, async (request) => {
+    const heap = registry.get(request.params.id, request.tenant)
+    return heapJson(heap, registry.expiresAt(heap))
+  })
 
   app.delete('/heaps/:id', {
     schema: {
@@ -73,7 +76,7 @@ export const heapRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { reg
       }
     }
   }, async (request, reply) => {
-    registry.delete(request.params.id)
+    registry.delete(request.params.id, request.tenant)
     return reply.code(204).send()
   })
 
@@ -90,8 +93,8 @@ export const heapRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { reg
       }
     }
   }, async (request) => {
-    const heap = registry.get(request.params.id)
+    const heap = registry.get(request.params.id, request.tenant)
     heap.reset()
-    return heapJson(heap)
+    return heapJson(heap, registry.expiresAt(heap))
   })
 }

@@ -25,7 +25,7 @@ export const layoutRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { r
         ...problemResponses(404)
       }
     }
-  }, async (request) => registry.get(request.params.id).stats())
+  }, async (request) => registry.get(request.params.id, request.tenant).stats())
 
   app.get('/heaps/:id/layout', {
     schema: {
@@ -44,7 +44,7 @@ export const layoutRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { r
       }
     }
   }, async (request) => {
-    const heap = registry.get(request.params.id)
+    const heap = registry.get(request.params.id, request.tenant)
     const { buckets, from, to, cursor, limit } = request.query
     if (buckets === undefined) {
       const page = heap.segments(cursor ?? 0, limit ?? defaultPageSize)

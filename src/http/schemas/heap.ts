@@ -17,6 +17,11 @@ export const Heap = z.object({
   alignment: z.int().min(1),
   name: z.string().optional(),
   createdAt: z.string().meta({ description: 'ISO 8601 time of creation.', examples: ['2026-01-01T00:00:00.000Z'] }),
+  expiresAt: z.string().optional().meta({
+    description: 'ISO 8601 time at which the heap is deleted unless a request reads or changes it before; ' +
+      'every such request moves it. Absent when the server lets heaps live forever (HEAPD_HEAP_TTL unset).',
+    examples: ['2026-01-01T01:00:00.000Z']
+  }),
   stats: Stats
 }).meta({
   id: 'Heap',

@@ -39,9 +39,9 @@ const DESCRIPTIONS: Record<number, string> = {
   409: 'No free range fits (out-of-memory).',
   413: 'Body over the size limit (payload-too-large).',
   415: 'Body is not JSON (unsupported-media-type).',
-  429: 'A configured limit is reached (quota-exceeded).',
+  429: 'A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it).',
   500: 'Unexpected failure (internal-error); details are logged, not returned.',
-  503: 'Not ready: the service is shutting down (not-ready).'
+  503: 'Not ready: the service is shutting down, or overloaded and shedding requests (not-ready, with Retry-After).'
 }
 
 /** Response entries for the given error statuses, all application/problem+json. */

@@ -1,0 +1,74 @@
+/**
+ * Protection of the process as a whole: security headers (@fastify/helmet), a request rate limit
+ * per tenant or client address (@fastify/rate-limit) and load shedding when the event loop lags
+ * (@fastify/under-pressure). Rate limit and shedding are off unless configured; both apply to the
+ * API (/heaps*) only, so probes, metrics and docs keep answering while clients are held back.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fastifyHelmet from '@fastify/helmet'
+import fastifyRateLimit from '@fastify/rate-limit'
+import fastifyUnderPressure from '@fastify/under-pressure'
+import type { Config } from '../config.js'
+import { isApiPath } from './auth.js'
+import { sendProblem } from './errors.js'
+import { problem, ProblemError } from './problems.js'
+
+export interface ProtectionOptions {
+  /** Milliseconds between event loop measurements; tests shorten it. */
+  pressureSampleInterval?: number
+}
+
+/** Seconds a shed client is asked to wait (Retry-After). */
+export const SHED_RETRY_AFTER = 5
+
+function isApiRequest (request: FastifyRequest): boolean {
+  return isApiPath(request.url) || isApiPath(request.routeOptions.url ?? '')
+}
+
+export function installProtection (app: FastifyInstance, config: Config, options: ProtectionOptions = {}): void {
+  // Helmet's defaults, less upgrade-insecure-requests: heapd is often served over plain HTTP on a
+  // private network, where that directive would make browsers fetch the page's own scripts over
+  // HTTPS and fail. The heap map page and Swagger UI load only same-origin scripts (no inline
+  // script), styles from 'self' (Swagger UI also sets inline styles, which the default allows)
+  // and data: images, all within these directives.
+  app.register(fastifyHelmet, {
+    global: true,
+    contentSecurityPolicy: {
+      useDefaults: true,
+      directives: { upgradeInsecureRequests: null }
+    }
+  })
+
+  const { rateLimit, maxEventLoopDelay } = config.limits
+  if (rateLimit > 0) {
+    app.register(fastifyRateLimit, {
+      global: true,
+      max: rateLimit,
+      timeWindow: 60_000,
+      // Runs after auth's identification: a tenant's keys share one budget, anonymous or
+      // unauthenticated callers are counted per address (so failed key guesses are limited too).
+      keyGenerator: (request) => request.tenant !== undefined ? `tenant:${request.tenant}` : `ip:${request.ip}`,
+      allowList: (request) => !isApiRequest(request),
+      errorResponseBuilder: (request, context) => new ProblemError(
+        'quota-exceeded',
+        `more than ${context.max} requests per minute from ${request.tenant !== undefined ? `tenant ${request.tenant}` : 'this client'}; retry in ${context.after}`,
+        { limit: 'rateLimit', limitValue: context.max }
+      )
+    })
+  }
+
+  if (maxEventLoopDelay > 0) {
+    app.register(fastifyUnderPressure, {
+      maxEventLoopDelay,
+      sampleInterval: options.pressureSampleInterval ?? 1000,
+      // Answering here ends the request: Fastify runs no further hooks for a reply already sent.
+      pressureHandler: (request: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined) => {
+        if (!isApiRequest(request)) return
+        reply.header('retry-after', String(SHED_RETRY_AFTER))
+        sendProblem(reply, problem('not-ready',
+          `the service is overloaded (${type}: ${Math.round(value ?? 0)} ms, the limit is ${maxEventLoopDelay} ms); retry in ${SHED_RETRY_AFTER} s`,
+          request.url))
+      }
+    })
+  }
+}

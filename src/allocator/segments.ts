@@ -31,6 +31,7 @@ const HEAD_STATE = 255
 const INITIAL_CAPACITY = 64
 /** A node reaches lane k when the low LANE_BITS * k bits of pi(id) are zero: P = 8^-k. */
 const LANE_BITS = 3
+const LANE_MASK = (1 << LANE_BITS) - 1
 
 export class SegmentStore implements NodeView {
   offsets!: Float64Array
@@ -148,6 +149,7 @@ export class SegmentStore implements NodeView {
   /** Level of node x: 0 for most nodes, P(level >= k) = 8^-k; the head has every lane. */
   levelOf (x: number): number {
     const h = this.pi(x)
+    if ((h & LANE_MASK) !== 0) return 0 // 7 nodes in 8: the fast path of insertAfter and unlink
     if (h === 0) return this.levels
     return Math.min(Math.floor((31 - Math.clz32(h & -h)) / LANE_BITS), this.levels)
   }

@@ -53,6 +53,11 @@ export class HeapMap {
       : `Heap occupancy map in ${view.spans.length} slices. Arrow keys move between slices, Enter zooms into one.`)
     this.draw()
     this.describe()
+    // The block under a resting mouse may have changed (freed by someone else, say).
+    if (!this.tooltip.hidden) {
+      if (this.hover < 0) this.tooltip.hidden = true
+      else this.fillTooltip(this.view.spans[this.hover])
+    }
   }
 
   clear () {
@@ -221,17 +226,21 @@ export class HeapMap {
         : 'Too many blocks to draw one by one: shading shows how full each slice is. Click or drag to zoom in.'
   }
 
+  fillTooltip (span) {
+    this.tooltip.replaceChildren(...this.describeSpan(span).map((line) => {
+      const div = document.createElement('div')
+      div.textContent = line
+      return div
+    }))
+  }
+
   showTooltip (index, x, y) {
     const span = this.view?.spans[index]
     if (!span) {
       this.tooltip.hidden = true
       return
     }
-    this.tooltip.replaceChildren(...this.describeSpan(span).map((line) => {
-      const div = document.createElement('div')
-      div.textContent = line
-      return div
-    }))
+    this.fillTooltip(span)
     this.tooltip.hidden = false
     const maxLeft = this.width - this.tooltip.offsetWidth - 4
     this.tooltip.style.left = `${Math.max(0, Math.min(x + 14, maxLeft))}px`

@@ -54,7 +54,7 @@ export class HeapAllocator implements Allocator {
 
   alloc (size: number, align?: number): number {
     checkSize('size', size)
-    const a = align === undefined ? this.alignment : Math.max(checkAlignment('align', align), this.alignment)
+    const a = align === undefined || align === 1 ? this.alignment : Math.max(checkAlignment('align', align), this.alignment)
     const ptr = this.place(size, a)
     this.counters.allocs++
     this.counters.notePeaks()

@@ -1,5 +1,4 @@
 /** Argument checks shared by the allocator's public methods; each throws InvalidArgumentError. */
-import { isPowerOfTwo } from './align.js'
 import { InvalidArgumentError } from './errors.js'
 import { MAX_ALIGNMENT } from './types.js'
 
@@ -13,7 +12,8 @@ export function checkSize (name: string, value: unknown): number {
 
 /** An alignment: a power of two <= 2^30. */
 export function checkAlignment (name: string, value: unknown): number {
-  if (typeof value !== 'number' || !isPowerOfTwo(value) || value > MAX_ALIGNMENT) {
+  // Below 2^31 a power of two is an integer with one bit set: bit tricks are exact there.
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_ALIGNMENT || (value & (value - 1)) !== 0) {
     throw new InvalidArgumentError(name, `must be a power of two <= 2^30, got ${String(value)}`)
   }
   return value

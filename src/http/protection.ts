@@ -51,7 +51,7 @@ export function installProtection (app: FastifyInstance, config: Config, options
       allowList: (request) => !isApiRequest(request),
       errorResponseBuilder: (request, context) => new ProblemError(
         'quota-exceeded',
-        `more than ${context.max} requests per minute from ${request.tenant !== undefined ? `tenant ${request.tenant}` : 'this client'}; retry in ${context.after}`,
+        `too many requests from ${request.tenant !== undefined ? `tenant ${request.tenant}` : 'this client'}; retry in ${context.after} (rateLimit is ${context.max} per minute)`,
         { limit: 'rateLimit', limitValue: context.max }
       )
     })

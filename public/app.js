@@ -95,7 +95,11 @@ async function refreshOnce () {
   const failure = results.find((r) => r.status === 'rejected')
   if (failure) {
     // Say a failing poll once, not every 500 ms.
-    if (failure.reason.message !== state.pollError) report(failure.reason)
+    if (failure.reason.message !== state.pollError) {
+      report(failure.reason)
+      // The server wants an API key: show where to give one.
+      if (failure.reason.status === 401) $('api-key-box').open = true
+    }
     state.pollError = failure.reason.message
   } else if (state.pollError) {
     state.pollError = undefined
@@ -402,9 +406,15 @@ $('delete-heap').addEventListener('click', () => {
 
 const keyInput = $('api-key')
 keyInput.value = getApiKey()
-keyInput.addEventListener('change', () => {
+function useApiKey () {
+  if (keyInput.value.trim() === getApiKey()) return
   setApiKey(keyInput.value.trim())
+  state.listLoadedAt = 0
   refresh()
+}
+keyInput.addEventListener('change', useApiKey)
+keyInput.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter') useApiKey()
 })
 
 // --- start ------------------------------------------------------------------------------

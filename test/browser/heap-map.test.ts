@@ -237,6 +237,27 @@ async function browserTests () {
     noPageErrors(t, page)
   })
 
+  await t.test('with API keys configured, the page asks for one, then works', async (t) => {
+    const locked = buildApp(loadConfig({ HEAPD_API_KEYS: 'browser-test-key:team' }))
+    await locked.listen({ host: '127.0.0.1', port: 0 })
+    t.teardown(() => locked.close())
+    const lockedAddress = locked.server.address()
+    if (lockedAddress === null || typeof lockedAddress === 'string') throw new Error('no TCP address')
+    const other = track(await page.context().newPage())
+    await other.goto(`http://127.0.0.1:${lockedAddress.port}/`)
+    await other.waitForSelector('#messages.error')
+    t.match(await other.textContent('#messages'), /API key/, 'the 401 problem is shown')
+    t.equal(await other.getAttribute('#api-key-box', 'open'), '', 'and the API key field opens')
+    await other.fill('#api-key', 'browser-test-key')
+    await other.press('#api-key', 'Enter')
+    await other.fill('#create-size', '4K')
+    await other.click('#create-form button[type=submit]')
+    await other.waitForSelector('#heap-view:not([hidden])')
+    t.match(await other.textContent('#messages'), /^Created heap .*4,096 B/, 'with the key, creating a heap works')
+    noPageErrors(t, other)
+    await other.close()
+  })
+
   await t.test('Swagger UI: "Try it out" on POST /heaps answers 201', async (t) => {
     await page.goto(`${base}/docs`)
     const operation = page.locator('#operations-heaps-createHeap')
@@ -262,7 +283,11 @@ async function newPage (browser: Browser, width: number, height: number, options
   const context = await browser.newContext({ viewport: { width, height }, ...options })
   // Generous: a loaded CI machine parses Swagger UI's 1.6 MB bundle slowly. Passing runs never wait this long.
   context.setDefaultTimeout(30_000)
-  const page = await context.newPage()
+  return track(await context.newPage())
+}
+
+/** Records the page's uncaught errors and any request to another origin, for noPageErrors. */
+function track (page: Page): Page {
   const errors: string[] = []
   pageErrors.set(page, errors)
   page.on('pageerror', (err) => errors.push(err.message))

@@ -159,14 +159,13 @@ export class Registry {
    * missing heap and another tenant's. Counts as an access: it postpones the heap's expiry.
    */
   get (id: string, tenant?: string): Heap {
-    const heap = this.heapsById.get(id)
-    if (heap === undefined || heap.tenant !== tenant) throw new HeapNotFoundError(id)
+    const heap = this.find(id, tenant)
     heap.touchedAt = this.now().getTime()
     return heap
   }
 
   delete (id: string, tenant?: string): void {
-    const heap = this.get(id, tenant)
+    const heap = this.find(id, tenant)
     this.events.changed({ kind: 'heap-deleted', heapId: id })
     this.heapsById.delete(id)
     this.countTenant(heap.tenant, -1)
@@ -198,6 +197,12 @@ export class Registry {
       items.push(heap)
     }
     return { items, next: null }
+  }
+
+  private find (id: string, tenant: string | undefined): Heap {
+    const heap = this.heapsById.get(id)
+    if (heap === undefined || heap.tenant !== tenant) throw new HeapNotFoundError(id)
+    return heap
   }
 
   private countTenant (tenant: string | undefined, by: number): void {

@@ -52,7 +52,7 @@ for (const [index, config] of FUZZ_CONFIGS.entries()) {
   await app.ready()
   const tally = new FuzzTally()
   const t0 = performance.now()
-  const details = await fc.check(fuzzProperty(app, tally), fuzzParameters({ requests, seed: configSeed }))
+  const details = await fc.check(fuzzProperty(app, tally, config.overrides.apiKeys), fuzzParameters({ requests, seed: configSeed }))
   console.log(`${config.name} (seed ${configSeed}): ${tally.summary()}; ${((performance.now() - t0) / 1000).toFixed(1)} s`)
   ok = report(config.name, details)
   await app.close()

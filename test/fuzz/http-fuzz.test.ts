@@ -1,7 +1,8 @@
 /**
- * HTTP fuzzing (issue 4, item 5): 10 000+ arbitrary requests over every route, in two apps (the
- * default limits, and tight limits so quotas and the body limit are hit often). The properties are
- * in test/helpers/fuzz-properties.ts; `npm run fuzz` runs the same ones 100 000 times.
+ * HTTP fuzzing (issue 4, item 5): 10 000+ arbitrary requests over every route, in three apps:
+ * default limits; tight limits, so quotas and the body limit are hit often; API keys with two
+ * tenants. The properties are in test/helpers/fuzz-properties.ts; `npm run fuzz` runs the same
+ * ones 100 000 times.
  * HEAPD_FUZZ_SEED=<n> replays a reported seed.
  */
 import t from 'tap'
@@ -16,7 +17,7 @@ for (const { name, overrides, requests } of FUZZ_CONFIGS) {
   t.test(`fuzz: ${name}`, async (t) => {
     const app = await build(t, overrides)
     const tally = new FuzzTally()
-    await fc.assert(fuzzProperty(app, tally), fuzzParameters({ requests, ...(seed !== undefined ? { seed } : {}) }))
+    await fc.assert(fuzzProperty(app, tally, overrides.apiKeys), fuzzParameters({ requests, ...(seed !== undefined ? { seed } : {}) }))
     t.ok(tally.requests >= requests, `${tally.summary()}`)
     // The mix must reach the handlers, not only the router and validation.
     for (const status of [200, 201, 204, 400, 404, 409]) t.ok((tally.byStatus.get(status) ?? 0) > 0, `some ${status}`)

@@ -9,12 +9,17 @@ export interface FuzzConfig {
 }
 
 export const FUZZ_CONFIGS: FuzzConfig[] = [
-  { name: 'default limits', overrides: {}, requests: 5000 },
+  { name: 'default limits', overrides: {}, requests: 4000 },
   {
     name: 'tight limits (quotas, body limit, page size)',
     overrides: {
       limits: { maxHeaps: 6, maxHeapSize: 2 ** 40, maxBlocksPerHeap: 8, maxBatchOps: 16, bodyLimit: 4096, maxPageSize: 5, defaultPageSize: 3 }
     },
-    requests: 5000
+    requests: 3000
+  },
+  {
+    name: 'API keys, two tenants',
+    overrides: { apiKeys: [{ key: 'key-aaaaaaaa', tenant: 'a' }, { key: 'key-bbbbbbbb', tenant: 'b' }, { key: 'key-aaaaaaa2', tenant: 'a' }] },
+    requests: 3000
   }
 ]

@@ -5,7 +5,9 @@
  * `type` ending in a DESIGN.md catalogue code whose status it carries; (c) a rejected request
  * (>= 400) changes nothing, and neither does a GET or HEAD: heap list, stats, segments, blocks;
  * (d) a success from /heaps* other than 204 or HEAD is parseable application/json, and a 201's
- * Location names a resource that now exists.
+ * Location names a resource that now exists; (e) with API keys: no /heaps* success without a valid
+ * key, no success on another tenant's heap, a heap list shows only the caller's heaps, and a
+ * request never changes another tenant's heaps.
  * Each run rebuilds the fixture, then sends a short sequence of requests, so a failure replays
  * and shrinks from a known state.
  */
@@ -13,8 +15,9 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import type { App } from '../../src/http/app.js'
-import { requestArbitrary, resolveRequest, type FuzzOptions, type FuzzRequest } from './fuzz-requests.js'
-import { assertUnchanged, livePtrs, resetFixture, snapshot } from './fuzz-state.js'
+import type { ApiKey } from '../../src/config.js'
+import { authorizationOf, requestArbitrary, resolveRequest, type FuzzOptions, type FuzzRequest } from './fuzz-requests.js'
+import { assertUnchanged, livePtrs, resetFixture, snapshot, type FixtureHeapRef, type Snapshot } from './fuzz-state.js'
 
 /** DESIGN.md's error catalogue: code -> status. */
 export const CATALOGUE: Readonly<Record<string, number>> = {
@@ -94,18 +97,52 @@ async function checkSuccess (app: App, options: InjectOptions, response: LightMy
   if (status !== 201) return
   const location = response.headers.location
   assert.equal(typeof location, 'string', `(d) 201 without Location: ${what}`)
-  const target = await app.inject(String(location))
+  const authorization = options.headers?.authorization
+  const target = await app.inject({ url: String(location), ...(authorization !== undefined ? { headers: { authorization } } : {}) })
   assert.equal(target.statusCode, 200, `(d) Location ${String(location)} answers ${target.statusCode}: ${what}`)
 }
 
-/** Sends `requests` from a fresh fixture, checking (a), (b) and (c) after each. */
-export async function runSequence (app: App, requests: readonly FuzzRequest[], tally: FuzzTally): Promise<void> {
+/** (e) for one response, in a service with API keys. */
+function checkTenancy (
+  request: FuzzRequest, options: InjectOptions, response: LightMyRequestResponse, apiKeys: readonly ApiKey[],
+  fixture: readonly FixtureHeapRef[], before: Snapshot, after: Snapshot
+): void {
+  const served = response.raw.req.url ?? ''
+  if (!served.startsWith('/heaps')) return
+  const what = describe(options, response)
+  const authorization = authorizationOf(request, { apiKeys: apiKeys.map((k) => k.key) })
+  // RFC 7235/6750: the scheme is case-insensitive and one or more spaces separate it from the token.
+  const token = /^bearer +([\w\-.~+/]+=*) *$/i.exec(authorization ?? '')?.[1]
+  const tenant = apiKeys.find((k) => token === k.key)?.tenant
+  const ok = response.statusCode < 400
+  if (tenant === undefined) {
+    assert.ok(!ok, `(e) success without a valid API key: ${what}`)
+    return
+  }
+  for (const heap of fixture) {
+    const other = heap.tenant !== tenant && (served === `/heaps/${heap.id}` || served.startsWith(`/heaps/${heap.id}/`) || served.startsWith(`/heaps/${heap.id}?`))
+    assert.ok(!(ok && other), `(e) tenant ${tenant} reached tenant ${String(heap.tenant)}'s heap: ${what}`)
+  }
+  if (ok && options.method === 'GET' && /^\/heaps(\?|$)/.test(served)) {
+    for (const item of (response.json() as { items: Array<{ id: string }> }).items) {
+      assert.equal(before.get(item.id)?.description.tenant, tenant, `(e) tenant ${tenant} listed ${item.id}: ${what}`)
+    }
+  }
+  const others = (snapshot: Snapshot) => new Map([...snapshot].filter(([, heap]) => heap.description.tenant !== tenant))
+  assertUnchanged(others(before), others(after), false, `(e) tenant ${tenant} changed another tenant's heaps: ${what}`)
+}
+
+/** Sends `requests` from a fresh fixture, checking (a) to (e) after each. */
+export async function runSequence (app: App, requests: readonly FuzzRequest[], tally: FuzzTally, apiKeys: readonly ApiKey[] = []): Promise<void> {
   tally.runs++
-  const heapIds = resetFixture(app)
+  const tenants = [...new Set(apiKeys.map((k) => k.tenant))]
+  const fixture = resetFixture(app, tenants)
+  const heapIds = fixture.map((heap) => heap.id)
+  const keys = apiKeys.map((k) => k.key)
   let before = snapshot(app)
   for (const request of requests) {
     const state = before
-    const options = resolveRequest(request, { heapIds, livePtrs: (i) => livePtrs(state, heapIds[i]) })
+    const options = resolveRequest(request, { heapIds, apiKeys: keys, livePtrs: (i) => livePtrs(state, heapIds[i]) })
     const response = await app.inject(options)
     const code = checkResponse(options, response)
     tally.count(response.statusCode, code)
@@ -115,6 +152,7 @@ export async function runSequence (app: App, requests: readonly FuzzRequest[], t
       const outOfMemory = code === 'out-of-memory' && (response.json() as { index?: unknown }).index === undefined
       assertUnchanged(before, after, outOfMemory, `(c) ${describe(options, response)}`)
     }
+    if (apiKeys.length > 0) checkTenancy(request, options, response, apiKeys, fixture, before, after)
     before = after
   }
 }
@@ -130,10 +168,10 @@ export interface FuzzRun {
 
 export const REQUESTS_PER_RUN = { min: 5, max: 6 }
 
-export function fuzzProperty (app: App, tally: FuzzTally, options: FuzzOptions = {}) {
+export function fuzzProperty (app: App, tally: FuzzTally, apiKeys: readonly ApiKey[] = [], options: FuzzOptions = {}) {
   return fc.asyncProperty(
     fc.array(requestArbitrary(options), { minLength: REQUESTS_PER_RUN.min, maxLength: REQUESTS_PER_RUN.max }),
-    (requests) => runSequence(app, requests, tally)
+    (requests) => runSequence(app, requests, tally, apiKeys)
   )
 }
 

@@ -51,31 +51,48 @@ const FIXTURE: FixtureHeap[] = [
   }
 ]
 
-/** Deletes every heap and builds the fixture again; answers the fixture heaps' IDs. */
-export function resetFixture (app: App): string[] {
+export interface FixtureHeapRef { id: string, tenant: string | undefined }
+
+/** Every heap of every tenant, in creation order. */
+function allHeaps (app: App) {
+  return [...app.registry.heaps()].sort((a, b) => a.seq - b.seq)
+}
+
+/**
+ * Deletes every heap and builds the fixture again, the heaps owned in turn by `tenants` (none in
+ * an open service); answers the fixture heaps.
+ */
+export function resetFixture (app: App, tenants: readonly string[] = []): FixtureHeapRef[] {
   const registry = app.registry
-  for (const heap of registry.list(0, Number.MAX_SAFE_INTEGER).items) registry.delete(heap.id)
-  return FIXTURE.map((spec) => {
-    const heap = registry.create({ size: spec.size, strategy: spec.strategy, alignment: spec.alignment, ...(spec.name !== undefined ? { name: spec.name } : {}) })
+  for (const heap of allHeaps(app)) registry.delete(heap.id, heap.tenant)
+  return FIXTURE.map((spec, k) => {
+    const tenant = tenants.length === 0 ? undefined : tenants[k % tenants.length]
+    const heap = registry.create({
+      size: spec.size,
+      strategy: spec.strategy,
+      alignment: spec.alignment,
+      ...(spec.name !== undefined ? { name: spec.name } : {}),
+      ...(tenant !== undefined ? { tenant } : {})
+    })
     const ptrs = spec.blocks.map((b) => heap.alloc(b.size, b.align, b.tag).ptr)
     for (const i of spec.free) heap.free(ptrs[i]!)
-    return heap.id
+    return { id: heap.id, tenant }
   })
 }
 
 export interface HeapSnapshot {
-  description: unknown
+  description: { tenant?: string }
   stats: Record<string, number>
   segments: unknown[]
   blocks: Array<{ ptr: number }>
 }
 
-/** Everything a request could change: the heaps in list order, each with stats, segments and blocks. */
+/** Everything a request could change: every tenant's heaps in creation order, each with stats, segments and blocks. */
 export type Snapshot = Map<string, HeapSnapshot>
 
 export function snapshot (app: App): Snapshot {
   const result: Snapshot = new Map()
-  for (const heap of app.registry.list(0, Number.MAX_SAFE_INTEGER).items) {
+  for (const heap of allHeaps(app)) {
     result.set(heap.id, {
       description: heap.describe(),
       stats: heap.stats() as unknown as Record<string, number>,

@@ -37,11 +37,6 @@ export interface FuzzRequest {
   body: BodySpec
 }
 
-export interface FuzzOptions {
-  /** Largest batch generated in the "big batch" case (quota and body-limit paths). */
-  bigBatch?: number
-}
-
 /** What `resolveRequest` needs to know about the current state. */
 export interface ResolveContext {
   heapIds: readonly string[]
@@ -52,6 +47,8 @@ export interface ResolveContext {
 }
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER
+/** Largest batch of the "big batch" case: over the tight quota, under the default one. */
+const BIG_BATCH = 2000
 
 // ---------------------------------------------------------------------------------------------
 // Scalars
@@ -303,7 +300,7 @@ const suffix = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('/', '//', '/..', '/../..', '/.', '/x', '/%2e%2e', '/alloc', '/blocks/0', '/stats/', '/%20') }
 )
 
-function bodyFor (kind: BodyKind, options: FuzzOptions): fc.Arbitrary<BodySpec> {
+function bodyFor (kind: BodyKind): fc.Arbitrary<BodySpec> {
   const json = (arbitrary: fc.Arbitrary<unknown>) => arbitrary.map((value): BodySpec => ({ json: value }))
   const wrongShape = fc.oneof(createHeapBody, allocBody, reallocBody, batchBody(32), weirdValue)
   const broken = fc.oneof(
@@ -312,7 +309,7 @@ function bodyFor (kind: BodyKind, options: FuzzOptions): fc.Arbitrary<BodySpec> 
   )
   const right = kind === 'heap'
     ? createHeapBody
-    : kind === 'alloc' ? allocBody : kind === 'realloc' ? reallocBody : kind === 'batch' ? batchBody(options.bigBatch ?? 2000) : undefined
+    : kind === 'alloc' ? allocBody : kind === 'realloc' ? reallocBody : kind === 'batch' ? batchBody(BIG_BATCH) : undefined
   if (right === undefined) {
     return fc.oneof({ weight: 8, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: json(wrongShape) }, { weight: 1, arbitrary: broken })
   }
@@ -321,14 +318,14 @@ function bodyFor (kind: BodyKind, options: FuzzOptions): fc.Arbitrary<BodySpec> 
 }
 
 /** One arbitrary request: mostly a real route with its usual method, then mutated. */
-export function requestArbitrary (options: FuzzOptions = {}): fc.Arbitrary<FuzzRequest> {
+export function requestArbitrary (): fc.Arbitrary<FuzzRequest> {
   const heap = heapRef()
   const ptr = ptrRef()
   const method = (usual: string) => fc.oneof({ weight: 12, arbitrary: fc.constant(usual) }, { weight: 1, arbitrary: fc.constantFrom(...METHODS) })
   const oddPath = fc.constantFrom(...ODD_PATHS)
   const path = (usual: string) => fc.oneof({ weight: 20, arbitrary: fc.constant(usual) }, { weight: 1, arbitrary: oddPath })
   const bodies = new Map<BodyKind, fc.Arbitrary<BodySpec>>()
-  for (const kind of ['heap', 'alloc', 'realloc', 'batch', 'none'] as const) bodies.set(kind, bodyFor(kind, options))
+  for (const kind of ['heap', 'alloc', 'realloc', 'batch', 'none'] as const) bodies.set(kind, bodyFor(kind))
   return fc.oneof(...ROUTES.map((r) => ({ weight: r.weight ?? 4, arbitrary: fc.record({
     method: method(r.method),
     path: path(r.path),

@@ -11,7 +11,7 @@
  * search then resumes from the next range in address order with at least `size` bytes, O(log n)
  * per skipped candidate. A range of size + align - 1 bytes or more always fits, so only ranges
  * shorter than that can be skipped. largest() is the root's max: O(1). insert/remove: O(log n).
- * Storage: 17 bytes per node (tree.ts).
+ * Storage (tree.ts): 4 bytes per core node, 21 bytes per free range.
  */
 
 import { fitsIn } from './align.js'
@@ -58,16 +58,16 @@ export class FirstFitIndex implements FreeIndex {
     return n
   }
 
-  /** Lowest-address node of at least `size` bytes in the subtree of x, whose max is >= size. */
+  /** Lowest-address node of at least `size` bytes in the subtree of slot x, whose max is >= size. */
   private leftmostAtLeast (x: number, size: number): number {
-    const { kids, maxes } = this.tree
+    const { kids, maxes, nodeOf } = this.tree
     const sizes = this.nodes.sizes
     for (;;) {
       const l = kids[2 * x]!
       if (l !== NIL && maxes[l]! >= size) {
         x = l
-      } else if (sizes[x]! >= size) {
-        return x
+      } else if (sizes[nodeOf[x]!]! >= size) {
+        return nodeOf[x]!
       } else {
         x = kids[2 * x + 1]!
       }
@@ -78,14 +78,15 @@ export class FirstFitIndex implements FreeIndex {
    * Lowest-address node of at least `size` bytes whose offset is above `after`, or NIL.
    * The descent towards `after` stacks every node where it turned left: popped, they come in
    * address order, each followed by its right subtree, which the max lets us test whole.
+   * (The tree links slots: nodeOf names the node in each.)
    */
   private nextAtLeast (after: number, size: number): number {
-    const { kids, maxes, stack } = this.tree
+    const { kids, maxes, stack, nodeOf } = this.tree
     const { offsets, sizes } = this.nodes
     let depth = 0
     let x = this.tree.root
     while (x !== NIL) {
-      if (offsets[x]! > after) {
+      if (offsets[nodeOf[x]!]! > after) {
         stack[depth++] = x
         x = kids[2 * x]!
       } else {
@@ -94,7 +95,7 @@ export class FirstFitIndex implements FreeIndex {
     }
     while (depth > 0) {
       x = stack[--depth]!
-      if (sizes[x]! >= size) return x
+      if (sizes[nodeOf[x]!]! >= size) return nodeOf[x]!
       const r = kids[2 * x + 1]!
       if (r !== NIL && maxes[r]! >= size) return this.leftmostAtLeast(r, size)
     }

@@ -1,6 +1,7 @@
 /**
  * The invariants of the free-index AVL tree (tree.ts), verified in O(n) for tests: key order,
- * stored heights, AVL balance, subtree maxes (augmented trees), node count, no cycles.
+ * stored heights, AVL balance, subtree maxes (augmented trees), node count, no cycles, and the
+ * slot bookkeeping: every linked slot and its node name each other, and no slot is lost.
  */
 
 import type { AvlTree } from './tree.js'
@@ -9,30 +10,38 @@ import { MAX_DEPTH, NIL } from './tree.js'
 /** Throws an Error describing the first violation found. */
 export function checkTree (tree: AvlTree): void {
   tree.flush()
-  const { kids, heights, maxes } = tree
+  const { kids, heights, maxes, nodeOf, slotOf } = tree
   const sizes = tree.nodes.sizes
-  const height = (n: number): number => n === NIL ? 0 : heights[n]!
+  const height = (s: number): number => s === NIL ? 0 : heights[s]!
   let seen = 0
   let prev = NIL
-  const visit = (n: number, depth: number): void => {
-    if (n === NIL) return
+  const visit = (s: number, depth: number): void => {
+    if (s === NIL) return
     if (depth >= MAX_DEPTH) throw new Error('tree: deeper than MAX_DEPTH (a cycle?)')
-    const l = kids[2 * n]!
-    const r = kids[2 * n + 1]!
+    const n = nodeOf[s]!
+    if (n === NIL || slotOf[n] !== s) throw new Error(`tree: slot ${s} and node ${n} do not name each other`)
+    const l = kids[2 * s]!
+    const r = kids[2 * s + 1]!
     visit(l, depth + 1)
     if (prev !== NIL && !tree.precedes(prev, n)) throw new Error(`tree: node ${prev} is not before node ${n}`)
     prev = n
     seen++
     visit(r, depth + 1)
-    if (heights[n] !== 1 + Math.max(height(l), height(r))) throw new Error(`tree: wrong height at node ${n}`)
+    if (heights[s] !== 1 + Math.max(height(l), height(r))) throw new Error(`tree: wrong height at node ${n}`)
     if (Math.abs(height(l) - height(r)) > 1) throw new Error(`tree: unbalanced at node ${n}`)
     if (tree.augmented) {
       let max = sizes[n]!
       if (l !== NIL) max = Math.max(max, maxes[l]!)
       if (r !== NIL) max = Math.max(max, maxes[r]!)
-      if (maxes[n] !== max) throw new Error(`tree: wrong subtree max at node ${n}`)
+      if (maxes[s] !== max) throw new Error(`tree: wrong subtree max at node ${n}`)
     }
   }
   visit(tree.root, 0)
   if (seen !== tree.count) throw new Error(`tree: ${seen} nodes reachable, count says ${tree.count}`)
+  if (seen + tree.releasedSlots() !== tree.usedSlots()) {
+    throw new Error(`tree: ${seen} linked and ${tree.releasedSlots()} released slots, ${tree.usedSlots()} handed out`)
+  }
+  let mapped = 0
+  for (let n = 0; n < slotOf.length; n++) if (slotOf[n] !== NIL) mapped++
+  if (mapped !== seen) throw new Error(`tree: ${mapped} nodes have a slot, ${seen} are linked`)
 }

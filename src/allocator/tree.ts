@@ -18,8 +18,16 @@
  * start with, keeps its path, so removing the range it found needs no second descent. Same
  * O(log n) bounds; end to end on uniform-10k, first-fit runs about 1.8x and best-fit 1.25x faster.
  *
- * Storage per node: two Int32 children (8 bytes), a Uint8 height (1 byte) and, when augmented, a
- * Float64 subtree max (8 bytes): 9 or 17 bytes. No objects, no allocation after grow().
+ * Slots: only free ranges are ever in the tree, and the core has far more nodes than free ranges
+ * (about 7 to 1 with a million live blocks). So the tree links slots of its own, not node ids:
+ * slotOf[node] (4 bytes per core node, sized by grow()) names the slot that holds a node, nodeOf
+ * the node a slot holds. Per slot: nodeOf (4 bytes), two Int32 children (8), a Uint8 height (1)
+ * and, when augmented, a Float64 subtree max (8): 13 or 21 bytes per free range. The slot arrays
+ * grow by a quarter when full (as the core's do); released slots go to a free-list threaded
+ * through the left child, so a steady state allocates nothing. Moving a node between slots is one
+ * nodeOf/slotOf update: a substitution takes over the pending slot as it is, and a removal with
+ * two children moves the successor's node into the removed slot and drops the successor's slot.
+ * The public methods take and return node ids; root, kids, heights, maxes and `stack` hold slots.
  */
 
 import type { NodeView } from './free-index.js'
@@ -31,20 +39,31 @@ export const NIL = -1
 /** AVL height is < 1.4405 log2(n + 2); 64 levels cover any tree of Int32 node ids. */
 export const MAX_DEPTH = 64
 
+/** Slots added at least on each growth of the slot arrays. */
+const MIN_SLOT_GROWTH = 64
+
 export class AvlTree {
+  /** The root slot. */
   root = NIL
   count = 0
-  /** Children: kids[2 * n] is the left child of n, kids[2 * n + 1] the right one. */
+  /** Per core node: the slot holding it, NIL when it is not in the tree. */
+  slotOf = new Int32Array(0)
+  /** Per slot: the node it holds (NIL when released). */
+  nodeOf = new Int32Array(0)
+  /** Children: kids[2 * s] is the left child of slot s, kids[2 * s + 1] the right one. */
   kids = new Int32Array(0)
   heights = new Uint8Array(0)
-  /** Largest size in each node's subtree (only when augmented; empty otherwise). */
+  /** Largest size in each slot's subtree (only when augmented; empty otherwise). */
   maxes = new Float64Array(0)
-  /** Scratch stack for searches that walk in key order (see first-fit and best-fit). */
+  /** Scratch stack of slots for searches that walk in key order (see first-fit and best-fit). */
   readonly stack = new Int32Array(MAX_DEPTH)
-  /** A removed node still linked in place (see the header), and the length of its path in path/dirs. */
+  /** Slots ever handed out (slots at or above it were never used), and the head of the released ones. */
+  private slotsUsed = 0
+  private freeSlot = NIL
+  /** A removed node's slot still linked in place (see the header), and the length of its path in path/dirs. */
   private pending = NIL
   private pendingDepth = 0
-  /** The node firstAtLeast() found and the length of its path: removing it needs no descent. */
+  /** The slot firstAtLeast() found and the length of its path: removing it needs no descent. */
   private hinted = NIL
   private hintedDepth = 0
   /** The pending node's key when it was removed (the core may change it since). */
@@ -61,8 +80,41 @@ export class AvlTree {
     readonly augmented: boolean
   ) {}
 
+  /** The core now has `capacity` nodes: only slotOf follows it. */
   grow (capacity: number): void {
-    if (capacity <= this.heights.length) return
+    if (capacity <= this.slotOf.length) return
+    const slotOf = new Int32Array(capacity).fill(NIL)
+    slotOf.set(this.slotOf)
+    this.slotOf = slotOf
+  }
+
+  /** A slot for node n: a released one if any, else a fresh one (growing the slot arrays when full). */
+  private takeSlot (n: number): number {
+    let s = this.freeSlot
+    if (s !== NIL) {
+      this.freeSlot = this.kids[2 * s]!
+    } else {
+      if (this.slotsUsed === this.nodeOf.length) this.growSlots()
+      s = this.slotsUsed++
+    }
+    this.nodeOf[s] = n
+    this.slotOf[n] = s
+    return s
+  }
+
+  /** Slot s is unlinked and holds no node any more. */
+  private releaseSlot (s: number): void {
+    this.nodeOf[s] = NIL
+    this.kids[2 * s] = this.freeSlot
+    this.freeSlot = s
+  }
+
+  private growSlots (): void {
+    const old = this.nodeOf.length
+    const capacity = old + Math.max(MIN_SLOT_GROWTH, Math.ceil(old / 4))
+    const nodeOf = new Int32Array(capacity)
+    nodeOf.set(this.nodeOf)
+    this.nodeOf = nodeOf
     const kids = new Int32Array(2 * capacity)
     kids.set(this.kids)
     this.kids = kids
@@ -74,6 +126,18 @@ export class AvlTree {
       maxes.set(this.maxes)
       this.maxes = maxes
     }
+  }
+
+  /** Released slots on the free-list, for check(). */
+  releasedSlots (): number {
+    let released = 0
+    for (let s = this.freeSlot; s !== NIL && released <= this.slotsUsed; s = this.kids[2 * s]!) released++
+    return released
+  }
+
+  /** Slots ever handed out, for check(). */
+  usedSlots (): number {
+    return this.slotsUsed
   }
 
   /** Whether node a comes before node b in key order. */
@@ -94,7 +158,7 @@ export class AvlTree {
    */
   firstAtLeast (size: number): number {
     this.flush()
-    const { kids, maxes, path, dirs } = this
+    const { kids, maxes, path, dirs, nodeOf } = this
     const sizes = this.nodes.sizes
     let x = this.root
     let depth = 0
@@ -102,7 +166,7 @@ export class AvlTree {
     let foundDepth = 0
     if (this.bySize) {
       while (x !== NIL) {
-        const dir = sizes[x]! >= size ? 0 : 1
+        const dir = sizes[nodeOf[x]!]! >= size ? 0 : 1
         if (dir === 0) {
           found = x
           foundDepth = depth
@@ -117,7 +181,7 @@ export class AvlTree {
         const l = kids[2 * x]!
         let dir = 1
         if (l !== NIL && maxes[l]! >= size) dir = 0
-        else if (sizes[x]! >= size) break
+        else if (sizes[nodeOf[x]!]! >= size) break
         path[depth] = x
         dirs[depth] = dir
         depth++
@@ -128,7 +192,7 @@ export class AvlTree {
     }
     this.hinted = found
     this.hintedDepth = foundDepth
-    return found
+    return found === NIL ? NIL : nodeOf[found]!
   }
 
   /** Leftmost node (first in key order), or NIL. */
@@ -137,7 +201,7 @@ export class AvlTree {
     let x = this.root
     if (x === NIL) return NIL
     while (this.kids[2 * x]! !== NIL) x = this.kids[2 * x]!
-    return x
+    return this.nodeOf[x]!
   }
 
   /** Rightmost node (last in key order), or NIL. */
@@ -146,7 +210,7 @@ export class AvlTree {
     let x = this.root
     if (x === NIL) return NIL
     while (this.kids[2 * x + 1]! !== NIL) x = this.kids[2 * x + 1]!
-    return x
+    return this.nodeOf[x]!
   }
 
   insert (n: number): void {
@@ -156,32 +220,36 @@ export class AvlTree {
       if (this.substitute(n)) return
       this.flush()
     }
+    const s = this.takeSlot(n)
     const { kids } = this
-    kids[2 * n] = NIL
-    kids[2 * n + 1] = NIL
-    this.heights[n] = 1
-    if (this.augmented) this.maxes[n] = this.nodes.sizes[n]!
-    const depth = this.descend(n)
-    this.replaceChild(depth, n)
+    kids[2 * s] = NIL
+    kids[2 * s + 1] = NIL
+    this.heights[s] = 1
+    if (this.augmented) this.maxes[s] = this.nodes.sizes[n]!
+    const depth = this.descend(s)
+    this.replaceChild(depth, s)
     this.retrace(depth, depth)
   }
 
   /**
-   * Finds n and leaves it linked as the pending removal (see `pending`); its key may change from
-   * here on, the unlinking never reads it.
+   * Finds n and leaves its slot linked as the pending removal (see `pending`); n's key may change
+   * from here on, the unlinking never reads it.
    */
   remove (n: number): void {
     this.flush()
+    const s = n >= 0 && n < this.slotOf.length ? this.slotOf[n]! : NIL
     let depth = this.hintedDepth
-    if (n !== this.hinted) {
-      depth = this.descend(n)
-      if ((depth === 0 ? this.root : this.kids[2 * this.path[depth - 1]! + this.dirs[depth - 1]!]) !== n) {
+    if (s === NIL) throw new Error(`free index: node ${n} is not in the tree`)
+    if (s !== this.hinted) {
+      depth = this.descend(s)
+      if ((depth === 0 ? this.root : this.kids[2 * this.path[depth - 1]! + this.dirs[depth - 1]!]) !== s) {
         throw new Error(`free index: node ${n} is not in the tree`)
       }
     }
     this.hinted = NIL
     this.count--
-    this.pending = n
+    this.slotOf[n] = NIL
+    this.pending = s
     this.pendingDepth = depth
     this.pendingOffset = this.nodes.offsets[n]!
     this.pendingSize = this.nodes.sizes[n]!
@@ -200,9 +268,11 @@ export class AvlTree {
     if (left === NIL || right === NIL) {
       this.replaceChild(depth, left === NIL ? right : left)
       this.retrace(depth, depth)
+      this.releaseSlot(n)
       return
     }
-    // Two children: the successor s (leftmost of the right subtree) takes n's place.
+    // Two children: the successor (leftmost of the right subtree) moves into slot n, whose links
+    // and height stay; the successor's own slot is unlinked and released.
     const at = depth
     path[depth] = n
     dirs[depth] = 1
@@ -215,22 +285,21 @@ export class AvlTree {
       s = kids[2 * s]!
     }
     kids[2 * path[depth - 1]! + dirs[depth - 1]!] = kids[2 * s + 1]!
-    kids[2 * s] = kids[2 * n]!
-    kids[2 * s + 1] = kids[2 * n + 1]!
-    this.heights[s] = this.heights[n]!
-    if (this.augmented) this.maxes[s] = this.maxes[n]!
-    path[at] = s
-    this.replaceChild(at, s)
-    // s's max must be recomputed even when the subtrees below it are unchanged.
+    const moved = this.nodeOf[s]!
+    this.nodeOf[n] = moved
+    this.slotOf[moved] = n
+    this.releaseSlot(s)
+    // Slot n's max must be recomputed even when the subtrees below it are unchanged.
     this.retrace(depth, at)
   }
 
   /**
-   * Puts m where the pending node n sits when m's key falls between n's in-order neighbours:
-   * the shape is unchanged, only the maxes above need a refresh. False (nothing done) otherwise.
+   * Puts m in the pending slot when m's key falls between the in-order neighbours of the node
+   * removed from it: the shape is unchanged, only the maxes above need a refresh. False (nothing
+   * done) otherwise.
    */
   private substitute (m: number): boolean {
-    const { kids, path, dirs } = this
+    const { kids, path, dirs, nodeOf } = this
     const n = this.pending
     const depth = this.pendingDepth
     // Compared with n's key at removal, m moved one way at most: only that neighbour can be passed.
@@ -246,7 +315,7 @@ export class AvlTree {
       } else {
         for (let i = depth - 1; i >= 0 && pred === NIL; i--) if (dirs[i] === 1) pred = path[i]!
       }
-      if (pred !== NIL && !this.precedes(pred, m)) return false
+      if (pred !== NIL && !this.precedes(nodeOf[pred]!, m)) return false
     }
     if (later) {
       let succ = kids[2 * n + 1]!
@@ -255,18 +324,14 @@ export class AvlTree {
       } else {
         for (let i = depth - 1; i >= 0 && succ === NIL; i--) if (dirs[i] === 0) succ = path[i]!
       }
-      if (succ !== NIL && !this.precedes(m, succ)) return false
+      if (succ !== NIL && !this.precedes(m, nodeOf[succ]!)) return false
     }
     this.pending = NIL
-    if (m !== n) {
-      kids[2 * m] = kids[2 * n]!
-      kids[2 * m + 1] = kids[2 * n + 1]!
-      this.heights[m] = this.heights[n]!
-      if (this.augmented) this.maxes[m] = this.maxes[n]!
-      this.replaceChild(depth, m)
-    }
-    // Heights stay; retrace stops at the first max that keeps its value (m holds n's until then).
-    path[depth] = m
+    nodeOf[n] = m
+    this.slotOf[m] = n
+    // Links and height stay; retrace stops at the first max that keeps its value (slot n holds
+    // the removed node's until then).
+    path[depth] = n
     this.retrace(depth + 1, depth + 1)
     return true
   }
@@ -276,23 +341,28 @@ export class AvlTree {
     this.count = 0
     this.pending = NIL
     this.hinted = NIL
+    this.slotOf.fill(NIL)
+    this.slotsUsed = 0
+    this.freeSlot = NIL
   }
 
   /**
-   * Records in path/dirs the descent from the root towards n's key, down to n itself or to the
-   * empty child where n belongs; returns the path length. The key is read once, compared inline.
+   * Records in path/dirs the descent from the root towards slot t's key, down to t itself or to
+   * the empty child where t belongs; returns the path length. The key is read once, compared inline.
    */
-  private descend (n: number): number {
-    const { kids, path, dirs, bySize } = this
+  private descend (t: number): number {
+    const { kids, path, dirs, bySize, nodeOf } = this
     const { offsets, sizes } = this.nodes
+    const n = nodeOf[t]!
     const offset = offsets[n]!
     const size = sizes[n]!
     let depth = 0
     let x = this.root
-    while (x !== NIL && x !== n) {
-      let dir = offsets[x]! < offset ? 1 : 0
+    while (x !== NIL && x !== t) {
+      const xn = nodeOf[x]!
+      let dir = offsets[xn]! < offset ? 1 : 0
       if (bySize) {
-        const s = sizes[x]!
+        const s = sizes[xn]!
         if (s !== size) dir = s < size ? 1 : 0
       }
       path[depth] = x
@@ -310,12 +380,12 @@ export class AvlTree {
   }
 
   /**
-   * Walks path[top - 1] .. path[0] upwards, updating and rebalancing each node. Stops early once
+   * Walks path[top - 1] .. path[0] upwards, updating and rebalancing each slot. Stops early once
    * a subtree keeps its height and max (its ancestors cannot change), but not above `stopFrom`.
    * The balanced case, by far the most common, is computed inline.
    */
   private retrace (top: number, stopFrom: number): void {
-    const { path, kids, heights, maxes, augmented } = this
+    const { path, kids, heights, maxes, augmented, nodeOf } = this
     const sizes = this.nodes.sizes
     for (let i = top - 1; i >= 0; i--) {
       const x = path[i]!
@@ -334,7 +404,7 @@ export class AvlTree {
       const height = 1 + (hl > hr ? hl : hr)
       let max = 0
       if (augmented) {
-        max = sizes[x]!
+        max = sizes[nodeOf[x]!]!
         if (l !== NIL && maxes[l]! > max) max = maxes[l]!
         if (r !== NIL && maxes[r]! > max) max = maxes[r]!
         if (i <= stopFrom && height === heights[x] && max === maxes[x]) return
@@ -346,24 +416,24 @@ export class AvlTree {
     }
   }
 
-  private height (n: number): number {
-    return n === NIL ? 0 : this.heights[n]!
+  private height (s: number): number {
+    return s === NIL ? 0 : this.heights[s]!
   }
 
-  /** Recomputes n's height and max from its children. */
-  private update (n: number): void {
+  /** Recomputes slot s's height and max from its children. */
+  private update (s: number): void {
     const { kids, heights } = this
-    const l = kids[2 * n]!
-    const r = kids[2 * n + 1]!
+    const l = kids[2 * s]!
+    const r = kids[2 * s + 1]!
     const hl = l === NIL ? 0 : heights[l]!
     const hr = r === NIL ? 0 : heights[r]!
-    heights[n] = 1 + (hl > hr ? hl : hr)
+    heights[s] = 1 + (hl > hr ? hl : hr)
     if (this.augmented) {
       const { maxes } = this
-      let m = this.nodes.sizes[n]!
+      let m = this.nodes.sizes[this.nodeOf[s]!]!
       if (l !== NIL && maxes[l]! > m) m = maxes[l]!
       if (r !== NIL && maxes[r]! > m) m = maxes[r]!
-      maxes[n] = m
+      maxes[s] = m
     }
   }
 

@@ -9,13 +9,14 @@ function treeOver (offsets: number[], sizes: number[], bySize: boolean): AvlTree
   return tree
 }
 
+/** The nodes in key order (the tree links slots; nodeOf names each slot's node). */
 function inOrder (tree: AvlTree): number[] {
   const out: number[] = []
-  const visit = (n: number): void => {
-    if (n === NIL) return
-    visit(tree.kids[2 * n]!)
-    out.push(n)
-    visit(tree.kids[2 * n + 1]!)
+  const visit = (s: number): void => {
+    if (s === NIL) return
+    visit(tree.kids[2 * s]!)
+    out.push(tree.nodeOf[s]!)
+    visit(tree.kids[2 * s + 1]!)
   }
   visit(tree.root)
   return out

@@ -1,0 +1,49 @@
+/**
+ * The real server (src/server.ts through tsx) as a child process with a data file, for crash
+ * tests: start it, learn its address from the "Server listening at" log line, SIGKILL it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('../..', import.meta.url))
+
+export interface ServerProcess {
+  base: string
+  child: ChildProcess
+  /** Log lines so far, parsed. */
+  lines: Array<Record<string, unknown>>
+  /** SIGKILL, resolving once the process is gone. */
+  kill: () => Promise<void>
+}
+
+export async function startServer (dataFile: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: root,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', HEAPD_DATA: dataFile, ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  let stderr = ''
+  child.stderr!.on('data', (chunk) => { stderr += String(chunk) })
+  const lines: Array<Record<string, unknown>> = []
+  const base = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (text) => {
+      let line: Record<string, unknown>
+      try { line = JSON.parse(text) as Record<string, unknown> } catch { return }
+      lines.push(line)
+      const match = /^Server listening at (http:\/\/127\.0\.0\.1:\d+)$/.exec(String(line.msg))
+      if (match !== null) resolve(match[1]!)
+    })
+    void exited.then(() => reject(new Error(`server exited before listening: ${stderr}`)))
+  })
+  return {
+    base,
+    child,
+    lines,
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+      await exited
+    }
+  }
+}

@@ -71,8 +71,6 @@ export class Heap {
   private readonly allocator: Allocator
   private readonly maxBlocks: number
   private readonly budget: BlockBudget
-  /** Live blocks when the running change began. */
-  private liveAtStart = 0
   private readonly events: RegistryEvents
   // Only blocks that have a tag or a requested alignment appear here: most blocks cost nothing extra.
   private readonly tags = new Map<number, string>()
@@ -190,7 +188,10 @@ export class Heap {
     this.apply(false, (undo) => {
       const tags = new Map(this.tags)
       const aligns = new Map(this.aligns)
+      const live = this.liveBlocks
       this.allocator.reset()
+      this.budget.live -= live
+      undo.push(() => { this.budget.live += live })
       this.tags.clear()
       this.aligns.clear()
       undo.push(() => { restore(this.tags, tags); restore(this.aligns, aligns) })
@@ -222,11 +223,13 @@ export class Heap {
     if (this.allocator.stats().liveBlocks >= this.maxBlocks) {
       throw new QuotaExceededError('maxBlocksPerHeap', this.maxBlocks, `heap ${this.id} already holds ${this.maxBlocks} live blocks`)
     }
-    // budget.live is settled when the change ends (see apply): add what this change has done so far.
-    if (this.budget.live + this.liveBlocks - this.liveAtStart >= this.budget.max) {
+    if (this.budget.live >= this.budget.max) {
       throw new QuotaExceededError('maxBlocksTotal', this.budget.max, `the service already holds ${this.budget.max} live blocks`)
     }
     const ptr = this.allocator.alloc(size, align)
+    // The shared count moves with every block made or freed, and back when the change is undone.
+    this.budget.live++
+    undo.push(() => { this.budget.live-- })
     const block: BlockView = { ptr, size }
     if (align !== undefined) {
       this.aligns.set(ptr, align)
@@ -247,6 +250,8 @@ export class Heap {
     if (size === undefined) throw this.whyNotABlock(ptr)
     const block = this.view(ptr, size)
     this.allocator.free(ptr)
+    this.budget.live--
+    undo.push(() => { this.budget.live++ })
     if (block.align !== undefined || block.tag !== undefined) {
       this.aligns.delete(ptr)
       this.tags.delete(ptr)
@@ -279,19 +284,6 @@ export class Heap {
    * or leave the allocator untouched, and the maps are written only after they succeed.
    */
   private apply<T> (
-    atomic: boolean,
-    work: (undo: UndoLog) => { result: T, mutations?: Mutation[], change?: Change }
-  ): T {
-    // The shared block count follows whatever the change did, rollbacks and resets included.
-    this.liveAtStart = this.liveBlocks
-    try {
-      return this.applyChange(atomic, work)
-    } finally {
-      this.budget.live += this.liveBlocks - this.liveAtStart
-    }
-  }
-
-  private applyChange<T> (
     atomic: boolean,
     work: (undo: UndoLog) => { result: T, mutations?: Mutation[], change?: Change }
   ): T {

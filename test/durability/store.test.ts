@@ -1,0 +1,148 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t, { type Test } from 'tap'
+import type { Strategy } from '../../src/allocator/index.js'
+import { openStore, StoreFailedError, type SqliteStore } from '../../src/registry/durable/store.js'
+import { HeapNotFoundError, Registry, type Heap, type RegistryLimits } from '../../src/registry/index.js'
+
+const LIMITS: RegistryLimits = { maxHeaps: 100, maxHeapSize: Number.MAX_SAFE_INTEGER, maxBlocksPerHeap: 1000 }
+
+function tempFile (t: Test): string {
+  const dir = mkdtempSync(join(tmpdir(), 'heapd-store-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return join(dir, 'heaps.db')
+}
+
+/**
+ * A registry recording into the store at `file`, after restoring what the file holds. `stop`
+ * closes the file and lets the registry go on in memory, as the process that never stopped.
+ */
+function open (t: Test, file: string): { registry: Registry, store: SqliteStore, stop: () => void } {
+  const store = openStore(file)
+  t.teardown(() => store.close())
+  let recording = true
+  const registry = new Registry({ limits: LIMITS, events: { changed: (change) => { if (recording) store.changed(change) } } })
+  store.restore(registry)
+  return { registry, store, stop: () => { recording = false; store.close() } }
+}
+
+/** Everything observable about a heap. */
+function snapshot (heap: Heap) {
+  return {
+    description: heap.describe(),
+    stats: heap.stats(),
+    layout: heap.segments(0, 1_000_000).items,
+    blocks: heap.blocks(0, 1_000_000).items
+  }
+}
+
+t.test('a reopened file restores heaps with names, tags, alignments, layout and counters; deleted heaps stay gone', async (t) => {
+  const file = tempFile(t)
+  const first = open(t, file)
+  const a = first.registry.create({ size: 4096, strategy: 'first-fit', alignment: 8, name: 'a' })
+  const gone = first.registry.create({ size: 100 })
+  const b = first.registry.create({ size: 1 << 20, strategy: 'best-fit' })
+  a.alloc(10, 64, 'x')
+  a.alloc(20, undefined, 'y')
+  a.alloc(30)
+  a.free(16)
+  // Refused allocs change no layout: their count (failedAllocs) is written with the next change.
+  t.throws(() => a.alloc(5000))
+  t.throws(() => a.alloc(4090))
+  a.batch([{ op: 'alloc', size: 7, tag: 'z' }, { op: 'realloc', ptr: 0, size: 100 }], false)
+  b.alloc(1000, 4096, 'big')
+  b.reset()
+  b.alloc(5, undefined, 'after-reset')
+  gone.alloc(1)
+  first.registry.delete(gone.id)
+  const before = [snapshot(a), snapshot(b)]
+  first.stop()
+
+  const second = open(t, file)
+  t.equal(second.registry.count, 2)
+  t.throws(() => second.registry.get(gone.id), HeapNotFoundError)
+  t.same([snapshot(second.registry.get(a.id)), snapshot(second.registry.get(b.id))], before)
+  t.same(second.registry.list(0, 10).items.map((heap) => heap.id), [a.id, b.id], 'creation order kept')
+  const x = second.registry.get(a.id).blocks(0, 100).items.find((block) => block.tag === 'x')
+  t.match(x, { size: 100, align: 64 }, 'the moved block keeps its tag and alignment')
+  t.equal(x!.ptr % 64, 0)
+  const c = second.registry.create({ size: 10 })
+  t.ok(c.seq > b.seq, 'new heaps come after restored ones')
+})
+
+t.test('a block that asked for a larger alignment keeps it through a restore and a moving realloc', async (t) => {
+  const file = tempFile(t)
+  const first = open(t, file)
+  const heap = first.registry.create({ size: 1 << 16 })
+  heap.alloc(3)
+  const aligned = heap.alloc(10, 1024)
+  heap.alloc(3)
+  first.stop()
+  const restored = open(t, file).registry.get(heap.id)
+  const moved = restored.realloc(aligned.ptr, 5000)
+  t.equal(moved.ptr % 1024, 0)
+  t.equal(moved.ptr, heap.realloc(aligned.ptr, 5000).ptr, 'as the original heap moves it')
+})
+
+const strategies: Strategy[] = ['first-fit', 'best-fit', 'tlsf']
+for (const strategy of strategies) {
+  t.test(`${strategy}: after a restore the next pointers are those of the heap that never stopped`, async (t) => {
+    const file = tempFile(t)
+    const first = open(t, file)
+    const heap = first.registry.create({ size: 1 << 16, strategy })
+    let state = 7
+    const next = (n: number) => { state = (state * 1103515245 + 12345) % 2 ** 31; return state % n }
+    const live: number[] = []
+    for (let i = 0; i < 600; i++) {
+      const r = next(10)
+      try {
+        if (r < 5 || live.length === 0) live.push(heap.alloc(1 + next(300), next(4) === 0 ? 32 : undefined).ptr)
+        else if (r < 8) heap.free(live.splice(next(live.length), 1)[0]!)
+        else if (r < 9) { const i = next(live.length); live[i] = heap.realloc(live[i]!, 1 + next(400)).ptr }
+        // An atomic batch that fails after changing the heap: its undo reorders tlsf free lists.
+        else heap.batch([{ op: 'alloc', size: 1 + next(200) }, { op: 'free', ptr: live[next(live.length)]! }, { op: 'alloc', size: 1 << 20 }], true)
+      } catch {}
+    }
+    first.stop()
+    const restored = open(t, file).registry.get(heap.id)
+    t.same(snapshot(restored), snapshot(heap))
+    const original: number[] = []
+    const again: number[] = []
+    for (let i = 0; i < 200; i++) {
+      const size = 1 + next(200)
+      try { original.push(heap.alloc(size).ptr) } catch { original.push(-1) }
+      try { again.push(restored.alloc(size).ptr) } catch { again.push(-1) }
+    }
+    t.same(again, original)
+  })
+}
+
+t.test('a tlsf heap that emptied or was reset keeps no history to replay', async (t) => {
+  const file = tempFile(t)
+  const { registry, store } = open(t, file)
+  const heap = registry.create({ size: 1000, strategy: 'tlsf' })
+  const count = () => (store as unknown as { db: { prepare: (sql: string) => { get: () => { n: number } } } }).db.prepare('SELECT count(*) AS n FROM ops').get().n
+  heap.alloc(10)
+  heap.alloc(20)
+  t.equal(count(), 2)
+  heap.free(0)
+  heap.free(10)
+  t.equal(count(), 0, 'compacted when empty')
+  heap.alloc(10)
+  heap.reset()
+  t.equal(count(), 0, 'compacted on reset')
+})
+
+t.test('a failed write answers an error, rolls the change back and refuses later changes', async (t) => {
+  const file = tempFile(t)
+  const { registry, store } = open(t, file)
+  const heap = registry.create({ size: 1000 })
+  heap.alloc(10, undefined, 'kept')
+  const before = snapshot(heap)
+  ;(store as unknown as { db: { exec: (sql: string) => void } }).db.exec('DROP TABLE blocks')
+  t.throws(() => heap.alloc(20))
+  t.same(snapshot(heap), before, 'the heap is as before')
+  t.throws(() => heap.free(0), StoreFailedError)
+  t.same(snapshot(heap), before)
+})

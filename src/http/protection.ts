@@ -50,10 +50,23 @@ export function securityHeaders (options: HelmetOptions = HELMET_OPTIONS): Recor
   return headers
 }
 
+/**
+ * API answers are JSON, never rendered: the OWASP REST Security Cheat Sheet's short set fits them
+ * better than a page's policy, and keeps every small API response about 700 bytes lighter.
+ */
+export const API_HEADERS: Record<string, string> = {
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'cross-origin-resource-policy': 'same-origin',
+  'referrer-policy': 'no-referrer'
+}
+
 export function installProtection (app: FastifyInstance, config: Config, options: ProtectionOptions = {}): void {
-  const headers = securityHeaders()
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(headers)
+  const pageHeaders = securityHeaders()
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(isApiRequest(request) ? API_HEADERS : pageHeaders)
     done()
   })
 

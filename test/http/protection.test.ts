@@ -1,12 +1,16 @@
 import { setTimeout as wait } from 'node:timers/promises'
 import t from 'tap'
-import { SHED_RETRY_AFTER } from '../../src/http/protection.js'
+import { API_HEADERS, SHED_RETRY_AFTER } from '../../src/http/protection.js'
 import { build, createHeap, expectProblem } from '../helpers/build.js'
 
 t.test('security headers on the API, the heap map page and Swagger UI, with a CSP both pages work under', async (t) => {
   const app = await build(t)
   const heap = await createHeap(app)
-  for (const url of ['/', '/docs/', `/heaps/${heap.id}`, '/heaps/missing']) {
+  for (const url of [`/heaps/${heap.id}`, '/heaps/missing', '/heaps']) {
+    const response = await app.inject(url)
+    for (const [name, value] of Object.entries(API_HEADERS)) t.equal(response.headers[name], value, `${url}: ${name}`)
+  }
+  for (const url of ['/', '/docs/', '/healthz', '/nowhere']) {
     const response = await app.inject(url)
     const csp = response.headers['content-security-policy'] as string
     t.match(csp, /default-src 'self'/, `${url}: CSP`)

@@ -119,3 +119,39 @@ t.test('removing a node that is not in the tree throws', async (t) => {
   tree.insert(0)
   t.throws(() => tree.remove(1), /not in the tree/)
 })
+
+t.test('the tree links slots of its own: sized by the ranges held, recycled, not by node ids', async (t) => {
+  const n = 10_000
+  const offsets = Array.from({ length: n }, (_, i) => i * 10)
+  const tree = treeOver(offsets, offsets.map(i => 1 + (i % 7)), false)
+  // a few free ranges among many nodes: the slot arrays stay small
+  for (let i = n - 1; i >= 0; i -= 1000) tree.insert(i)
+  tree.check()
+  t.equal(tree.slotOf.length, n)
+  t.ok(tree.nodeOf.length < 100, `${tree.nodeOf.length} slots for 10 ranges`)
+  const slots = tree.nodeOf.length
+  // remove and insert many times over: released slots are reused, nothing grows
+  for (let round = 0; round < 50; round++) {
+    for (let i = n - 1; i >= 0; i -= 1000) tree.remove(i)
+    for (let i = n - 2 - round; i >= 0; i -= 1000) tree.insert(i)
+    tree.check()
+    for (let i = n - 2 - round; i >= 0; i -= 1000) tree.remove(i)
+    for (let i = n - 1; i >= 0; i -= 1000) tree.insert(i)
+  }
+  tree.check()
+  t.equal(tree.nodeOf.length, slots)
+  t.same(inOrder(tree), Array.from({ length: 10 }, (_, k) => 999 + 1000 * k))
+  tree.clear()
+  t.equal(tree.first(), NIL)
+  tree.insert(5)
+  tree.check()
+  t.same(inOrder(tree), [5])
+})
+
+t.test('check() reports a slot and a node that do not name each other', async (t) => {
+  const tree = treeOver([10, 20, 30], [1, 1, 1], false)
+  for (let i = 0; i < 3; i++) tree.insert(i)
+  tree.check()
+  tree.slotOf[1] = tree.slotOf[0]!
+  t.throws(() => tree.check(), /do not name each other/)
+})

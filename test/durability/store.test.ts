@@ -146,3 +146,14 @@ t.test('a failed write answers an error, rolls the change back and refuses later
   t.throws(() => heap.free(0), StoreFailedError)
   t.same(snapshot(heap), before)
 })
+
+t.test('heaps of tenants are recorded and restored with their owner', async (t) => {
+  const file = tempFile(t)
+  const first = open(t, file)
+  const heap = first.registry.create({ size: 1000, tenant: 'acme' })
+  heap.alloc(10, undefined, 'mine')
+  first.stop()
+  const { registry } = open(t, file)
+  t.throws(() => registry.get(heap.id), HeapNotFoundError, 'hidden from others')
+  t.same(registry.get(heap.id, 'acme').blocks(0, 10).items, [{ ptr: 0, size: 10, tag: 'mine' }])
+})

@@ -57,6 +57,8 @@ export class SqliteStore implements RegistryEvents {
   private readonly statements: Statements
   /** Heaps whose history is journaled (tlsf), by ID. */
   private readonly replayed = new Set<string>()
+  /** The owner of each heap, to look it up in the registry (which hides other tenants' heaps). */
+  private readonly owners = new Map<string, string | undefined>()
   private statsOf: (heapId: string) => HeapStats = () => { throw new Error('restore() must run before changes are recorded') }
   private failure: unknown = undefined
   private readonly record: (change: Change) => void
@@ -90,6 +92,7 @@ export class SqliteStore implements RegistryEvents {
     for (const row of this.statements.heaps.all() as HeapRow[]) {
       const description = JSON.parse(row.description) as HeapDescription
       const blocks = (this.statements.blocks.all(row.id) as BlockRow[]).map(toBlock)
+      this.owners.set(row.id, description.tenant)
       registry.restore(description, row.seq, (allocator) => {
         if (description.strategy === 'tlsf') {
           this.replayed.add(row.id)
@@ -121,7 +124,7 @@ export class SqliteStore implements RegistryEvents {
       report.heaps++
       report.blocks += blocks.length
     }
-    this.statsOf = (heapId) => registry.get(heapId).stats()
+    this.statsOf = (heapId) => registry.get(heapId, this.owners.get(heapId)).stats()
     return report
   }
 
@@ -145,6 +148,7 @@ export class SqliteStore implements RegistryEvents {
           description: JSON.stringify(heap)
         })
         if (heap.strategy === 'tlsf') this.replayed.add(heap.id)
+        this.owners.set(heap.id, heap.tenant)
         return
       }
       case 'heap-deleted':
@@ -152,6 +156,7 @@ export class SqliteStore implements RegistryEvents {
         s.deleteOps.run(change.heapId)
         s.deleteHeap.run(change.heapId)
         this.replayed.delete(change.heapId)
+        this.owners.delete(change.heapId)
         return
       case 'heap-reset':
         s.deleteBlocks.run(change.heapId)

@@ -1,7 +1,7 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { createBestFitIndex, BestFitIndex } from '../../src/allocator/best-fit.js'
-import { FakeNodes, opsArb, prng, runOps } from './free-index-harness.js'
+import { FakeNodes, opsArb, prng, runOps } from '../helpers/free-index-harness.js'
 
 function fresh (): { nodes: FakeNodes, index: BestFitIndex } {
   const nodes = new FakeNodes(createBestFitIndex)

@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import { alignUp } from '../../src/allocator/align.js'
 import { createFirstFitIndex, FirstFitIndex } from '../../src/allocator/first-fit.js'
 import { NaiveAllocator } from '../helpers/naive.js'
-import { FakeNodes, opsArb, prng, runOps } from './free-index-harness.js'
+import { FakeNodes, opsArb, prng, runOps } from '../helpers/free-index-harness.js'
 
 function fresh (): { nodes: FakeNodes, index: FirstFitIndex } {
   const nodes = new FakeNodes(createFirstFitIndex)

@@ -17,6 +17,7 @@ import { installAuth, isApiPath } from './auth.js'
 import { installErrorHandling, sendProblem } from './errors.js'
 import { installMetrics } from './metrics.js'
 import { installProtection } from './protection.js'
+import { OneLineRequestLog } from './request-log.js'
 import { problem, toProblem } from './problems.js'
 import { problemResponses } from './schemas/problem.js'
 import { transformObject } from './openapi.js'
@@ -75,6 +76,8 @@ export function buildApp (config: Config, options: AppOptions = {}) {
       if (body.status >= 500) request.log.error({ err: error }, 'framework error')
       sendProblem(reply as unknown as FastifyReply, body)
     },
+    // One line per request instead of Fastify's two.
+    logController: new OneLineRequestLog(),
     // While closing, keep serving in-flight and keep-alive requests; /readyz turns 503 instead.
     return503OnClosing: false
   }).withTypeProvider<ZodTypeProvider>()

@@ -1,6 +1,7 @@
 /**
- * The service's pino logger: JSON lines, one per request start and end with the request ID
- * (Fastify's own req/res lines), never bodies, secrets redacted in case headers are ever logged.
+ * The service's pino logger: JSON lines, one per request at info (method, URL, status, time, request
+ * ID; the start of each request too at debug), never bodies, secrets redacted in case headers are
+ * ever logged.
  */
 import { pino, type DestinationStream, type Logger } from 'pino'
 

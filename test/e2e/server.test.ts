@@ -34,7 +34,7 @@ t.test('the built server serves heaps over HTTP and exits 0 on SIGTERM', { timeo
   ensureBuilt()
   const child = spawn(process.execPath, [serverJs], {
     cwd: root,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', HEAPD_SHUTDOWN_DELAY: '10000' },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug', HEAPD_SHUTDOWN_DELAY: '10000' },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
@@ -87,7 +87,7 @@ t.test('the built server serves heaps over HTTP and exits 0 on SIGTERM', { timeo
 
   const completed = await logged((line) => line.reqId === 'e2e-create' && line.msg === 'request completed')
   t.match(completed, { res: { statusCode: 201 }, responseTime: Number })
-  t.equal(lines.filter((line) => line.reqId === 'e2e-create').length, 2, 'one line in, one line out')
+  t.same(lines.filter((line) => line.reqId === 'e2e-create').map((line) => line.level), [20, 30], 'at debug a line in; at info one line, out')
 
   // SIGTERM while a 10 000-op batch is being served: it still completes, then the process exits 0.
   const ops = Array.from({ length: 10_000 }, () => ({ op: 'alloc', size: 16 }))

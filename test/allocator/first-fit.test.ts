@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import { alignUp } from '../../src/allocator/align.js'
 import { createFirstFitIndex, FirstFitIndex } from '../../src/allocator/first-fit.js'
 import { NaiveAllocator } from '../helpers/naive.js'
-import { FakeNodes, opsArb, prng, runOps } from '../helpers/free-index-harness.js'
+import { FakeNodes, opsArb, runOps, seededRun } from '../helpers/free-index-harness.js'
 
 function fresh (): { nodes: FakeNodes, index: FirstFitIndex } {
   const nodes = new FakeNodes(createFirstFitIndex)
@@ -60,27 +60,9 @@ t.test('matches a brute-force first fit on random insert/remove/find sequences',
 })
 
 t.test('matches a brute-force first fit on a long seeded run with thousands of ranges', async (t) => {
-  const random = prng(12345)
   const { nodes, index } = fresh()
-  let finds = 0
-  for (let i = 0; i < 20_000; i++) {
-    const r = random()
-    const ids = [...nodes.live]
-    if (r < 0.5 || ids.length === 0) {
-      const offset = Math.floor(random() * 2 ** 45)
-      if (!nodes.hasOffset(offset)) nodes.add(offset, 1 + Math.floor(random() * 2 ** (4 + random() * 30)))
-    } else if (r < 0.9) {
-      nodes.drop(ids[Math.floor(random() * ids.length)]!)
-    } else {
-      const size = 1 + Math.floor(random() * 2 ** (4 + random() * 30))
-      const align = 2 ** Math.floor(random() * 31)
-      if (index.find(size, align) !== nodes.firstFit(size, align)) t.fail(`find(${size}, ${align}) at step ${i}`)
-      finds++
-    }
-    if (index.largest() !== nodes.largest()) t.fail(`largest() at step ${i}`)
-    if (i % 1000 === 0) index.tree.check()
-  }
-  index.tree.check()
+  const { finds, mismatches } = seededRun(nodes, 12345, 30, 'first', () => index.tree.check())
+  t.same(mismatches, [], 'find() and largest() agree with the model at every step')
   t.ok(finds > 500, `${finds} finds compared, ${nodes.live.size} ranges at the end`)
 })
 

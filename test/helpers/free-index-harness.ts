@@ -204,3 +204,42 @@ export function runOps (nodes: FakeNodes, ops: Op[], policy: 'first' | 'best', c
 function describe (nodes: FakeNodes, id: number): string {
   return id === -1 ? 'none' : `node ${id} [${nodes.offsets[id]}, +${nodes.sizes[id]}]`
 }
+
+export interface SeededRun {
+  /** Finds compared with the model. */
+  finds: number
+  /** Steps where find() or largest() disagreed with the model, described. */
+  mismatches: string[]
+}
+
+/**
+ * A long seeded run (20 000 steps, thousands of ranges): half adds, 40 % drops, 10 % finds with
+ * random alignments, every find compared with the brute-force `policy` and largest() after every
+ * step; `check` (the tree's invariants) every 1000 steps and at the end. Sizes are
+ * 1 + [0, 2^(4 + x * sizeBits)), so a small `sizeBits` makes many ranges tie.
+ */
+export function seededRun (nodes: FakeNodes, seed: number, sizeBits: number, policy: 'first' | 'best', check: () => void): SeededRun {
+  const model = policy === 'first' ? nodes.firstFit.bind(nodes) : nodes.bestFit.bind(nodes)
+  const random = prng(seed)
+  const randomSize = (): number => 1 + Math.floor(random() * 2 ** (4 + random() * sizeBits))
+  const run: SeededRun = { finds: 0, mismatches: [] }
+  for (let i = 0; i < 20_000; i++) {
+    const r = random()
+    const ids = [...nodes.live]
+    if (r < 0.5 || ids.length === 0) {
+      const offset = Math.floor(random() * 2 ** 45)
+      if (!nodes.hasOffset(offset)) nodes.add(offset, randomSize())
+    } else if (r < 0.9) {
+      nodes.drop(ids[Math.floor(random() * ids.length)]!)
+    } else {
+      const size = randomSize()
+      const align = 2 ** Math.floor(random() * 31)
+      if (nodes.index.find(size, align) !== model(size, align)) run.mismatches.push(`find(${size}, ${align}) at step ${i}`)
+      run.finds++
+    }
+    if (nodes.index.largest() !== nodes.largest()) run.mismatches.push(`largest() at step ${i}`)
+    if (i % 1000 === 0) check()
+  }
+  check()
+  return run
+}

@@ -73,9 +73,13 @@ t.test('overload shedding: a lagging event loop answers 503 problem+json with Re
   const shedding = app as unknown as { memoryUsage: () => { eventLoopDelay: number } }
 
   // Block the event loop, then wait for the sampler to see the delay (it samples every 50 ms).
-  const until = Date.now() + 2000
-  while (Date.now() < until) { /* busy: the event loop cannot turn */ }
-  for (let i = 0; i < 100 && shedding.memoryUsage().eventLoopDelay <= limit; i++) await wait(5)
+  // The sampler averages over its interval, so on a busy machine one block may land across two
+  // samples and be diluted: block again (at most three times) until a sample shows it.
+  for (let attempt = 0; attempt < 3 && shedding.memoryUsage().eventLoopDelay <= limit; attempt++) {
+    const until = Date.now() + 2000
+    while (Date.now() < until) { /* busy: the event loop cannot turn */ }
+    for (let i = 0; i < 100 && shedding.memoryUsage().eventLoopDelay <= limit; i++) await wait(5)
+  }
   t.ok(shedding.memoryUsage().eventLoopDelay > limit, 'the delay was measured')
 
   const [shed, health, metrics] = await Promise.all([app.inject(`/heaps/${heap.id}`), app.inject('/healthz'), app.inject('/metrics')])

@@ -10,10 +10,11 @@
  *   quota (a block limit), for allocs and reallocs, single or in a batch.
  */
 import type { FastifyInstance } from 'fastify'
-import { Counter, Gauge, Histogram, Registry as MetricsRegistry } from 'prom-client'
+import { Counter, Gauge, Registry as MetricsRegistry } from 'prom-client'
 import { ExceedsHeapSizeError, OutOfMemoryError } from '../allocator/errors.js'
 import { BatchOpError, QuotaExceededError } from '../registry/errors.js'
 import type { Registry } from '../registry/registry.js'
+import { RequestMetrics } from './request-metrics.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -39,11 +40,10 @@ export function installMetrics (app: FastifyInstance, registry: Registry, enable
     return
   }
   const metrics = new MetricsRegistry()
-  const labelNames = ['method', 'route', 'status'] as const
-  const requests = new Counter({ name: 'heapd_http_requests_total', help: 'HTTP requests answered, by route template and status.', labelNames, registers: [metrics] })
-  const duration = new Histogram({
-    name: 'heapd_http_request_duration_seconds', help: 'Time to answer an HTTP request.', labelNames, buckets: DURATION_BUCKETS, registers: [metrics]
-  })
+  const requests = new RequestMetrics(DURATION_BUCKETS)
+  requests.register(metrics,
+    { requests: 'heapd_http_requests_total', duration: 'heapd_http_request_duration_seconds' },
+    { requests: 'HTTP requests answered, by route template and status.', duration: 'Time to answer an HTTP request.' })
   const allocFailures = new Counter({
     name: 'heapd_alloc_failures_total', help: 'Refused allocs and reallocs, by reason.', labelNames: ['reason'], registers: [metrics]
   })
@@ -80,9 +80,7 @@ export function installMetrics (app: FastifyInstance, registry: Registry, enable
 
   // Callback style: no promise per request on the hot path.
   app.addHook('onResponse', (request, reply, done) => {
-    const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }
-    requests.inc(labels)
-    duration.observe(labels, reply.elapsedTime / 1000)
+    requests.record(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000)
     done()
   })
 

@@ -5,9 +5,35 @@
  */
 import { pino, type DestinationStream, type Logger } from 'pino'
 
-export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie']
+/** Paths pino redacts: headers logged on their own. Headers under `req` are censored by serializeReq. */
+export const REDACTED_PATHS = ['headers.authorization', 'headers.cookie']
+
+const CENSOR = '[redacted]'
+const SECRET_HEADERS = ['authorization', 'cookie']
+
+/**
+ * `req` as logged. A Fastify request (every request line) becomes its summary, as Fastify's own
+ * serializer makes it: method, URL, host, client address and port, never headers or body. Anything
+ * else under `req` (headers logged by mistake) keeps its shape with the secret headers censored.
+ * This replaces pino's redaction of req.headers.*, which cloned and walked every request line
+ * (profiled: about 2.5 µs per request) only to find no headers there.
+ */
+export function serializeReq (req: unknown): unknown {
+  if (typeof req !== 'object' || req === null) return req
+  const value = req as Record<string, unknown>
+  // A Fastify request carries its Node request as `raw` (the serializer sees no class to test).
+  if (typeof value.raw === 'object' && value.raw !== null && typeof value.id === 'string') {
+    const request = value as unknown as { method: string, url: string, host: string, ip: string, socket?: { remotePort?: number } }
+    return { method: request.method, url: request.url, host: request.host, remoteAddress: request.ip, remotePort: request.socket?.remotePort }
+  }
+  const headers = value.headers
+  if (typeof headers !== 'object' || headers === null) return req
+  const censored: Record<string, unknown> = { ...headers }
+  for (const name of SECRET_HEADERS) if (name in censored) censored[name] = CENSOR
+  return { ...value, headers: censored }
+}
 
 export function buildLogger (level: string, destination?: DestinationStream): Logger {
-  const options = { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }
+  const options = { level, redact: { paths: REDACTED_PATHS, censor: CENSOR }, serializers: { req: serializeReq } }
   return destination === undefined ? pino(options) : pino(options, destination)
 }

@@ -5,12 +5,19 @@
  * so the heaps grow while the run lasts. Reports p50/p99, errors and the server's RSS before and
  * after (measured after a short warm-up of the same mix, whose blocks are then reset, so that the
  * growth reflects the blocks and not the JIT). Loopback only; the child is stopped with SIGTERM.
- *   npm run bench:load -- [--seconds=60] [--warmup=5] [--connections=50] [--heaps=10] [--log-level=info]
+ *
+ * The server runs with the node flags of `npm start` (read from package.json, so the two never
+ * differ) and its production logging: one pino line per request at info, written to its stdout,
+ * which here is /dev/null (or a file with --server-output=FILE), not a pipe this process would
+ * have to drain while it drives the load. With --baseline, the same mix first runs against bare
+ * Fastify routes (bench/bare-app.ts, child process, same flags): the p50/p99 this machine allows
+ * for that traffic, in the same run.
+ *   npm run bench:load -- [--seconds=60] [--warmup=5] [--connections=50] [--heaps=10] [--log-level=info] [--baseline] [--server-output=FILE]
  */
 import autocannon from 'autocannon'
 import type { Options, Request } from 'autocannon'
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { openSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
@@ -28,6 +35,17 @@ const warmupSeconds = Number(args.get('warmup') ?? 5)
 const connections = Number(args.get('connections') ?? 50)
 const heapCount = Number(args.get('heaps') ?? 10)
 const logLevel = args.get('log-level') ?? 'info'
+const withBaseline = args.has('baseline')
+const serverOutput = args.get('server-output') ?? '/dev/null'
+
+/** The node flags of `npm start` (`node [flags] dist/server.js`), applied to the servers here. */
+function startFlags (): string[] {
+  const { scripts } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }
+  const match = /^node((?: --\S+)*) dist\/server\.js$/.exec(scripts.start)
+  if (match === null) throw new Error(`cannot read node flags from the start script: ${scripts.start}`)
+  return match[1]!.trim().split(' ').filter((flag) => flag !== '')
+}
+const nodeFlags = startFlags()
 
 /** A port free right now on 127.0.0.1, for the child to listen on. */
 async function freePort (): Promise<number> {
@@ -71,71 +89,111 @@ async function json<T> (url: string, init?: RequestInit): Promise<T> {
   return await res.json() as T
 }
 
-const port = await freePort()
-const base = `http://127.0.0.1:${port}`
-const server = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../src/server.ts', import.meta.url))], {
-  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: logLevel },
-  stdio: ['ignore', 'ignore', 'inherit']
-})
-const exited = once(server, 'exit')
-try {
-  await waitReady(base)
-  const heaps: string[] = []
-  for (let i = 0; i < heapCount; i++) {
-    const heap = await json<{ id: string }>(`${base}/heaps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ size: 2 ** 40, name: `load-${i}` }) })
-    heaps.push(heap.id)
-  }
-
-  interface Ctx { heap?: string, ptrs?: number[] }
-  const heapOf = (ctx: Ctx): string => (ctx.heap ??= heaps[Math.floor(Math.random() * heaps.length)]!)
-  const keepPtr = (status: number, body: string, ctx: Ctx): void => {
-    if (status === 201) (ctx.ptrs ??= []).push((JSON.parse(body) as { ptr: number }).ptr)
-  }
-  // Only the alloc carries a body: a DELETE or GET declaring a JSON body and sending none is a 400.
-  const alloc = {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    setupRequest: (req: Request, ctx: Ctx) => ({ ...req, path: `/heaps/${heapOf(ctx)}/alloc`, body: JSON.stringify({ size: 1 + Math.floor(Math.random() * 4096) }) }),
-    onResponse: keepPtr
-  }
-  const requests = [alloc, alloc, {
-    method: 'DELETE',
-    // Frees the connection's oldest block; with none to free (an alloc failed), start over.
-    setupRequest: (req: Request, ctx: Ctx) => {
-      const ptr = ctx.ptrs?.shift()
-      return ptr === undefined ? undefined : { ...req, path: `/heaps/${heapOf(ctx)}/blocks/${ptr}`, body: undefined }
-    }
-  }, {
-    method: 'GET',
-    setupRequest: (req: Request, ctx: Ctx) => ({ ...req, path: `/heaps/${heapOf(ctx)}/stats`, body: undefined })
-  }]
-
-  console.log('# heapd load benchmark\n')
-  console.log(`node ${process.version}, load average ${loadavg()[0]!.toFixed(2)}; server: node --import tsx src/server.ts (LOG_LEVEL=${logLevel}, logs discarded), ${heapCount} heaps of 2^40 bytes; autocannon in this process, ${connections} connections, ${seconds} s after a ${warmupSeconds} s warm-up, pipelining 1; each connection loops alloc, alloc, free (its oldest block), stats`)
-  const run = async (duration: number) => await autocannon({ url: base, connections, pipelining: 1, duration, requests } as unknown as Options)
-  await run(warmupSeconds)
-  for (const heap of heaps) await json(`${base}/heaps/${heap}/reset`, { method: 'POST' })
-  const rssBefore = rssOf(server.pid!)
-  const cpuBefore = cpuSecondsOf(server.pid!)
-  const result = await run(seconds)
-  const cpuUsPerRequest = (cpuSecondsOf(server.pid!) - cpuBefore) / result.requests.total * 1e6
-  const rssAfter = rssOf(server.pid!)
-  let live = 0
-  for (const heap of heaps) live += (await json<{ liveBlocks: number }>(`${base}/heaps/${heap}/stats`)).liveBlocks
-
-  const errors = result.errors + result.timeouts + result.non2xx
-  printTable(`Mixed load: ${int(result.requests.total)} requests in ${seconds} s`, ['req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', 'timeouts', 'non-2xx', 'server CPU µs/req'], [
-    [int(result.requests.total / seconds), result.latency.p50, result.latency.p90, result.latency.p99, result.latency.max, result.errors, result.timeouts, result.non2xx, cpuUsPerRequest.toFixed(0)]
-  ])
-  printTable('Server memory', ['RSS before', 'RSS after', 'Δ RSS', 'live blocks at the end', 'Δ RSS per live block'], [
-    [mib(rssBefore), mib(rssAfter), mib(rssAfter - rssBefore), int(live), live > 0 ? `${((rssAfter - rssBefore) / live).toFixed(0)} B` : '—']
-  ])
-  printTable('Targets (issue 4, item 6)', ['target', 'measured', 'verdict'], [
-    ['0 errors', `${int(errors)}`, verdict(errors === 0)],
-    [`p99 < ${MAX_P99_MS} ms`, `${result.latency.p99} ms`, verdict(result.latency.p99 < MAX_P99_MS)]
-  ])
-} finally {
-  server.kill('SIGTERM')
-  const [code, signal] = await exited as [number | null, NodeJS.Signals | null]
-  console.log(`\nserver stopped by SIGTERM: exit ${code ?? signal}${code === 0 ? ' (graceful)' : ''}`)
+interface Measured {
+  requests: number
+  requestsPerSecond: number
+  latency: { p50: number, p90: number, p99: number, max: number }
+  errors: number
+  timeouts: number
+  non2xx: number
+  cpuUsPerRequest: number
+  rssBefore: number
+  rssAfter: number
+  live: number
+  exit: string
 }
+
+/** Starts `script` in a child process, loads it with the mix, stops it with SIGTERM. */
+async function measure (script: string): Promise<Measured> {
+  const port = await freePort()
+  const base = `http://127.0.0.1:${port}`
+  const output = openSync(serverOutput, 'a')
+  const server = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', fileURLToPath(new URL(script, import.meta.url))], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: logLevel },
+    stdio: ['ignore', output, 'inherit']
+  })
+  const exited = once(server, 'exit')
+  let exit = 'not stopped'
+  try {
+    await waitReady(base)
+    const heaps: string[] = []
+    for (let i = 0; i < heapCount; i++) {
+      const heap = await json<{ id: string }>(`${base}/heaps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ size: 2 ** 40, name: `load-${i}` }) })
+      heaps.push(heap.id)
+    }
+
+    interface Ctx { heap?: string, ptrs?: number[] }
+    const heapOf = (ctx: Ctx): string => (ctx.heap ??= heaps[Math.floor(Math.random() * heaps.length)]!)
+    const keepPtr = (status: number, body: string, ctx: Ctx): void => {
+      if (status === 201) (ctx.ptrs ??= []).push((JSON.parse(body) as { ptr: number }).ptr)
+    }
+    // Only the alloc carries a body: a DELETE or GET declaring a JSON body and sending none is a 400.
+    const alloc = {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      setupRequest: (req: Request, ctx: Ctx) => ({ ...req, path: `/heaps/${heapOf(ctx)}/alloc`, body: JSON.stringify({ size: 1 + Math.floor(Math.random() * 4096) }) }),
+      onResponse: keepPtr
+    }
+    const requests = [alloc, alloc, {
+      method: 'DELETE',
+      // Frees the connection's oldest block; with none to free (an alloc failed), start over.
+      setupRequest: (req: Request, ctx: Ctx) => {
+        const ptr = ctx.ptrs?.shift()
+        return ptr === undefined ? undefined : { ...req, path: `/heaps/${heapOf(ctx)}/blocks/${ptr}`, body: undefined }
+      }
+    }, {
+      method: 'GET',
+      setupRequest: (req: Request, ctx: Ctx) => ({ ...req, path: `/heaps/${heapOf(ctx)}/stats`, body: undefined })
+    }]
+
+    const run = async (duration: number) => await autocannon({ url: base, connections, pipelining: 1, duration, requests } as unknown as Options)
+    await run(warmupSeconds)
+    for (const heap of heaps) await json(`${base}/heaps/${heap}/reset`, { method: 'POST' })
+    const rssBefore = rssOf(server.pid!)
+    const cpuBefore = cpuSecondsOf(server.pid!)
+    const result = await run(seconds)
+    const cpuUsPerRequest = (cpuSecondsOf(server.pid!) - cpuBefore) / result.requests.total * 1e6
+    const rssAfter = rssOf(server.pid!)
+    let live = 0
+    for (const heap of heaps) live += (await json<{ liveBlocks: number }>(`${base}/heaps/${heap}/stats`)).liveBlocks
+    return {
+      requests: result.requests.total,
+      requestsPerSecond: result.requests.total / seconds,
+      latency: result.latency,
+      errors: result.errors,
+      timeouts: result.timeouts,
+      non2xx: result.non2xx,
+      cpuUsPerRequest,
+      rssBefore,
+      rssAfter,
+      live,
+      get exit () { return exit }
+    }
+  } finally {
+    server.kill('SIGTERM')
+    const [code, signal] = await exited as [number | null, NodeJS.Signals | null]
+    exit = `${code ?? signal}${code === 0 ? ' (graceful)' : ''}`
+  }
+}
+
+console.log('# heapd load benchmark\n')
+console.log(`node ${process.version}, load average ${loadavg()[0]!.toFixed(2)} at start; server: node ${[...nodeFlags, '--import tsx'].join(' ')} src/server.ts (the flags of npm start), LOG_LEVEL=${logLevel}, its stdout (one log line per request at info) to ${serverOutput}; ${heapCount} heaps of 2^40 bytes; autocannon in this process, ${connections} connections, ${seconds} s after a ${warmupSeconds} s warm-up, pipelining 1; each connection loops alloc, alloc, free (its oldest block), stats`)
+
+const runs: Array<[string, Measured]> = []
+if (withBaseline) runs.push(['bare Fastify routes (baseline)', await measure('./bare-app.ts')])
+const heapd = await measure('../src/server.ts')
+runs.push(['heapd (src/server.ts)', heapd])
+
+printTable(`Mixed load, ${seconds} s each`, ['server', 'requests', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', 'timeouts', 'non-2xx', 'server CPU µs/req'], runs.map(([name, r]) => [
+  name, int(r.requests), int(r.requestsPerSecond), r.latency.p50, r.latency.p90, r.latency.p99, r.latency.max, r.errors, r.timeouts, r.non2xx, r.cpuUsPerRequest.toFixed(0)
+]))
+printTable('Server memory', ['server', 'RSS before', 'RSS after', 'Δ RSS', 'live blocks at the end', 'Δ RSS per live block'], runs.map(([name, r]) => [
+  name, mib(r.rssBefore), mib(r.rssAfter), mib(r.rssAfter - r.rssBefore), int(r.live), r.live > 0 ? `${((r.rssAfter - r.rssBefore) / r.live).toFixed(0)} B` : '—'
+]))
+const errors = heapd.errors + heapd.timeouts + heapd.non2xx
+printTable('Targets (issue 4, item 6), heapd', ['target', 'measured', 'verdict'], [
+  ['0 errors', `${int(errors)}`, verdict(errors === 0)],
+  [`p99 < ${MAX_P99_MS} ms`, `${heapd.latency.p99} ms`, verdict(heapd.latency.p99 < MAX_P99_MS)]
+])
+for (const [name, r] of runs) console.log(`\n${name} stopped by SIGTERM: exit ${r.exit}`)
+console.log(`\nload average ${loadavg()[0]!.toFixed(2)} at the end: other processes on this machine skew the latencies.`)

@@ -1,8 +1,8 @@
 /**
  * Top functions by self time in a V8 CPU profile, as a table. Profile a replay, then read it:
- *   node --cpu-prof --cpu-prof-dir=bench/results/prof --import tsx bench/index.ts --no-naive --no-million --strategies=tlsf real-python
+ *   npx tsc -p tsconfig.bench.json && node --cpu-prof --cpu-prof-dir=bench/results/prof .bench-build/bench/index.js --no-naive --no-million --strategies=tlsf real-python
  *   npx tsx bench/profile-top.ts bench/results/prof/*.cpuprofile [N]
- * Several profiles (tsx adds one for its loader thread) are summed.
+ * Several profiles are summed.
  */
 import { readFileSync } from 'node:fs'
 import { relative } from 'node:path'

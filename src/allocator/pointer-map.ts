@@ -1,23 +1,35 @@
 /**
- * ptr -> node of the live block starting at ptr, in O(1) expected: open addressing with linear
- * probing over an Int32Array of node ids (-1 empty). Keys are not stored: a slot's key is
- * offsets[node], read from the segment store, so the table costs 4 bytes a slot. Deletion shifts
- * the following cluster back (no tombstones). The table grows by half past a 4/5 load, so it
- * holds 5 to 7.5 bytes per live block.
+ * ptr -> node of the live block starting at ptr, in O(1) expected: open addressing with Robin
+ * Hood linear probing over an Int32Array of node ids (-1 empty). Keys are not stored: a slot's
+ * key is offsets[node], read from the segment store, so the table costs 4 bytes a slot plus one
+ * byte, `dist`, for how far the entry sits from its home slot.
  *
- * Offsets go up to 2^53, so the hash mixes both 32-bit words: `offset >>> 0` is the low word
- * (ToUint32 is exact modulo 2^32 for integers), offset / 2^32 truncated the high one. A
- * multiplicative hash, whose top bits depend on every input bit, spreads the arithmetic
- * progressions that offsets form; the slot is its top bits scaled to the table (h * size / 2^32),
- * which lets the table have any size, not just a power of two.
+ * Why Robin Hood: on insert, an entry that has probed further takes the slot of one that has
+ * probed less, so probe lengths stay short and even; a lookup stops as soon as it meets an entry
+ * closer to home than itself (the key cannot be further on); and a delete shifts the following
+ * entries back by one while their dist is above 0, using dist alone. Neither a miss nor a delete
+ * reads a single key it does not need, and keys (offsets) are the cache misses here.
+ *
+ * The table is a power of two and grows by doubling past a 3/4 load, so it holds 5.3 to 10.7
+ * bytes per live block. Offsets go up to 2^53, so the hash mixes both 32-bit words:
+ * `offset >>> 0` is the low word (ToUint32 is exact modulo 2^32 for integers), offset * 2^-32
+ * truncated the high one (multiplying by a power of two is exact). A multiplicative hash, whose
+ * top bits depend on every input bit, spreads the arithmetic progressions that offsets form; the
+ * home slot is its top bits.
  */
 import type { SegmentStore } from './segments.js'
 
 const EMPTY = -1
-const MIN_SLOTS = 64
+const MIN_BITS = 6
+/** A probe distance past this forces a growth (it never happens at a 3/4 load in practice). */
+const MAX_DIST = 250
+const TWO_POW_MINUS_32 = 2 ** -32
 
 export class PointerMap {
-  private table = new Int32Array(MIN_SLOTS).fill(EMPTY)
+  private table = new Int32Array(1 << MIN_BITS).fill(EMPTY)
+  private dist = new Uint8Array(1 << MIN_BITS)
+  private shift = 32 - MIN_BITS
+  private mask = (1 << MIN_BITS) - 1
   /** Slot of the last hit of get(): free() looks a block up, then deletes it. */
   private lastHit = 0
   count = 0
@@ -26,11 +38,11 @@ export class PointerMap {
 
   /** Node of the block at ptr, or -1. */
   get (ptr: number): number {
-    const table = this.table
+    const { table, dist, mask } = this
     const offsets = this.store.offsets
-    for (let i = this.home(ptr); ; i = i + 1 === table.length ? 0 : i + 1) {
+    for (let i = this.home(ptr), d = 0; ; i = (i + 1) & mask, d++) {
       const node = table[i]!
-      if (node === EMPTY) return EMPTY
+      if (node === EMPTY || dist[i]! < d) return EMPTY
       if (offsets[node] === ptr) {
         this.lastHit = i
         return node
@@ -40,35 +52,28 @@ export class PointerMap {
 
   /** Adds a block node, keyed by its offset (not already present). */
   add (node: number): void {
-    if (5 * (this.count + 1) > 4 * this.table.length) this.rehash(Math.ceil(this.table.length * 1.5))
-    this.place(this.table, node)
+    if (4 * (this.count + 1) > 3 * (this.mask + 1)) this.grow()
+    this.insert(node)
     this.count++
   }
 
   /** Removes a block node that is present. */
   delete (node: number): void {
-    const table = this.table
-    const slots = table.length
-    const offsets = this.store.offsets
-    let i = table[this.lastHit] === node ? this.lastHit : this.home(offsets[node]!)
-    while (table[i] !== node) i = i + 1 === slots ? 0 : i + 1
-    // Backward shift: move up every later entry of the cluster whose home is not in (i, j].
-    for (let j = i + 1 === slots ? 0 : i + 1; ; j = j + 1 === slots ? 0 : j + 1) {
-      const other = table[j]!
-      if (other === EMPTY) break
-      const k = this.home(offsets[other]!)
-      const stays = i <= j ? (i < k && k <= j) : (i < k || k <= j)
-      if (!stays) {
-        table[i] = other
-        i = j
-      }
+    const { table, dist, mask } = this
+    let i = table[this.lastHit] === node ? this.lastHit : this.home(this.store.offsets[node]!)
+    while (table[i] !== node) i = (i + 1) & mask
+    // Backward shift: every following entry that is not at home moves one slot closer to it.
+    for (let j = (i + 1) & mask; table[j] !== EMPTY && dist[j]! > 0; i = j, j = (j + 1) & mask) {
+      table[i] = table[j]!
+      dist[i] = dist[j]! - 1
     }
     table[i] = EMPTY
+    dist[i] = 0
     this.count--
   }
 
   clear (): void {
-    this.table = new Int32Array(MIN_SLOTS).fill(EMPTY)
+    this.resize(MIN_BITS)
     this.lastHit = 0
     this.count = 0
   }
@@ -79,26 +84,57 @@ export class PointerMap {
   }
 
   byteLength (): number {
-    return this.table.byteLength
+    return this.table.byteLength + this.dist.byteLength
   }
 
-  /** Home slot of an offset: floor(h * slots / 2^32), below `slots` since h < 2^32. */
+  /** Home slot of an offset: the top bits of a multiplicative hash of both words. */
   private home (offset: number): number {
     const low = offset >>> 0
-    const high = (offset / 4294967296) >>> 0
-    const h = Math.imul(low ^ Math.imul(high, 0x85ebca6b), 0x9e3779b1) >>> 0
-    return Math.floor(h * this.table.length / 4294967296)
+    const high = (offset * TWO_POW_MINUS_32) >>> 0
+    return Math.imul(low ^ Math.imul(high, 0x85ebca6b), 0x9e3779b1) >>> this.shift
   }
 
-  private place (table: Int32Array, node: number): void {
+  private insert (node: number): void {
+    for (let carried = this.place(node); carried !== EMPTY; carried = this.place(carried)) this.grow()
+  }
+
+  /**
+   * Robin Hood insert: EMPTY when placed, else the node it was carrying when a probe ran past
+   * MAX_DIST (the caller grows the table and inserts that one again).
+   */
+  private place (node: number): number {
+    const { table, dist, mask } = this
     let i = this.home(this.store.offsets[node]!)
-    while (table[i] !== EMPTY) i = i + 1 === table.length ? 0 : i + 1
-    table[i] = node
+    for (let d = 0; d <= MAX_DIST; i = (i + 1) & mask, d++) {
+      const other = table[i]!
+      if (other === EMPTY) {
+        table[i] = node
+        dist[i] = d
+        return EMPTY
+      }
+      const resident = dist[i]!
+      if (resident < d) {
+        // The resident is closer to its home than we are to ours: it moves on instead.
+        table[i] = node
+        dist[i] = d
+        node = other
+        d = resident
+      }
+    }
+    return node
   }
 
-  private rehash (slots: number): void {
+  /** Doubles the table and puts every entry back. */
+  private grow (): void {
     const old = this.table
-    this.table = new Int32Array(slots).fill(EMPTY)
-    for (const node of old) if (node !== EMPTY) this.place(this.table, node)
+    this.resize(33 - this.shift)
+    for (const node of old) if (node !== EMPTY) this.insert(node)
+  }
+
+  private resize (bits: number): void {
+    this.table = new Int32Array(1 << bits).fill(EMPTY)
+    this.dist = new Uint8Array(1 << bits)
+    this.shift = 32 - bits
+    this.mask = (1 << bits) - 1
   }
 }

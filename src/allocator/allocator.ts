@@ -186,9 +186,17 @@ export class HeapAllocator implements Allocator {
   /** Turns free node `node` into [free padding][block at ptr][free remainder]. */
   private split (node: number, ptr: number, size: number, alignLog: number): void {
     const store = this.store
-    this.removeFree(node)
     const start = store.offsets[node]!
     const end = start + store.sizes[node]!
+    if (ptr === start && ptr + size < end && this.resizeFree(node, ptr + size, end - ptr - size)) {
+      // The common case, a block cut from the front of a range the index keeps in place.
+      const block = store.newNode(ptr, size, USED + alignLog)
+      store.insertAfter(store.prev[node]!, block)
+      this.pointers.add(block)
+      this.counters.addUsed(size, 1)
+      return
+    }
+    this.removeFree(node)
     let block = node
     if (ptr > start) {
       store.sizes[node] = ptr - start
@@ -214,20 +222,34 @@ export class HeapAllocator implements Allocator {
     const size = store.sizes[x]!
     this.pointers.delete(x)
     this.counters.addUsed(-size, -1)
-    let total = size
     const right = store.next[x]!
-    if (right !== NIL && store.state[right] === FREE) {
-      this.removeFree(right)
-      total += store.sizes[right]!
-      store.unlink(right)
-    }
     const left = store.prev[x]!
+    const rightFree = right !== NIL && store.state[right] === FREE
     if (store.state[left] === FREE) {
-      this.removeFree(left)
-      store.sizes[left]! += total
+      // Grow the left range over x (and the right range, which goes).
+      let total = size
+      if (rightFree) {
+        this.removeFree(right)
+        total += store.sizes[right]!
+        store.unlink(right)
+      }
       store.unlink(x)
-      this.insertFree(left)
+      const merged = store.sizes[left]! + total
+      if (!this.resizeFree(left, store.offsets[left]!, merged)) {
+        this.removeFree(left)
+        store.sizes[left] = merged
+        this.insertFree(left)
+      }
+    } else if (rightFree && this.resizeFree(right, store.offsets[x]!, size + store.sizes[right]!)) {
+      // The right range grows down over x, which goes.
+      store.unlink(x)
     } else {
+      let total = size
+      if (rightFree) {
+        this.removeFree(right)
+        total += store.sizes[right]!
+        store.unlink(right)
+      }
       store.state[x] = FREE
       store.sizes[x] = total
       this.insertFree(x)
@@ -283,6 +305,16 @@ export class HeapAllocator implements Allocator {
     const container = store.seek(ptr)
     if (store.state[container] === FREE) throw new InvalidPointerError(ptr, 'free')
     throw new InvalidPointerError(ptr, 'interior', store.offsets[container])
+  }
+
+  /** Moves free node `node` to [offset, offset + size) in place when the index allows it; false (nothing changed) otherwise. */
+  private resizeFree (node: number, offset: number, size: number): boolean {
+    const store = this.store
+    if (!this.index.resizeInPlace(node, size)) return false
+    this.counters.resizeFree(store.sizes[node]!, size)
+    store.offsets[node] = offset
+    store.sizes[node] = size
+    return true
   }
 
   private insertFree (node: number): void {

@@ -36,6 +36,11 @@ export class BestFitIndex implements FreeIndex {
     if (this.lastNode === NIL || this.tree.precedes(this.lastNode, node)) this.lastNode = node
   }
 
+  /** The tree's remove-then-insert already keeps the place when the key order allows it (tree.ts). */
+  resizeInPlace (): boolean {
+    return false
+  }
+
   remove (node: number): void {
     this.tree.remove(node)
     if (node === this.lastNode) this.lastNode = this.tree.last()

@@ -54,6 +54,13 @@ export class HeapCounters implements CounterValues {
     this.addSquare(f, -1)
   }
 
+  /** A free range changes from f to g bytes (same range count). */
+  resizeFree (f: number, g: number): void {
+    this.free += g - f
+    this.addSquare(f, -1)
+    this.addSquare(g, 1)
+  }
+
   /** Used bytes changed by delta and live blocks by blocks. */
   addUsed (delta: number, blocks: number): void {
     this.used += delta

@@ -33,6 +33,11 @@ export class FirstFitIndex implements FreeIndex {
     this.tree.insert(node)
   }
 
+  /** The tree's remove-then-insert already keeps the place when the key order allows it (tree.ts). */
+  resizeInPlace (): boolean {
+    return false
+  }
+
   remove (node: number): void {
     this.tree.remove(node)
   }

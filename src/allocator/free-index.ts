@@ -17,6 +17,12 @@ export interface FreeIndex {
   insert(node: number): void
   /** Node `node` stops being a free range (called before its offset or size change). */
   remove(node: number): void
+  /**
+   * Free range `node` is about to become `size` bytes long (its offset may move too) and stay
+   * free. True when the index keeps it where it is, so the core just writes the new extent; false
+   * (nothing changed) when it must be removed and inserted again.
+   */
+  resizeInPlace(node: number, size: number): boolean
   /** The free range the policy picks for `size` bytes aligned to `align`, or -1. Exact: -1 only when no free range fits. */
   find(size: number, align: number): number
   /** Exact size of the largest free range; 0 when there is none. */

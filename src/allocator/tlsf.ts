@@ -164,6 +164,15 @@ class TlsfIndex implements FreeIndex {
     if (size === this.maxSize) this.maxValid = false
   }
 
+  /** In place when the range stays in its bin: a split off the big tail, a merge that does not cross a bin. */
+  resizeInPlace (node: number, size: number): boolean {
+    const old = this.nodes.sizes[node]!
+    if (binOf(old) !== binOf(size)) return false
+    if (old === this.maxSize && size < old) this.maxValid = false
+    else if (size > this.maxSize && this.maxValid) this.maxSize = size
+    return true
+  }
+
   find (size: number, align: number): number {
     const own = binOf(size)
     const head = this.heads[own]!

@@ -13,6 +13,11 @@ export class LinearIndex implements FreeIndex {
 
   grow (): void {}
 
+  /** Free ranges never overlap, so a range that changes within its own extent keeps its place in address order. */
+  resizeInPlace (): boolean {
+    return true
+  }
+
   insert (node: number): void {
     const offsets = this.view.offsets
     let i = this.nodes.length

@@ -14,6 +14,8 @@ export interface TraceProfile {
   peakLiveBlocks: number
   /** Index of the op right after which live blocks first peak. */
   peakBlocksAt: number
+  /** Live blocks after the last op counted. */
+  liveBlocksAtEnd: number
 }
 
 /** Peak live bytes and blocks over the first `limit` ops. */
@@ -39,7 +41,17 @@ export function profileTrace (trace: Trace, limit = trace.length): TraceProfile 
       liveBlocks--
     }
   }
-  return { ops, peakLiveBytes, peakLiveBlocks, peakBlocksAt }
+  return { ops, peakLiveBytes, peakLiveBlocks, peakBlocksAt, liveBlocksAtEnd: liveBlocks }
+}
+
+/** Index of the first op after which `blocks` blocks are live (where a window "with that many live" starts), or -1 when the trace never gets there. */
+export function firstOpWithLive (trace: Trace, blocks: number): number {
+  let live = 0
+  for (let i = 0; i < trace.length; i++) {
+    live += trace.kind[i] === ALLOC ? 1 : -1
+    if (live >= blocks) return i + 1
+  }
+  return -1
 }
 
 function isOutOfMemory (err: unknown): boolean {
@@ -83,7 +95,7 @@ export function measureReplay (trace: Trace, heap: BenchHeap, bookkeepingAt = -1
 }
 
 export interface TimedReplay {
-  /** Ops replayed: all `limit` of them unless the time cap stopped the run. */
+  /** Ops replayed: all of [from, limit) unless the time cap stopped the run. */
   ops: number
   /** Wall-clock time. */
   ns: number
@@ -96,18 +108,19 @@ export interface TimedReplay {
 const CHUNK = 1024
 
 /**
- * Timed replay of the first `limit` ops on `heap` (fresh). With `capNs` the run stops at the first
+ * Timed replay of ops [from, limit) on `heap`: fresh when `from` is 0, else holding ops [0, from)
+ * already (replayed untimed with the same `ptrById`). With `capNs` the run stops at the first
  * chunk boundary past the cap. Allocations that fail are skipped (and so are their frees); on a
  * heap large enough there are none. `ptrById` (trace.ids long) may be reused from run to run: every
  * id is written by its alloc before its free reads it, and allocating it here would be timed.
  */
-export function timeReplay (trace: Trace, heap: BenchHeap, limit = trace.length, capNs = Infinity, ptrById: Float64Array = new Float64Array(trace.ids)): TimedReplay {
+export function timeReplay (trace: Trace, heap: BenchHeap, limit = trace.length, capNs = Infinity, ptrById: Float64Array = new Float64Array(trace.ids), from = 0): TimedReplay {
   const ops = Math.min(limit, trace.length)
   const { kind, id, size, align } = trace
   const cap = BigInt(Number.isFinite(capNs) ? Math.round(capNs) : 0)
   const cpuStart = process.cpuUsage()
   const start = process.hrtime.bigint()
-  let i = 0
+  let i = from
   while (i < ops) {
     const end = Math.min(i + CHUNK, ops)
     for (; i < end; i++) {
@@ -128,5 +141,5 @@ export function timeReplay (trace: Trace, heap: BenchHeap, limit = trace.length,
   }
   const ns = Number(process.hrtime.bigint() - start)
   const cpu = process.cpuUsage(cpuStart)
-  return { ops: i, ns, cpuNs: (cpu.user + cpu.system) * 1000, capped: i < ops }
+  return { ops: i - from, ns, cpuNs: (cpu.user + cpu.system) * 1000, capped: i < ops }
 }

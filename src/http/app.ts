@@ -16,7 +16,7 @@ import { startExpirySweep, sweepInterval, type SweepTimers } from '../registry/e
 import { installAuth, isApiPath } from './auth.js'
 import { installErrorHandling, sendProblem } from './errors.js'
 import { installMetrics } from './metrics.js'
-import { installProtection } from './protection.js'
+import { installProtection, securityHeadersFor } from './protection.js'
 import { OneLineRequestLog } from './request-log.js'
 import { problem, toProblem } from './problems.js'
 import { problemResponses } from './schemas/problem.js'
@@ -109,6 +109,15 @@ export function buildApp (config: Config, options: AppOptions = {}) {
     app.addHook('onClose', async () => { stop() })
   }
   installMetrics(app, registry, config.metrics)
+  // The headers every answer carries, in one hook (callback style: no promise per request): the
+  // request ID, echoed, and the security headers. Registered before the rate limiter's and the
+  // load shedder's hooks, so their refusals carry them too.
+  const securityHeaders = securityHeadersFor()
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(securityHeaders(request))
+    reply.header('x-request-id', request.id)
+    done()
+  })
   installProtection(app, config, options.pressureSampleInterval !== undefined ? { pressureSampleInterval: options.pressureSampleInterval } : {})
   // Every API route is documented as needing the bearer key (when keys are configured) and as
   // answering 401, 429 (quotas, rate limit) and 503 (overload shedding).
@@ -120,11 +129,6 @@ export function buildApp (config: Config, options: AppOptions = {}) {
 
   let closing = false
   app.addHook('preClose', async () => { closing = true })
-  // Callback style rather than async: this runs on every request, and skips a promise per request.
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id)
-    done()
-  })
 
   app.register(fastifySwagger, {
     openapi: {

@@ -63,13 +63,18 @@ export const API_HEADERS: Record<string, string> = {
   'referrer-policy': 'no-referrer'
 }
 
-export function installProtection (app: FastifyInstance, config: Config, options: ProtectionOptions = {}): void {
+/**
+ * The security headers of a request's answer: the API's short set on /heaps*, helmet's page set
+ * elsewhere. app.ts sets them in the one onRequest hook that also echoes the request ID (a hook
+ * per header concern cost a hook call per request).
+ */
+export function securityHeadersFor (): (request: FastifyRequest) => Record<string, string> {
   const pageHeaders = securityHeaders()
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(isApiRequest(request) ? API_HEADERS : pageHeaders)
-    done()
-  })
+  return (request) => isApiRequest(request) ? API_HEADERS : pageHeaders
+}
 
+/** Rate limit and load shedding, when configured; they answer after the headers hook, so their refusals carry the headers too. */
+export function installProtection (app: FastifyInstance, config: Config, options: ProtectionOptions = {}): void {
   const { rateLimit, maxEventLoopDelay } = config.limits
   if (rateLimit > 0) {
     app.register(fastifyRateLimit, {

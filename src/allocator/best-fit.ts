@@ -27,9 +27,8 @@ export class BestFitIndex implements FreeIndex {
     this.tree = new AvlTree(nodes, true, false)
   }
 
-  grow (capacity: number): void {
-    this.tree.grow(capacity)
-  }
+  /** The tree keeps nothing per core node: its arrays follow the free ranges. */
+  grow (): void {}
 
   insert (node: number): void {
     this.tree.insert(node)
@@ -69,12 +68,12 @@ export class BestFitIndex implements FreeIndex {
    * node in each.)
    */
   private firstAlignedFit (size: number, align: number): number {
-    const { kids, stack, nodeOf } = this.tree
+    const { kids, stack, nodeOf, keys } = this.tree
     const { offsets, sizes } = this.nodes
     let depth = 0
     let x = this.tree.root
     while (x !== NIL) {
-      if (sizes[nodeOf[x]!]! >= size) {
+      if (keys[2 * x + 1]! >= size) {
         stack[depth++] = x
         x = kids[2 * x]!
       } else {

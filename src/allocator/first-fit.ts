@@ -25,9 +25,8 @@ export class FirstFitIndex implements FreeIndex {
     this.tree = new AvlTree(nodes, false, true)
   }
 
-  grow (capacity: number): void {
-    this.tree.grow(capacity)
-  }
+  /** The tree keeps nothing per core node: its arrays follow the free ranges. */
+  grow (): void {}
 
   insert (node: number): void {
     this.tree.insert(node)
@@ -65,13 +64,12 @@ export class FirstFitIndex implements FreeIndex {
 
   /** Lowest-address node of at least `size` bytes in the subtree of slot x, whose max is >= size. */
   private leftmostAtLeast (x: number, size: number): number {
-    const { kids, maxes, nodeOf } = this.tree
-    const sizes = this.nodes.sizes
+    const { kids, maxes, nodeOf, keys } = this.tree
     for (;;) {
       const l = kids[2 * x]!
       if (l !== NIL && maxes[l]! >= size) {
         x = l
-      } else if (sizes[nodeOf[x]!]! >= size) {
+      } else if (keys[2 * x + 1]! >= size) {
         return nodeOf[x]!
       } else {
         x = kids[2 * x + 1]!
@@ -86,12 +84,11 @@ export class FirstFitIndex implements FreeIndex {
    * (The tree links slots: nodeOf names the node in each.)
    */
   private nextAtLeast (after: number, size: number): number {
-    const { kids, maxes, stack, nodeOf } = this.tree
-    const { offsets, sizes } = this.nodes
+    const { kids, maxes, stack, nodeOf, keys } = this.tree
     let depth = 0
     let x = this.tree.root
     while (x !== NIL) {
-      if (offsets[nodeOf[x]!]! > after) {
+      if (keys[2 * x]! > after) {
         stack[depth++] = x
         x = kids[2 * x]!
       } else {
@@ -100,7 +97,7 @@ export class FirstFitIndex implements FreeIndex {
     }
     while (depth > 0) {
       x = stack[--depth]!
-      if (sizes[nodeOf[x]!]! >= size) return nodeOf[x]!
+      if (keys[2 * x + 1]! >= size) return nodeOf[x]!
       const r = kids[2 * x + 1]!
       if (r !== NIL && maxes[r]! >= size) return this.leftmostAtLeast(r, size)
     }

@@ -1,7 +1,8 @@
 /**
  * The invariants of the free-index AVL tree (tree.ts), verified in O(n) for tests: key order,
  * stored heights, AVL balance, subtree maxes (augmented trees), node count, no cycles, and the
- * slot bookkeeping: every linked slot and its node name each other, and no slot is lost.
+ * slot bookkeeping: every linked slot holds a node whose key is the slot's copy, and no slot is
+ * lost.
  */
 
 import type { AvlTree } from './tree.js'
@@ -10,7 +11,7 @@ import { MAX_DEPTH, NIL } from './tree.js'
 /** Throws an Error describing the first violation found. */
 export function checkTree (tree: AvlTree): void {
   tree.flush()
-  const { kids, heights, maxes, nodeOf, slotOf } = tree
+  const { kids, heights, maxes, nodeOf } = tree
   const sizes = tree.nodes.sizes
   const height = (s: number): number => s === NIL ? 0 : heights[s]!
   let seen = 0
@@ -19,7 +20,10 @@ export function checkTree (tree: AvlTree): void {
     if (s === NIL) return
     if (depth >= MAX_DEPTH) throw new Error('tree: deeper than MAX_DEPTH (a cycle?)')
     const n = nodeOf[s]!
-    if (n === NIL || slotOf[n] !== s) throw new Error(`tree: slot ${s} and node ${n} do not name each other`)
+    if (n === NIL || n >= tree.nodes.offsets.length) throw new Error(`tree: slot ${s} holds no node`)
+    if (tree.keys[2 * s] !== tree.nodes.offsets[n] || tree.keys[2 * s + 1] !== sizes[n]) {
+      throw new Error(`tree: slot ${s} keeps a stale key for node ${n}`)
+    }
     const l = kids[2 * s]!
     const r = kids[2 * s + 1]!
     visit(l, depth + 1)
@@ -41,7 +45,4 @@ export function checkTree (tree: AvlTree): void {
   if (seen + tree.releasedSlots() !== tree.usedSlots()) {
     throw new Error(`tree: ${seen} linked and ${tree.releasedSlots()} released slots, ${tree.usedSlots()} handed out`)
   }
-  let mapped = 0
-  for (let n = 0; n < slotOf.length; n++) if (slotOf[n] !== NIL) mapped++
-  if (mapped !== seen) throw new Error(`tree: ${mapped} nodes have a slot, ${seen} are linked`)
 }

@@ -19,14 +19,15 @@
  * O(log n) bounds; end to end on uniform-10k, first-fit runs about 1.8x and best-fit 1.25x faster.
  *
  * Slots: only free ranges are ever in the tree, and the core has far more nodes than free ranges
- * (about 7 to 1 with a million live blocks). So the tree links slots of its own, not node ids:
- * slotOf[node] (4 bytes per core node, sized by grow()) names the slot that holds a node, nodeOf
- * the node a slot holds. Per slot: nodeOf (4 bytes), two Int32 children (8), a Uint8 height (1)
- * and, when augmented, a Float64 subtree max (8): 13 or 21 bytes per free range. The slot arrays
- * grow by a quarter when full (as the core's do); released slots go to a free-list threaded
- * through the left child, so a steady state allocates nothing. Moving a node between slots is one
- * nodeOf/slotOf update: a substitution takes over the pending slot as it is, and a removal with
- * two children moves the successor's node into the removed slot and drops the successor's slot.
+ * (about 7 to 1 with a million live blocks). So the tree links slots of its own, not node ids,
+ * and keeps nothing per core node: nodeOf names the node a slot holds, and a node is found by
+ * its key (one descent, which remove() makes anyway to record the path). Per slot: nodeOf (4
+ * bytes), two Int32 children (8), a Uint8 height (1), a copy of the key (offset and size, 16) and,
+ * when augmented, a Float64 subtree max (8): 29 or 37 bytes per free range. The slot arrays grow
+ * by a quarter when full (as the core's do); released slots go to a free-list threaded through
+ * the left child, so a steady state allocates nothing. Moving a node between slots is one nodeOf
+ * and key update: a substitution takes over the pending slot as it is, and a removal with two
+ * children moves the successor's node into the removed slot and drops the successor's slot.
  * The public methods take and return node ids; root, kids, heights, maxes and `stack` hold slots.
  */
 
@@ -46,8 +47,6 @@ export class AvlTree {
   /** The root slot. */
   root = NIL
   count = 0
-  /** Per core node: the slot holding it, NIL when it is not in the tree. */
-  slotOf = new Int32Array(0)
   /** Per slot: the node it holds (NIL when released). */
   nodeOf = new Int32Array(0)
   /** Children: kids[2 * s] is the left child of slot s, kids[2 * s + 1] the right one. */
@@ -55,6 +54,13 @@ export class AvlTree {
   heights = new Uint8Array(0)
   /** Largest size in each slot's subtree (only when augmented; empty otherwise). */
   maxes = new Float64Array(0)
+  /**
+   * The key of the node in each slot, copied in when the node enters the slot: keys[2 * s] its
+   * offset, keys[2 * s + 1] its size. Descents compare these instead of reading the core's arrays
+   * through nodeOf: one cache line per level instead of three. A pending slot keeps the key its
+   * node had when it was removed, which is what the shape is ordered by.
+   */
+  keys = new Float64Array(0)
   /** Scratch stack of slots for searches that walk in key order (see first-fit and best-fit). */
   readonly stack = new Int32Array(MAX_DEPTH)
   /** Slots ever handed out (slots at or above it were never used), and the head of the released ones. */
@@ -66,9 +72,6 @@ export class AvlTree {
   /** The slot firstAtLeast() found and the length of its path: removing it needs no descent. */
   private hinted = NIL
   private hintedDepth = 0
-  /** The pending node's key when it was removed (the core may change it since). */
-  private pendingOffset = 0
-  private pendingSize = 0
   private readonly path = new Int32Array(MAX_DEPTH)
   private readonly dirs = new Uint8Array(MAX_DEPTH)
 
@@ -80,14 +83,6 @@ export class AvlTree {
     readonly augmented: boolean
   ) {}
 
-  /** The core now has `capacity` nodes: only slotOf follows it. */
-  grow (capacity: number): void {
-    if (capacity <= this.slotOf.length) return
-    const slotOf = new Int32Array(capacity).fill(NIL)
-    slotOf.set(this.slotOf)
-    this.slotOf = slotOf
-  }
-
   /** A slot for node n: a released one if any, else a fresh one (growing the slot arrays when full). */
   private takeSlot (n: number): number {
     let s = this.freeSlot
@@ -98,7 +93,8 @@ export class AvlTree {
       s = this.slotsUsed++
     }
     this.nodeOf[s] = n
-    this.slotOf[n] = s
+    this.keys[2 * s] = this.nodes.offsets[n]!
+    this.keys[2 * s + 1] = this.nodes.sizes[n]!
     return s
   }
 
@@ -118,6 +114,9 @@ export class AvlTree {
     const kids = new Int32Array(2 * capacity)
     kids.set(this.kids)
     this.kids = kids
+    const keys = new Float64Array(2 * capacity)
+    keys.set(this.keys)
+    this.keys = keys
     const heights = new Uint8Array(capacity)
     heights.set(this.heights)
     this.heights = heights
@@ -158,15 +157,14 @@ export class AvlTree {
    */
   firstAtLeast (size: number): number {
     this.flush()
-    const { kids, maxes, path, dirs, nodeOf } = this
-    const sizes = this.nodes.sizes
+    const { kids, maxes, path, dirs, nodeOf, keys } = this
     let x = this.root
     let depth = 0
     let found = NIL
     let foundDepth = 0
     if (this.bySize) {
       while (x !== NIL) {
-        const dir = sizes[nodeOf[x]!]! >= size ? 0 : 1
+        const dir = keys[2 * x + 1]! >= size ? 0 : 1
         if (dir === 0) {
           found = x
           foundDepth = depth
@@ -181,7 +179,7 @@ export class AvlTree {
         const l = kids[2 * x]!
         let dir = 1
         if (l !== NIL && maxes[l]! >= size) dir = 0
-        else if (sizes[nodeOf[x]!]! >= size) break
+        else if (keys[2 * x + 1]! >= size) break
         path[depth] = x
         dirs[depth] = dir
         depth++
@@ -226,7 +224,7 @@ export class AvlTree {
     kids[2 * s + 1] = NIL
     this.heights[s] = 1
     if (this.augmented) this.maxes[s] = this.nodes.sizes[n]!
-    const depth = this.descend(s)
+    const depth = this.descend(this.keys[2 * s]!, this.keys[2 * s + 1]!)
     this.replaceChild(depth, s)
     this.retrace(depth, depth)
   }
@@ -237,22 +235,18 @@ export class AvlTree {
    */
   remove (n: number): void {
     this.flush()
-    const s = n >= 0 && n < this.slotOf.length ? this.slotOf[n]! : NIL
+    let s = this.hinted
     let depth = this.hintedDepth
-    if (s === NIL) throw new Error(`free index: node ${n} is not in the tree`)
-    if (s !== this.hinted) {
-      depth = this.descend(s)
-      if ((depth === 0 ? this.root : this.kids[2 * this.path[depth - 1]! + this.dirs[depth - 1]!]) !== s) {
-        throw new Error(`free index: node ${n} is not in the tree`)
-      }
+    if (s === NIL || this.nodeOf[s] !== n) {
+      // Found by its key, which the core has not changed yet (remove comes first).
+      depth = this.descend(this.nodes.offsets[n]!, this.nodes.sizes[n]!)
+      s = depth === 0 ? this.root : this.kids[2 * this.path[depth - 1]! + this.dirs[depth - 1]!]!
+      if (s === NIL || this.nodeOf[s] !== n) throw new Error(`free index: node ${n} is not in the tree`)
     }
     this.hinted = NIL
     this.count--
-    this.slotOf[n] = NIL
     this.pending = s
     this.pendingDepth = depth
-    this.pendingOffset = this.nodes.offsets[n]!
-    this.pendingSize = this.nodes.sizes[n]!
   }
 
   /** Completes the pending removal, if any. Searches and every read of the shape call this first. */
@@ -287,7 +281,8 @@ export class AvlTree {
     kids[2 * path[depth - 1]! + dirs[depth - 1]!] = kids[2 * s + 1]!
     const moved = this.nodeOf[s]!
     this.nodeOf[n] = moved
-    this.slotOf[moved] = n
+    this.keys[2 * n] = this.keys[2 * s]!
+    this.keys[2 * n + 1] = this.keys[2 * s + 1]!
     this.releaseSlot(s)
     // Slot n's max must be recomputed even when the subtrees below it are unchanged.
     this.retrace(depth, at)
@@ -299,15 +294,17 @@ export class AvlTree {
    * done) otherwise.
    */
   private substitute (m: number): boolean {
-    const { kids, path, dirs, nodeOf } = this
+    const { kids, path, dirs, nodeOf, keys } = this
     const n = this.pending
     const depth = this.pendingDepth
-    // Compared with n's key at removal, m moved one way at most: only that neighbour can be passed.
+    // Compared with the key at removal (still in the slot), m moved one way at most: only that neighbour can be passed.
     const offset = this.nodes.offsets[m]!
     const size = this.nodes.sizes[m]!
-    const bySizeDiffers = this.bySize && size !== this.pendingSize
-    const later = bySizeDiffers ? size > this.pendingSize : offset > this.pendingOffset
-    const earlier = bySizeDiffers ? !later : offset < this.pendingOffset
+    const pendingOffset = keys[2 * n]!
+    const pendingSize = keys[2 * n + 1]!
+    const bySizeDiffers = this.bySize && size !== pendingSize
+    const later = bySizeDiffers ? size > pendingSize : offset > pendingOffset
+    const earlier = bySizeDiffers ? !later : offset < pendingOffset
     if (earlier) {
       let pred = kids[2 * n]!
       if (pred !== NIL) {
@@ -328,7 +325,8 @@ export class AvlTree {
     }
     this.pending = NIL
     nodeOf[n] = m
-    this.slotOf[m] = n
+    keys[2 * n] = offset
+    keys[2 * n + 1] = size
     // Links and height stay; retrace stops at the first max that keeps its value (slot n holds
     // the removed node's until then).
     path[depth] = n
@@ -341,28 +339,23 @@ export class AvlTree {
     this.count = 0
     this.pending = NIL
     this.hinted = NIL
-    this.slotOf.fill(NIL)
     this.slotsUsed = 0
     this.freeSlot = NIL
   }
 
   /**
-   * Records in path/dirs the descent from the root towards slot t's key, down to t itself or to
-   * the empty child where t belongs; returns the path length. The key is read once, compared inline.
+   * Records in path/dirs the descent from the root towards the key (offset, size), down to the
+   * slot holding that offset or to the empty child where it belongs; returns the path length.
+   * Offsets are unique among free ranges, so the offset alone says when the slot is reached.
    */
-  private descend (t: number): number {
-    const { kids, path, dirs, bySize, nodeOf } = this
-    const { offsets, sizes } = this.nodes
-    const n = nodeOf[t]!
-    const offset = offsets[n]!
-    const size = sizes[n]!
+  private descend (offset: number, size: number): number {
+    const { kids, path, dirs, bySize, keys } = this
     let depth = 0
     let x = this.root
-    while (x !== NIL && x !== t) {
-      const xn = nodeOf[x]!
-      let dir = offsets[xn]! < offset ? 1 : 0
+    while (x !== NIL && keys[2 * x] !== offset) {
+      let dir = keys[2 * x]! < offset ? 1 : 0
       if (bySize) {
-        const s = sizes[xn]!
+        const s = keys[2 * x + 1]!
         if (s !== size) dir = s < size ? 1 : 0
       }
       path[depth] = x
@@ -385,8 +378,7 @@ export class AvlTree {
    * The balanced case, by far the most common, is computed inline.
    */
   private retrace (top: number, stopFrom: number): void {
-    const { path, kids, heights, maxes, augmented, nodeOf } = this
-    const sizes = this.nodes.sizes
+    const { path, kids, heights, maxes, augmented, keys } = this
     for (let i = top - 1; i >= 0; i--) {
       const x = path[i]!
       const l = kids[2 * x]!
@@ -404,7 +396,7 @@ export class AvlTree {
       const height = 1 + (hl > hr ? hl : hr)
       let max = 0
       if (augmented) {
-        max = sizes[nodeOf[x]!]!
+        max = keys[2 * x + 1]!
         if (l !== NIL && maxes[l]! > max) max = maxes[l]!
         if (r !== NIL && maxes[r]! > max) max = maxes[r]!
         if (i <= stopFrom && height === heights[x] && max === maxes[x]) return
@@ -430,7 +422,7 @@ export class AvlTree {
     heights[s] = 1 + (hl > hr ? hl : hr)
     if (this.augmented) {
       const { maxes } = this
-      let m = this.nodes.sizes[this.nodeOf[s]!]!
+      let m = this.keys[2 * s + 1]!
       if (l !== NIL && maxes[l]! > m) m = maxes[l]!
       if (r !== NIL && maxes[r]! > m) m = maxes[r]!
       maxes[s] = m

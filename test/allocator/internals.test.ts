@@ -1,6 +1,6 @@
 /**
  * The core's own structures under stress: the skip list across many capacity growths (lanes
- * rebuilt), the pointer map with offsets that share their low 32 bits, and check() catching
+ * rebuilt), the pointer map with offsets that share their low 32 bits or their home slot, and check() catching
  * corruption (so the property tests' check() calls can fail).
  */
 import t from 'tap'
@@ -48,6 +48,24 @@ t.test('pointer map keys on both 32-bit words of an offset', async t => {
   for (const ptr of ptrs.filter((_, i) => i % 2 === 0)) heap.free(ptr)
   t.equal(heap.pointers.count, 1000)
   t.same(ptrs.filter((ptr, i) => heap.sizeOf(ptr) !== (i % 2 === 0 ? undefined : 1)), [], 'freed ones gone, the others found')
+  heap.check()
+})
+
+t.test('pointer map: hundreds of offsets with one home slot still fit (the table grows past a long probe)', async t => {
+  // The map's documented hash (pointer-map.ts): top bits of a multiplicative hash of both words.
+  const topBits = (offset: number, bits: number) =>
+    Math.imul((offset >>> 0) ^ Math.imul((offset * 2 ** -32) >>> 0, 0x85ebca6b), 0x9e3779b1) >>> (32 - bits)
+  // 300 offsets 1 KiB apart whose top 9 bits agree: one home in tables of up to 512 slots, so
+  // the probe past the 250th runs out of room before the load factor asks for a growth.
+  const colliding: number[] = []
+  for (let k = 0; colliding.length < 300; k++) if (topBits(k * 1024, 9) === 0) colliding.push(k * 1024)
+  const heap = make(2 ** 40)
+  for (const ptr of colliding) heap.allocAt(ptr, 1)
+  heap.check()
+  t.same(colliding.filter(ptr => heap.sizeOf(ptr) !== 1), [], 'every block found')
+  for (const ptr of colliding.filter((_, i) => i % 3 === 0)) heap.free(ptr)
+  t.same(colliding.filter((ptr, i) => heap.sizeOf(ptr) !== (i % 3 === 0 ? undefined : 1)), [], 'freed ones gone, the others found')
+  t.equal(heap.pointers.count, 200)
   heap.check()
 })
 

@@ -9,9 +9,11 @@
  * that does fit: O(log n + k), k the ranges skipped. Only ranges shorter than size + align - 1
  * can be skipped; a longer one always fits.
  *
- * largest() is O(1): the last node in key order is cached, and recomputed in O(log n) only when
- * that node is removed. insert/remove: O(log n). Storage (tree.ts): 4 bytes per core node, 13
- * bytes per free range.
+ * largest(): the last node in key order is cached; when that node is removed, the cache is
+ * dropped and the next largest() looks it up again (O(log n)). Not at once: splitting the largest
+ * range removes it and inserts its rest, which the tree does in place (tree.ts), and an eager
+ * lookup in between would undo that. insert/remove: O(log n). Storage (tree.ts): nothing per
+ * core node, 29 bytes per free range.
  */
 
 import { fitsIn } from './align.js'
@@ -20,8 +22,9 @@ import { AvlTree, NIL } from './tree.js'
 
 export class BestFitIndex implements FreeIndex {
   readonly tree: AvlTree
-  /** The largest range (last in key order), or NIL. */
+  /** The largest range (last in key order), or NIL when there is none; valid only when lastKnown. */
   private lastNode = NIL
+  private lastKnown = true
 
   constructor (private readonly nodes: NodeView) {
     this.tree = new AvlTree(nodes, true, false)
@@ -32,7 +35,7 @@ export class BestFitIndex implements FreeIndex {
 
   insert (node: number): void {
     this.tree.insert(node)
-    if (this.lastNode === NIL || this.tree.precedes(this.lastNode, node)) this.lastNode = node
+    if (this.lastKnown && (this.lastNode === NIL || this.tree.precedes(this.lastNode, node))) this.lastNode = node
   }
 
   /** The tree's remove-then-insert already keeps the place when the key order allows it (tree.ts). */
@@ -42,15 +45,23 @@ export class BestFitIndex implements FreeIndex {
 
   remove (node: number): void {
     this.tree.remove(node)
-    if (node === this.lastNode) this.lastNode = this.tree.last()
+    if (node === this.lastNode) {
+      this.lastNode = NIL
+      this.lastKnown = false
+    }
   }
 
   clear (): void {
     this.tree.clear()
     this.lastNode = NIL
+    this.lastKnown = true
   }
 
   largest (): number {
+    if (!this.lastKnown) {
+      this.lastNode = this.tree.last()
+      this.lastKnown = true
+    }
     return this.lastNode === NIL ? 0 : this.nodes.sizes[this.lastNode]!
   }
 

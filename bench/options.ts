@@ -38,8 +38,8 @@ export function parseOptions (argv: string[], env: NodeJS.ProcessEnv): BenchOpti
   const quick = flags.has('quick') || env.BENCH_QUICK === '1'
   return {
     quick,
-    passes: positive(flags.get('passes'), quick ? 1 : 3, 'passes'),
-    naiveSeconds: positive(flags.get('naive-seconds'), quick ? 1 : 5, 'naive-seconds'),
+    passes: positive(flags.get('passes'), quick ? 1 : 5, 'passes'),
+    naiveSeconds: positive(flags.get('naive-seconds'), quick ? 1 : 10, 'naive-seconds'),
     live: positive(flags.get('live'), quick ? 250_000 : 1_000_000, 'live'),
     naive: !flags.has('no-naive'),
     million: !flags.has('no-million'),

@@ -1,22 +1,24 @@
 /**
- * `npm run bench:load` (issue 4, item 6): heapd's real server (src/server.ts) in a child process,
+ * `npm run bench:load` (issue 4, item 6): heapd's real server in a child process, as `npm start` runs it,
  * loaded for 60 s by autocannon in this process at 50 connections with a mixed sequence per
  * connection: alloc, alloc, free the older of its blocks, stats. One block per cycle stays live,
  * so the heaps grow while the run lasts. Reports p50/p99, errors and the server's RSS before and
  * after (measured after a short warm-up of the same mix, whose blocks are then reset, so that the
  * growth reflects the blocks and not the JIT). Loopback only; the child is stopped with SIGTERM.
  *
- * The server runs with the node flags of `npm start` (read from package.json, so the two never
- * differ) and its production logging: one pino line per request at info, written to its stdout,
+ * The server is the production build: src compiled by tsc (`npm run build`, as npm start's
+ * prestart does) and run by plain node with the node flags of `npm start` (read from package.json,
+ * so the two never differ); running the sources through tsx's loader cost about 10 % more server
+ * CPU per request. Its logging is production's: one pino line per request at info, written to its stdout,
  * which here is /dev/null (or a file with --server-output=FILE), not a pipe this process would
  * have to drain while it drives the load. With --baseline, the same mix first runs against bare
- * Fastify routes (bench/bare-app.ts, child process, same flags): the p50/p99 this machine allows
- * for that traffic, in the same run.
+ * Fastify routes (bench/bare-app.ts, compiled the same way, child process, same flags): the p50/p99
+ * this machine allows for that traffic, in the same run.
  *   npm run bench:load -- [--seconds=60] [--warmup=5] [--connections=50] [--heaps=10] [--log-level=info] [--baseline] [--server-output=FILE]
  */
 import autocannon from 'autocannon'
 import type { Options, Request } from 'autocannon'
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { openSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { once } from 'node:events'
@@ -46,6 +48,14 @@ function startFlags (): string[] {
   return match[1]!.trim().split(' ').filter((flag) => flag !== '')
 }
 const nodeFlags = startFlags()
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+
+/** Compiles with tsc (run from the repository root); throws with its output when it fails. */
+function compile (args: string[]): void {
+  const build = spawnSync('npx', ['tsc', ...args], { cwd: root, encoding: 'utf8' })
+  if (build.status !== 0) throw new Error(`tsc ${args.join(' ')} failed:\n${build.stdout}${build.stderr}`)
+}
 
 /** A port free right now on 127.0.0.1, for the child to listen on. */
 async function freePort (): Promise<number> {
@@ -103,12 +113,13 @@ interface Measured {
   exit: string
 }
 
-/** Starts `script` in a child process, loads it with the mix, stops it with SIGTERM. */
+/** Starts `script` (compiled JavaScript, relative to the repository root) in a child process, loads it with the mix, stops it with SIGTERM. */
 async function measure (script: string): Promise<Measured> {
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
   const output = openSync(serverOutput, 'a')
-  const server = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', fileURLToPath(new URL(script, import.meta.url))], {
+  const server = spawn(process.execPath, [...nodeFlags, script], {
+    cwd: root,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: logLevel },
     stdio: ['ignore', output, 'inherit']
   })
@@ -177,12 +188,15 @@ async function measure (script: string): Promise<Measured> {
 }
 
 console.log('# heapd load benchmark\n')
-console.log(`node ${process.version}, load average ${loadavg()[0]!.toFixed(2)} at start; server: node ${[...nodeFlags, '--import tsx'].join(' ')} src/server.ts (the flags of npm start), LOG_LEVEL=${logLevel}, its stdout (one log line per request at info) to ${serverOutput}; ${heapCount} heaps of 2^40 bytes; autocannon in this process, ${connections} connections, ${seconds} s after a ${warmupSeconds} s warm-up, pipelining 1; each connection loops alloc, alloc, free (its oldest block), stats`)
+compile(['-p', 'tsconfig.build.json'])
+if (withBaseline) compile(['bench/bare-app.ts', '--outDir', '.bench-build', '--rootDir', '.', '--module', 'nodenext', '--target', 'es2023', '--skipLibCheck'])
+
+console.log(`node ${process.version}, load average ${loadavg()[0]!.toFixed(2)} at start; server: node ${[...nodeFlags, 'dist/server.js'].join(' ')} (npm start without its build, done just before), LOG_LEVEL=${logLevel}, its stdout (one log line per request at info) to ${serverOutput}; ${heapCount} heaps of 2^40 bytes; autocannon in this process, ${connections} connections, ${seconds} s after a ${warmupSeconds} s warm-up, pipelining 1; each connection loops alloc, alloc, free (its oldest block), stats`)
 
 const runs: Array<[string, Measured]> = []
-if (withBaseline) runs.push(['bare Fastify routes (baseline)', await measure('./bare-app.ts')])
-const heapd = await measure('../src/server.ts')
-runs.push(['heapd (src/server.ts)', heapd])
+if (withBaseline) runs.push(['bare Fastify routes (baseline)', await measure('.bench-build/bench/bare-app.js')])
+const heapd = await measure('dist/server.js')
+runs.push(['heapd (dist/server.js)', heapd])
 
 printTable(`Mixed load, ${seconds} s each`, ['server', 'requests', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', 'timeouts', 'non-2xx', 'server CPU µs/req'], runs.map(([name, r]) => [
   name, int(r.requests), int(r.requestsPerSecond), r.latency.p50, r.latency.p90, r.latency.p99, r.latency.max, r.errors, r.timeouts, r.non2xx, r.cpuUsPerRequest.toFixed(0)

@@ -18,6 +18,9 @@
  * atomically() records the inverse of every change in an undo log (alloc <-> free via allocAt,
  * resize <-> resize) plus a snapshot of the counters, and replays it backwards when fn throws:
  * O(1) per undone change, O(log n) for an undone free (a seek). Nested calls are savepoints.
+ *
+ * freeOrder() and restoreFreeOrder() expose the one piece of state besides the layout that
+ * decides later placements (tlsf's list order): cold code for snapshots (snapshot.ts).
  */
 import { alignUp } from './align.js'
 import { checkHeap } from './check.js'
@@ -26,7 +29,7 @@ import { ExceedsHeapSizeError, InvalidArgumentError, InvalidPointerError, OutOfM
 import type { FreeIndex, FreeIndexFactory } from './free-index.js'
 import { typedArrayBytes } from './memory.js'
 import { PointerMap } from './pointer-map.js'
-import { FREE, NIL, SegmentStore, USED } from './segments.js'
+import { FREE, HEAD, NIL, SegmentStore, USED } from './segments.js'
 import type { Allocator, Block, FreeRange, HeapStats, Occupancy, Segment, Strategy } from './types.js'
 import { checkAlignment, checkInteger, checkSize, log2 } from './validate.js'
 import { blocksFrom, freeRangesFrom, occupancyOf, segmentsFrom } from './views.js'
@@ -154,6 +157,30 @@ export class HeapAllocator implements Allocator {
 
   check (): void {
     checkHeap(this)
+  }
+
+  freeOrder (): number[] {
+    const order = this.index.order?.()
+    if (order === undefined) return [...this.freeRanges()].map(range => range.offset)
+    return order.map(node => this.store.offsets[node]!)
+  }
+
+  restoreFreeOrder (offsets: readonly number[]): void {
+    const store = this.store
+    const byOffset = new Map<number, number>()
+    for (let x = store.next[HEAD]!; x !== NIL; x = store.next[x]!) {
+      if (store.state[x] === FREE) byOffset.set(store.offsets[x]!, x)
+    }
+    if (offsets.length !== byOffset.size) {
+      throw new InvalidArgumentError('offsets', `names ${offsets.length} ranges, the heap has ${byOffset.size} free ranges`)
+    }
+    const nodes = offsets.map(offset => {
+      const node = byOffset.get(offset)
+      if (node === undefined) throw new InvalidArgumentError('offsets', `${offset} is not the offset of a free range (or appears twice)`)
+      byOffset.delete(offset)
+      return node
+    })
+    this.index.restoreOrder?.(nodes)
   }
 
   bookkeepingBytes (): number {

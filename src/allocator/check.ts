@@ -67,6 +67,14 @@ export function checkHeap (heap: HeapAllocator): void {
     }
   }
 
+  // An index that keeps an order (snapshots) lists exactly the free ranges, each once.
+  const order = index.order?.()
+  if (order !== undefined) {
+    const listed = new Set(order)
+    if (listed.size !== order.length) fail('the index order lists a free range twice')
+    if (listed.size !== freeNodes.length || freeNodes.some(x => !listed.has(x))) fail(`the index order lists ${order.length} nodes, ${freeNodes.length} ranges are free`)
+  }
+
   // Every express lane of the skip list is ordered, doubly linked and holds exactly the nodes of its level.
   for (let k = 1; k <= store.levels; k++) {
     let members = 0

@@ -29,6 +29,20 @@ export interface FreeIndex {
   largest(): number
   /** Forget every free range. */
   clear(): void
+  /**
+   * Optional, for an index whose picks depend on history, not only on the layout (tlsf: the order
+   * of each bin's list). Every free node, each once, in the index's order: a node comes before
+   * another of its own list when it is nearer the head. Absent: the order follows from the
+   * layout (first-fit: address; best-fit: size then address), so there is nothing to keep.
+   * Cold code (snapshots): O(free ranges).
+   */
+  order?(): number[]
+  /**
+   * Optional, the inverse of order(): forget every free range, then file `nodes` (free nodes, each
+   * once) so that order() answers them in this sequence: each goes to the tail of its list. With
+   * the same layout, later picks are then those of the index order() was read from.
+   */
+  restoreOrder?(nodes: readonly number[]): void
 }
 
 export type FreeIndexFactory = (nodes: NodeView) => FreeIndex

@@ -45,6 +45,10 @@
  * largest() rescans the top bin's list only. Worst case O(ranges in the top bin) after each
  * removal of the maximum; typically the top bin holds one range (the untouched tail).
  *
+ * Snapshots. Because list order is history, order() lists every free node (bins in increasing
+ * order, each list head first) and restoreOrder() files nodes back at the tails of their lists in
+ * that order, so a heap rebuilt from its layout plus this order picks exactly as the original.
+ *
  * Memory: two Int32Array links per node (8 bytes); bins and bitmaps are fixed (~6.5 KB), plus
  * the shared BIN_MIN table (12.5 KB per process).
  */
@@ -240,6 +244,39 @@ class TlsfIndex implements FreeIndex {
     this.maxSize = max
     this.maxValid = true
     return max
+  }
+
+  /** Bins in increasing order, each list from its head: the whole state a pick depends on, besides the layout. */
+  order (): number[] {
+    const nodes: number[] = []
+    for (let bin = this.firstNonEmpty(0); bin !== -1; bin = this.firstNonEmpty(bin + 1)) {
+      for (let node = this.heads[bin]!; node !== -1; node = this.next[node]!) nodes.push(node)
+    }
+    return nodes
+  }
+
+  /** Files every node at the tail of its bin's list, in the given order (insert() would put it near the head). */
+  restoreOrder (nodes: readonly number[]): void {
+    this.clear()
+    const tails = new Int32Array(BIN_COUNT).fill(-1)
+    for (const node of nodes) {
+      const size = this.nodes.sizes[node]!
+      const bin = binOf(size)
+      const tail = tails[bin]!
+      this.next[node] = -1
+      this.prev[node] = tail
+      if (tail !== -1) {
+        this.next[tail] = node
+      } else {
+        this.heads[bin] = node
+        const fl = bin >>> SL_BITS
+        this.slMap[fl]! |= 1 << (bin & (SL_COUNT - 1))
+        if (fl < 32) this.flLo |= 1 << fl
+        else this.flHi |= 1 << (fl - 32)
+      }
+      tails[bin] = node
+      if (size > this.maxSize) this.maxSize = size
+    }
   }
 
   clear (): void {

@@ -87,6 +87,20 @@ export interface Allocator {
    */
   allocAt(ptr: number, size: number): void
   /**
+   * Offsets of the free ranges in the order the strategy keeps them. tlsf: bins by increasing
+   * size, each bin's list from its head; this order is history (which range was freed or split
+   * when), and it decides later picks. first-fit and best-fit: address order, since their picks
+   * follow from the layout alone. Cold code, for snapshots: O(free ranges).
+   */
+  freeOrder(): number[]
+  /**
+   * Re-files the free ranges in `offsets` order, which must name every free range once (as
+   * freeOrder() answers); throws InvalidArgumentError otherwise, changing nothing. A heap with the
+   * same blocks (same alignments) and the same free order makes the same later placements as the
+   * heap the order was taken from (see snapshot.ts). Not undone by atomically(). O(free ranges).
+   */
+  restoreFreeOrder(offsets: readonly number[]): void
+  /**
    * Runs `fn`; if it throws, every change it made (layout and counters) is undone before the error
    * propagates, so the heap is exactly as before. Cost of the undo: O(changes made by fn).
    */

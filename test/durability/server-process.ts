@@ -1,12 +1,10 @@
 /**
- * The real server (src/server.ts through tsx) as a child process with a data file, for crash
+ * The real server (the built dist/server.js) as a child process with a data file, for crash
  * tests: start it, learn its address from the "Server listening at" log line, SIGKILL it.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
-
-const root = fileURLToPath(new URL('../..', import.meta.url))
+import { ensureBuilt, ROOT, SERVER_JS } from '../helpers/built-server.js'
 
 export interface ServerProcess {
   base: string
@@ -18,8 +16,9 @@ export interface ServerProcess {
 }
 
 export async function startServer (dataFile: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: root,
+  ensureBuilt()
+  const child = spawn(process.execPath, [SERVER_JS], {
+    cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', HEAPD_DATA: dataFile, ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })

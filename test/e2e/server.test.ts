@@ -1,39 +1,16 @@
 /**
- * End to end: the built server (dist/server.js) as a child process, over real HTTP. Builds dist
- * first when it is missing or older than src. Checks the request lines in its log and that SIGTERM
- * lets an in-flight request finish and exits 0.
+ * End to end: the built server (dist/server.js) as a child process, over real HTTP. Checks the
+ * request lines in its log and that SIGTERM lets an in-flight request finish and exits 0.
  */
-import { spawn, spawnSync } from 'node:child_process'
-import { readdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
 import t from 'tap'
-
-const root = fileURLToPath(new URL('../..', import.meta.url))
-const serverJs = join(root, 'dist', 'server.js')
-
-function newestSource (dir: string): number {
-  let newest = 0
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name)
-    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs)
-  }
-  return newest
-}
-
-function ensureBuilt (): void {
-  let builtAt = 0
-  try { builtAt = statSync(serverJs).mtimeMs } catch {}
-  if (builtAt > newestSource(join(root, 'src'))) return
-  const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' })
-  if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`)
-}
+import { ensureBuilt, ROOT, SERVER_JS } from '../helpers/built-server.js'
 
 t.test('the built server serves heaps over HTTP and exits 0 on SIGTERM', { timeout: 180_000 }, async (t) => {
   ensureBuilt()
-  const child = spawn(process.execPath, [serverJs], {
-    cwd: root,
+  const child = spawn(process.execPath, [SERVER_JS], {
+    cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug', HEAPD_SHUTDOWN_DELAY: '10000' },
     stdio: ['ignore', 'pipe', 'pipe']
   })

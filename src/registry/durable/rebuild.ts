@@ -3,22 +3,23 @@
  * those the process would have answered had it never stopped.
  *
  * first-fit and best-fit: the choice depends only on the layout (free ranges ordered by address,
- * or by size then address), so the live blocks suffice. `layFromBlocks` rebuilds them in address
- * order while every lower address is claimed (gaps by temporary fillers), so the only free range
- * is the tail starting at the block: allocAt for a plain block, and alloc(size, align) for a block
- * that asked for a larger alignment, which lands on the same ptr and, unlike allocAt, keeps that
- * alignment for a later moving realloc. Then the fillers are freed. Cost O(live blocks).
+ * or by size then address), so the live blocks suffice: `layOut` (allocator/snapshot.ts) claims
+ * them in address order, each with its alignment. Cost O(live blocks).
  *
  * tlsf: the pick inside a bin is the head of its free list, and list order depends on the order
- * ranges were freed, split and merged (history), not on the layout alone. So the store keeps the
- * ops since the heap was last empty (an empty heap is one free range: nothing to order) and
- * `replay` runs them through the allocator again, checking every ptr against the recorded one.
- * A failed atomic batch is replayed too (applied, then undone), because its undo reorders lists.
- * Cost O(ops since the heap was last empty or reset).
+ * ranges were freed, split and merged (history), not on the layout alone. So the store keeps a
+ * snapshot (blocks with their alignment + the free order, allocator/snapshot.ts) taken at some
+ * moment, and the ops since then; `rebuildTlsf` restores the snapshot, then `replay` runs the ops
+ * through the allocator again, checking every ptr against the recorded one. A failed atomic batch
+ * is replayed too (applied, then undone), because its undo reorders lists. With no snapshot (the
+ * heap emptied or was reset since, or a file written before snapshots existed) the replay starts
+ * from the empty heap. The store takes a new snapshot when the ops outgrow the live blocks (see
+ * store.ts), so the cost is O(live blocks + ops since the snapshot) = O(live blocks) amortised.
  *
  * Counters (allocs, frees, peaks, ...) are set from the recorded values afterwards.
  */
 import { HeapAllocator } from '../../allocator/allocator.js'
+import { restoreSnapshot, type AllocatorSnapshot } from '../../allocator/snapshot.js'
 import type { Allocator } from '../../allocator/types.js'
 import type { Mutation } from '../events.js'
 
@@ -48,24 +49,15 @@ export class RestoreMismatchError extends Error {
   }
 }
 
-/** Claims every block of `blocks` (sorted by ptr) in an empty allocator, at its recorded place. */
-export function layFromBlocks (allocator: Allocator, blocks: readonly StoredBlock[]): void {
-  const fillers: number[] = []
-  let end = 0
-  for (const block of blocks) {
-    if (block.ptr > end) {
-      allocator.allocAt(end, block.ptr - end)
-      fillers.push(end)
-    }
-    if (block.align !== undefined && block.align > allocator.alignment) {
-      const ptr = allocator.alloc(block.size, block.align)
-      if (ptr !== block.ptr) throw new RestoreMismatchError(`block ${block.ptr} came back at ${ptr}`)
-    } else {
-      allocator.allocAt(block.ptr, block.size)
-    }
-    end = block.ptr + block.size
-  }
-  for (const ptr of fillers) allocator.free(ptr)
+/** Restores `snapshot` (when there is one) in an empty tlsf allocator, then replays `ops`; throws on any divergence. */
+export function rebuildTlsf (allocator: Allocator, snapshot: AllocatorSnapshot | undefined, ops: Iterable<StoredOp>): void {
+  if (snapshot !== undefined) restoreSnapshot(allocator, snapshot)
+  replay(allocator, ops)
+}
+
+/** How many allocator steps replaying `op` costs: the measure of a journal's length. */
+export function replaySteps (op: StoredOp): number {
+  return op.op === 'rolled-back' ? Math.max(1, op.mutations.length) : 1
 }
 
 const UNDO = Symbol('undo the replayed batch')

@@ -4,12 +4,22 @@
  * heaps   one row per live heap: its description, its place in creation order (seq) and the
  *         allocator's history counters as of the last recorded change.
  * blocks  every live block: the exact layout, plus each block's requested alignment and tag.
- * ops     tlsf heaps only: the history since the heap was last empty, to replay on start (see
- *         rebuild.ts for why tlsf needs history and the other strategies do not).
+ * ops     tlsf heaps only: the history since the heap's snapshot (or since it was last empty), to
+ *         replay on start (see rebuild.ts for why tlsf needs history and the other strategies do
+ *         not).
+ * snapshots  tlsf heaps only, at most one per heap: its blocks (with alignment) and free order at
+ *         the moment the ops before it were dropped (snapshots.ts says when).
+ *
+ * Version 2 added the snapshots table; a version 1 file is upgraded in place (the table is
+ * created empty, and such a heap restores by replaying its ops from empty, as before). A
+ * version 1 program refuses a version 2 file, which it would restore wrongly.
  *
  * Sizes and pointers are at most 2^53 - 1, within SQLite's 64-bit INTEGER.
  */
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
+
+/** Versions this program opens: 0 is a new file. */
+export const READABLE_VERSIONS: readonly number[] = [0, 1, 2]
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS heaps (
@@ -49,4 +59,10 @@ CREATE TABLE IF NOT EXISTS ops (
   undone TEXT
 );
 CREATE INDEX IF NOT EXISTS ops_by_heap ON ops (heap_id, id);
+
+CREATE TABLE IF NOT EXISTS snapshots (
+  heap_id TEXT PRIMARY KEY,
+  blocks TEXT NOT NULL,
+  free_order TEXT NOT NULL
+);
 `

@@ -13,20 +13,37 @@
  * so nothing unrecorded is acknowledged. The store then refuses every later change until the
  * process restarts from the file, because an undone change may have reordered a tlsf heap's free
  * lists in a way the file does not know.
+ *
+ * tlsf heaps also journal their ops, cut by snapshots (snapshots.ts) so that the file and the
+ * restart time stay proportional to the live blocks, not to the heap's history.
  */
 import Database from 'better-sqlite3'
 import type { Change, HeapDescription, Mutation, RegistryEvents } from '../events.js'
 import type { Registry } from '../registry.js'
 import type { HeapStats } from '../../allocator/types.js'
-import { layFromBlocks, replay, restoreCounters, sameLayout, type StoredBlock, type StoredOp } from './rebuild.js'
-import { SCHEMA, SCHEMA_VERSION } from './schema.js'
+import { HeapAllocator } from '../../allocator/allocator.js'
+import { layOut, takeSnapshot } from '../../allocator/snapshot.js'
+import type { Allocator } from '../../allocator/types.js'
+import { rebuildTlsf, replaySteps, restoreCounters, sameLayout, type StoredBlock, type StoredOp } from './rebuild.js'
+import { READABLE_VERSIONS, SCHEMA, SCHEMA_VERSION } from './schema.js'
+import { decodeSnapshot, encodeSnapshot, nextSnapshot, SNAPSHOT_SLACK, snapshotDue, type EncodedSnapshot } from './snapshots.js'
+
+export interface StoreOptions {
+  /** Replay steps a tlsf journal may hold beyond twice the live blocks (snapshots.ts); SNAPSHOT_SLACK by default. */
+  snapshotSlack?: number
+}
 
 export interface RestoreReport {
   heaps: number
   blocks: number
   /** tlsf ops replayed. */
   replayed: number
-  /** Heaps whose history did not replay to the recorded layout and were laid out from their blocks instead. */
+  /** tlsf heaps restored from a snapshot (plus the ops after it). */
+  snapshots: number
+  /**
+   * Heaps whose history did not replay to the recorded layout and were laid out from their blocks
+   * instead; a snapshot of that layout replaces their journal, so later restarts are exact again.
+   */
   fellBack: string[]
 }
 
@@ -45,6 +62,16 @@ interface HeapRow {
 interface BlockRow { ptr: number, size: number, align: number | null, tag: string | null }
 interface OpRow { op: string, ptr: number | null, size: number | null, align: number | null, from_ptr: number | null, undone: string | null }
 
+/** What the store keeps in memory about a tlsf heap's journal. */
+interface Journal {
+  size: number
+  alignment: number
+  /** Replay steps in the ops table since the snapshot (or since empty). */
+  steps: number
+  /** False once the journal failed to rebuild the recorded layout: no snapshot until restart. */
+  snapshots: boolean
+}
+
 export class StoreFailedError extends Error {
   constructor (cause: unknown) {
     super(`the durable store failed earlier and accepts no changes until restart: ${String(cause)}`, { cause })
@@ -56,20 +83,22 @@ export class SqliteStore implements RegistryEvents {
   private readonly db: Database.Database
   private readonly statements: Statements
   /** Heaps whose history is journaled (tlsf), by ID. */
-  private readonly replayed = new Set<string>()
+  private readonly journals = new Map<string, Journal>()
+  private readonly snapshotSlack: number
   /** The owner of each heap, to look it up in the registry (which hides other tenants' heaps). */
   private readonly owners = new Map<string, string | undefined>()
   private statsOf: (heapId: string) => HeapStats = () => { throw new Error('restore() must run before changes are recorded') }
   private failure: unknown = undefined
   private readonly record: (change: Change) => void
 
-  constructor (file: string) {
+  constructor (file: string, options: StoreOptions = {}) {
+    this.snapshotSlack = options.snapshotSlack ?? SNAPSHOT_SLACK
     this.db = new Database(file)
     this.db.pragma('journal_mode = WAL')
     this.db.pragma('synchronous = NORMAL')
     this.db.pragma('locking_mode = EXCLUSIVE')
     const version = this.db.pragma('user_version', { simple: true }) as number
-    if (version !== 0 && version !== SCHEMA_VERSION) throw new Error(`${file}: schema version ${version}, expected ${SCHEMA_VERSION}`)
+    if (!READABLE_VERSIONS.includes(version)) throw new Error(`${file}: schema version ${version}, expected at most ${SCHEMA_VERSION}`)
     this.db.exec(SCHEMA)
     this.db.pragma(`user_version = ${SCHEMA_VERSION}`)
     this.statements = prepare(this.db)
@@ -88,28 +117,32 @@ export class SqliteStore implements RegistryEvents {
 
   /** Re-creates every recorded heap in `registry` (empty, before serving), then records its changes. */
   restore (registry: Registry): RestoreReport {
-    const report: RestoreReport = { heaps: 0, blocks: 0, replayed: 0, fellBack: [] }
+    const report: RestoreReport = { heaps: 0, blocks: 0, replayed: 0, snapshots: 0, fellBack: [] }
     for (const row of this.statements.heaps.all() as HeapRow[]) {
       const description = JSON.parse(row.description) as HeapDescription
       const blocks = (this.statements.blocks.all(row.id) as BlockRow[]).map(toBlock)
       this.owners.set(row.id, description.tenant)
       registry.restore(description, row.seq, (allocator) => {
         if (description.strategy === 'tlsf') {
-          this.replayed.add(row.id)
-          const ops = (this.statements.ops.all(row.id) as OpRow[]).map(toOp)
+          const snapshot = this.snapshotOf(row.id)
+          const ops = this.opsOf(row.id)
+          const journal = this.journal(description)
+          journal.steps = ops.reduce((steps, op) => steps + replaySteps(op), 0)
           try {
-            replay(allocator, ops)
+            rebuildTlsf(allocator, snapshot, ops)
             if (!sameLayout(allocator, blocks)) throw new Error('replayed layout differs from the recorded blocks')
             report.replayed += ops.length
+            if (snapshot !== undefined) report.snapshots++
           } catch {
             // The blocks table is authoritative: keep every block where it is, even if later
             // pointers may then differ from an uninterrupted run.
             report.fellBack.push(row.id)
             allocator.reset()
-            layFromBlocks(allocator, blocks)
+            layOut(allocator, blocks)
+            this.restartHistory(row.id, journal, allocator)
           }
         } else {
-          layFromBlocks(allocator, blocks)
+          layOut(allocator, blocks)
         }
         restoreCounters(allocator, {
           allocs: row.allocs,
@@ -147,38 +180,103 @@ export class SqliteStore implements RegistryEvents {
           createdAt: heap.createdAt,
           description: JSON.stringify(heap)
         })
-        if (heap.strategy === 'tlsf') this.replayed.add(heap.id)
+        if (heap.strategy === 'tlsf') this.journal(heap)
         this.owners.set(heap.id, heap.tenant)
         return
       }
       case 'heap-deleted':
         s.deleteBlocks.run(change.heapId)
-        s.deleteOps.run(change.heapId)
+        this.forgetHistory(change.heapId)
         s.deleteHeap.run(change.heapId)
-        this.replayed.delete(change.heapId)
+        this.journals.delete(change.heapId)
         this.owners.delete(change.heapId)
         return
       case 'heap-reset':
         s.deleteBlocks.run(change.heapId)
-        s.deleteOps.run(change.heapId)
+        this.forgetHistory(change.heapId)
         this.saveCounters(change.heapId)
         return
       case 'mutations': {
-        const journaled = this.replayed.has(change.heapId)
+        const journal = this.journals.get(change.heapId)
         for (const mutation of change.mutations) {
           this.writeBlock(change.heapId, mutation)
-          if (journaled) this.writeOp(change.heapId, mutation)
+          if (journal !== undefined) this.writeOp(change.heapId, mutation)
         }
         const stats = this.saveCounters(change.heapId)
+        if (journal === undefined) return
+        journal.steps += change.mutations.length
         // An empty heap is a single free range whatever its history: nothing left to replay.
-        if (journaled && stats.liveBlocks === 0) s.deleteOps.run(change.heapId)
+        if (stats.liveBlocks === 0) this.forgetHistory(change.heapId)
+        else this.snapshotIfDue(change.heapId, journal, stats.liveBlocks)
         return
       }
-      case 'rolled-back':
-        if (this.replayed.has(change.heapId)) {
-          s.insertOp.run(change.heapId, 'rolled-back', null, null, null, null, JSON.stringify(change.mutations))
-        }
+      case 'rolled-back': {
+        const journal = this.journals.get(change.heapId)
+        if (journal === undefined) return
+        s.insertOp.run(change.heapId, 'rolled-back', null, null, null, null, JSON.stringify(change.mutations))
+        journal.steps += replaySteps({ op: 'rolled-back', mutations: change.mutations })
+        this.snapshotIfDue(change.heapId, journal, this.statsOf(change.heapId).liveBlocks)
+      }
     }
+  }
+
+  /** The journal of tlsf heap `heap`, created empty when new. */
+  private journal (heap: HeapDescription): Journal {
+    let journal = this.journals.get(heap.id)
+    if (journal === undefined) {
+      journal = { size: heap.size, alignment: heap.alignment, steps: 0, snapshots: true }
+      this.journals.set(heap.id, journal)
+    }
+    return journal
+  }
+
+  /**
+   * After a fallback the heap in memory is the one laid out from its blocks: a snapshot of it
+   * replaces the journal that did not replay, so the next restart rebuilds this heap exactly.
+   */
+  private restartHistory (heapId: string, journal: Journal, allocator: Allocator): void {
+    if (!(allocator instanceof HeapAllocator)) {
+      journal.snapshots = false
+      return
+    }
+    const encoded = encodeSnapshot(takeSnapshot(allocator))
+    this.db.transaction(() => {
+      this.statements.saveSnapshot.run(heapId, encoded.blocks, encoded.free_order)
+      this.statements.deleteOps.run(heapId)
+    })()
+    journal.steps = 0
+  }
+
+  /** Drops a heap's snapshot and ops (it is empty, reset or deleted). */
+  private forgetHistory (heapId: string): void {
+    this.statements.deleteOps.run(heapId)
+    this.statements.deleteSnapshot.run(heapId)
+    const journal = this.journals.get(heapId)
+    if (journal !== undefined) journal.steps = 0
+  }
+
+  /** Replaces the snapshot and ops of a tlsf heap by a snapshot of it as it is now, when the ops outgrew its live blocks. */
+  private snapshotIfDue (heapId: string, journal: Journal, liveBlocks: number): void {
+    if (!journal.snapshots || !snapshotDue(journal.steps, liveBlocks, this.snapshotSlack)) return
+    const blocks = (this.statements.blocks.all(heapId) as BlockRow[]).map(toBlock)
+    const snapshot = nextSnapshot(journal, this.snapshotOf(heapId), this.opsOf(heapId), blocks)
+    if (snapshot === undefined) {
+      journal.snapshots = false
+      return
+    }
+    const encoded = encodeSnapshot(snapshot)
+    this.statements.saveSnapshot.run(heapId, encoded.blocks, encoded.free_order)
+    this.statements.deleteOps.run(heapId)
+    journal.steps = 0
+  }
+
+  private snapshotOf (heapId: string) {
+    const row = this.statements.snapshot.get(heapId) as EncodedSnapshot | undefined
+    return row === undefined ? undefined : decodeSnapshot(row)
+  }
+
+  private opsOf (heapId: string): StoredOp[] {
+    return (this.statements.ops.all(heapId) as OpRow[]).map(toOp)
   }
 
   private writeBlock (heapId: string, mutation: Mutation): void {
@@ -241,7 +339,10 @@ function prepare (db: Database.Database) {
     deleteOps: db.prepare('DELETE FROM ops WHERE heap_id = ?'),
     heaps: db.prepare('SELECT id, seq, description, allocs, frees, reallocs, failed_allocs, peak_used, peak_live_blocks FROM heaps ORDER BY seq'),
     blocks: db.prepare('SELECT ptr, size, align, tag FROM blocks WHERE heap_id = ? ORDER BY ptr'),
-    ops: db.prepare('SELECT op, ptr, size, align, from_ptr, undone FROM ops WHERE heap_id = ? ORDER BY id')
+    ops: db.prepare('SELECT op, ptr, size, align, from_ptr, undone FROM ops WHERE heap_id = ? ORDER BY id'),
+    snapshot: db.prepare('SELECT blocks, free_order FROM snapshots WHERE heap_id = ?'),
+    saveSnapshot: db.prepare('INSERT OR REPLACE INTO snapshots (heap_id, blocks, free_order) VALUES (?, ?, ?)'),
+    deleteSnapshot: db.prepare('DELETE FROM snapshots WHERE heap_id = ?')
   }
 }
 
@@ -271,6 +372,6 @@ function toOp (row: OpRow): StoredOp {
 }
 
 /** Opens (or creates) the store at `file`. */
-export function openStore (file: string): SqliteStore {
-  return new SqliteStore(file)
+export function openStore (file: string, options: StoreOptions = {}): SqliteStore {
+  return new SqliteStore(file, options)
 }

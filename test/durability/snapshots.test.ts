@@ -1,0 +1,215 @@
+/**
+ * Snapshots of tlsf heaps in the store (src/registry/durable/snapshots.ts): a heap that never
+ * empties keeps a bounded journal, restores from its snapshot plus the ops after it, and then
+ * answers exactly as the heap that never stopped; files from before snapshots still restore.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import t, { type Test } from 'tap'
+import { openStore, type RestoreReport, type SqliteStore, type StoreOptions } from '../../src/registry/durable/store.js'
+import { SNAPSHOT_SLACK } from '../../src/registry/durable/snapshots.js'
+import { Registry, type Heap, type RegistryLimits } from '../../src/registry/index.js'
+
+const LIMITS: RegistryLimits = { maxHeaps: 100, maxHeapSize: Number.MAX_SAFE_INTEGER, maxBlocksPerHeap: 100_000 }
+
+function tempFile (t: Test): string {
+  const dir = mkdtempSync(join(tmpdir(), 'heapd-snapshots-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return join(dir, 'heaps.db')
+}
+
+/** A registry recording into the store at `file` after restoring it; `stop` closes the file, the registry goes on in memory. */
+function open (t: Test, file: string, options: StoreOptions = {}) {
+  const store = openStore(file, options)
+  t.teardown(() => store.close())
+  let recording = true
+  const registry = new Registry({ limits: LIMITS, events: { changed: (change) => { if (recording) store.changed(change) } } })
+  const report: RestoreReport = store.restore(registry)
+  return { registry, store, report, stop: () => { recording = false; store.close() } }
+}
+
+function count (store: SqliteStore, table: 'ops' | 'snapshots'): number {
+  const db = (store as unknown as { db: Database.Database }).db
+  return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
+}
+
+function observable (heap: Heap) {
+  return { stats: heap.stats(), layout: heap.segments(0, 1_000_000).items, blocks: heap.blocks(0, 1_000_000).items }
+}
+
+/** A seeded stream of allocs (some aligned, tagged), frees, reallocs and atomic batches that fail, keeping about `target` blocks live. */
+function driver (seed: number, target: number) {
+  let state = seed
+  const next = (n: number) => { state = (state * 1103515245 + 12345) % 2 ** 31; return state % n }
+  return (heap: Heap, live: number[]): string => {
+    const r = next(20)
+    try {
+      if (live.length < 2 || (r < 9 && live.length < target + next(target / 4))) {
+        const block = heap.alloc(1 + next(next(8) === 0 ? 2000 : 120), next(5) === 0 ? 64 : undefined, next(3) === 0 ? `t${next(100)}` : undefined)
+        live.push(block.ptr)
+        return `+${block.ptr}`
+      }
+      if (r < 16) { heap.free(live.splice(next(live.length), 1)[0]!); return 'freed' }
+      if (r < 19) { const i = next(live.length); live[i] = heap.realloc(live[i]!, 1 + next(300)).ptr; return `~${live[i]}` }
+      heap.batch([{ op: 'free', ptr: live[next(live.length)]! }, { op: 'alloc', size: 1 + next(50) }, { op: 'alloc', size: 1 << 30 }], true)
+      return 'committed'
+    } catch (error) {
+      return (error as Error).name
+    }
+  }
+}
+
+t.test('a tlsf heap that never empties keeps a bounded journal and restores to the heap that never stopped', async (t) => {
+  const file = tempFile(t)
+  const first = open(t, file)
+  const heap = first.registry.create({ size: 1 << 20, strategy: 'tlsf', alignment: 8 })
+  const step = driver(11, 300)
+  const live: number[] = []
+  const OPS = 20_000
+  let maxOps = 0
+  let maxLive = 0
+  let minLive = Infinity
+  for (let i = 0; i < OPS; i++) {
+    step(heap, live)
+    minLive = Math.min(minLive, heap.stats().liveBlocks)
+    maxLive = Math.max(maxLive, heap.stats().liveBlocks)
+    if (i % 50 === 0) maxOps = Math.max(maxOps, count(first.store, 'ops'))
+  }
+  t.ok(minLive > 0, 'the heap never emptied (which would drop its history anyway)')
+  t.comment(`op rows: at most ${maxOps} over ${OPS} ops, ${maxLive} live blocks at most`)
+  t.ok(heap.stats().allocs + heap.stats().frees > 2 * OPS / 3)
+  t.ok(maxOps <= 2 * maxLive + SNAPSHOT_SLACK + 3, `op rows stay at most 2 x live + slack: max ${maxOps} rows for up to ${maxLive} live blocks over ${OPS} ops`)
+  t.equal(count(first.store, 'snapshots'), 1, 'one snapshot for the heap')
+  const rowsAtStop = count(first.store, 'ops')
+  first.stop()
+
+  const second = open(t, file)
+  t.match(second.report, { heaps: 1, snapshots: 1, fellBack: [] })
+  t.equal(second.report.replayed, rowsAtStop, 'only the ops after the snapshot are replayed')
+  const restored = second.registry.get(heap.id)
+  t.same(observable(restored), observable(heap), 'same layout, tags, alignments and counters')
+  const again = driver(99, 300)
+  const original = driver(99, 300)
+  const liveCopy = [...live]
+  const expected: string[] = []
+  const actual: string[] = []
+  for (let i = 0; i < 3000; i++) {
+    expected.push(original(heap, live))
+    actual.push(again(restored, liveCopy))
+  }
+  t.same(actual, expected, 'later pointers are those of the heap that never stopped')
+  t.same(observable(restored), observable(heap))
+})
+
+t.test('restarts at many moments around snapshots each rebuild the heap that never stopped', async (t) => {
+  const file = tempFile(t)
+  const reference = new Registry({ limits: LIMITS }).create({ size: 1 << 16, strategy: 'tlsf' })
+  let session = open(t, file, { snapshotSlack: 16 })
+  const id = session.registry.create({ size: 1 << 16, strategy: 'tlsf' }).id
+  const stepReference = driver(5, 40)
+  const stepDurable = driver(5, 40)
+  const liveReference: number[] = []
+  const liveDurable: number[] = []
+  let fromSnapshot = 0
+  for (let restart = 0; restart < 30; restart++) {
+    const heap = session.registry.get(id)
+    const answers: Array<[string, string]> = []
+    for (let i = 0, n = 20 + (restart * 37) % 90; i < n; i++) answers.push([stepDurable(heap, liveDurable), stepReference(reference, liveReference)])
+    t.ok(answers.every(([durable, expected]) => durable === expected), `round ${restart}: same answers`)
+    session.stop()
+    session = open(t, file, { snapshotSlack: 16 })
+    fromSnapshot += session.report.snapshots
+    t.same(observable(session.registry.get(id)), observable(reference), `restart ${restart}: same heap`)
+  }
+  t.ok(fromSnapshot > 10, `most restarts began from a snapshot (${fromSnapshot} of 30)`)
+})
+
+t.test('the snapshot is taken when the journal passes 2 x live + slack; emptying or resetting drops it with the ops', async (t) => {
+  const file = tempFile(t)
+  const { registry, store } = open(t, file, { snapshotSlack: 4 })
+  const heap = registry.create({ size: 1 << 16, strategy: 'tlsf' })
+  /** 2 allocs, then in-place reallocs of the last block: 2 live blocks, so the 9th op (9 > 2 x 2 + 4) takes the snapshot. */
+  const churn = (reallocs: number) => {
+    heap.alloc(100)
+    const last = heap.alloc(10).ptr
+    for (let i = 0; i < reallocs; i++) heap.realloc(last, 10 + (i % 2) * 50)
+  }
+  churn(6)
+  t.same([count(store, 'snapshots'), count(store, 'ops')], [0, 8], '8 ops, no snapshot yet')
+  heap.realloc(100, 120)
+  t.same([count(store, 'snapshots'), count(store, 'ops')], [1, 0], 'the 9th op takes the snapshot and drops the ops')
+  heap.realloc(100, 130)
+  heap.realloc(100, 140)
+  t.same([count(store, 'snapshots'), count(store, 'ops')], [1, 2])
+  heap.reset()
+  t.same([count(store, 'snapshots'), count(store, 'ops')], [0, 0], 'reset')
+  churn(8)
+  t.same([count(store, 'snapshots'), count(store, 'ops')], [1, 1])
+  for (const block of heap.blocks(0, 100).items) heap.free(block.ptr)
+  t.same([count(store, 'snapshots'), count(store, 'ops')], [0, 0], 'emptied')
+})
+
+t.test('a file from before snapshots (schema version 1) restores by replay, then takes snapshots', async (t) => {
+  const file = tempFile(t)
+  const first = open(t, file)
+  const heap = first.registry.create({ size: 1 << 18, strategy: 'tlsf' })
+  const step = driver(3, 100)
+  const live: number[] = []
+  for (let i = 0; i < 500; i++) step(heap, live)
+  const journaled = count(first.store, 'ops')
+  first.stop()
+  const raw = new Database(file)
+  raw.exec('DROP TABLE snapshots')
+  raw.pragma('user_version = 1')
+  raw.close()
+
+  const second = open(t, file)
+  t.match(second.report, { snapshots: 0, replayed: journaled, fellBack: [] })
+  const restored = second.registry.get(heap.id)
+  t.same(observable(restored), observable(heap))
+  const stepRestored = driver(4, 100)
+  const stepOriginal = driver(4, 100)
+  const liveRestored = [...live]
+  const answers: string[] = []
+  const expected: string[] = []
+  for (let i = 0; i < 3000; i++) { answers.push(stepRestored(restored, liveRestored)); expected.push(stepOriginal(heap, live)) }
+  t.same(answers, expected, 'the answers of the heap that never stopped')
+  t.equal(count(second.store, 'snapshots'), 1, 'snapshots once the journal outgrows the heap')
+  t.equal((second.store as unknown as { db: Database.Database }).db.pragma('user_version', { simple: true }), 2, 'upgraded to version 2')
+})
+
+t.test('a journal that does not replay is replaced by a snapshot of the fallback layout, so later restarts are exact', async (t) => {
+  const file = tempFile(t)
+  const first = open(t, file)
+  const heap = first.registry.create({ size: 1 << 16, strategy: 'tlsf' })
+  const step = driver(8, 50)
+  const live: number[] = []
+  for (let i = 0; i < 300; i++) step(heap, live)
+  first.stop()
+  const raw = new Database(file)
+  raw.exec("UPDATE ops SET ptr = ptr + 1 WHERE id = (SELECT min(id) FROM ops WHERE op = 'alloc')")
+  raw.close()
+
+  const second = open(t, file)
+  t.same(second.report.fellBack, [heap.id], 'the tampered journal is refused')
+  const fallen = second.registry.get(heap.id)
+  t.same(observable(fallen).blocks, observable(heap).blocks, 'every block kept where it was')
+  const liveFallen = [...live]
+  const stepFallen = driver(9, 50)
+  for (let i = 0; i < 200; i++) stepFallen(fallen, liveFallen)
+  second.stop()
+
+  const third = open(t, file)
+  t.match(third.report, { snapshots: 1, fellBack: [] })
+  const restored = third.registry.get(heap.id)
+  t.same(observable(restored), observable(fallen))
+  const a = driver(10, 50)
+  const b = driver(10, 50)
+  const liveRestored = [...liveFallen]
+  const answers: string[] = []
+  const expected: string[] = []
+  for (let i = 0; i < 500; i++) { answers.push(a(restored, liveRestored)); expected.push(b(fallen, liveFallen)) }
+  t.same(answers, expected, 'the answers of the heap that went on in memory')
+})

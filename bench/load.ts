@@ -6,8 +6,8 @@
  * after (measured after a short warm-up of the same mix, whose blocks are then reset, so that the
  * growth reflects the blocks and not the JIT). Loopback only; the child is stopped with SIGTERM.
  *
- * The server is the production build: src compiled by tsc (`npm run build`, as npm start's
- * prestart does) and run by plain node with the node flags of `npm start` (read from package.json,
+ * The server is the production build: dist, compiled by tsc from src when older than it (as
+ * npm start's prestart and npm test's pretest do), run by plain node with the node flags of `npm start` (read from package.json,
  * so the two never differ); running the sources through tsx's loader cost about 10 % more server
  * CPU per request. Its logging is production's: one pino line per request at info, written to its stdout,
  * which here is /dev/null (or a file with --server-output=FILE), not a pipe this process would
@@ -25,6 +25,7 @@ import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { loadavg } from 'node:os'
 import { printTable, int, mib, verdict } from './table.js'
+import { ensureBuilt } from '../test/helpers/built-server.js'
 
 const MAX_P99_MS = 5
 
@@ -188,7 +189,8 @@ async function measure (script: string): Promise<Measured> {
 }
 
 console.log('# heapd load benchmark\n')
-compile(['-p', 'tsconfig.build.json'])
+// dist as the tests build it: only when older than src, one build at a time across processes.
+ensureBuilt()
 if (withBaseline) compile(['bench/bare-app.ts', '--outDir', '.bench-build', '--rootDir', '.', '--module', 'nodenext', '--target', 'es2023', '--skipLibCheck'])
 
 console.log(`node ${process.version}, load average ${loadavg()[0]!.toFixed(2)} at start; server: node ${[...nodeFlags, 'dist/server.js'].join(' ')} (npm start without its build, done just before), LOG_LEVEL=${logLevel}, its stdout (one log line per request at info) to ${serverOutput}; ${heapCount} heaps of 2^40 bytes; autocannon in this process, ${connections} connections, ${seconds} s after a ${warmupSeconds} s warm-up, pipelining 1; each connection loops alloc, alloc, free (its oldest block), stats`)

@@ -1,19 +1,19 @@
 /**
- * `npm run bench:load` (issue 4, item 6): heapd's real server in a child process, as `npm start` runs it,
- * loaded for 60 s by autocannon in this process at 50 connections with a mixed sequence per
- * connection: alloc, alloc, free the older of its blocks, stats. One block per cycle stays live,
- * so the heaps grow while the run lasts. Reports p50/p99, errors and the server's RSS before and
- * after (measured after a short warm-up of the same mix, whose blocks are then reset, so that the
- * growth reflects the blocks and not the JIT). Loopback only; the child is stopped with SIGTERM.
+ * `npm run bench:load` (issue 4, item 6): heapd's real server in a child process, as `npm start`
+ * runs it, loaded for 60 s by autocannon in this process at 50 connections with a mixed sequence
+ * per connection: alloc, alloc, free the older of its blocks, stats. One block per cycle stays
+ * live, so the heaps grow while the run lasts. Reports p50/p99, errors and the server's RSS before
+ * and after (measured after a short warm-up of the same mix, whose blocks are then reset, so that
+ * the growth reflects the blocks and not the JIT). Loopback only; the child is stopped with SIGTERM.
  *
- * The server is the production build: dist, compiled by tsc from src when older than it (as
- * npm start's prestart and npm test's pretest do), run by plain node with the node flags of `npm start` (read from package.json,
- * so the two never differ); running the sources through tsx's loader cost about 10 % more server
- * CPU per request. Its logging is production's: one pino line per request at info, written to its stdout,
- * which here is /dev/null (or a file with --server-output=FILE), not a pipe this process would
- * have to drain while it drives the load. With --baseline, the same mix first runs against bare
- * Fastify routes (bench/bare-app.ts, compiled the same way, child process, same flags): the p50/p99
- * this machine allows for that traffic, in the same run.
+ * The server is the production build: dist, compiled by tsc from src when older than it (as npm
+ * start's prestart and npm test's pretest do), run by plain node with the node flags of `npm start`
+ * (read from package.json, so the two never differ); the sources through tsx's loader cost about
+ * 10 % more server CPU per request. Its logging is production's: one pino line per request at
+ * info, written to its stdout, which here is /dev/null (or a file with --server-output=FILE), not
+ * a pipe this process would have to drain while it drives the load. With --baseline, the same mix
+ * first runs against bare Fastify routes (bench/bare-app.ts, compiled too, child process, same
+ * flags): the p50/p99 this machine allows for that traffic, in the same run.
  *   npm run bench:load -- [--seconds=60] [--warmup=5] [--connections=50] [--heaps=10] [--log-level=info] [--baseline] [--server-output=FILE]
  */
 import autocannon from 'autocannon'

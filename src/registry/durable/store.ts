@@ -60,7 +60,8 @@ interface HeapRow {
 }
 
 interface BlockRow { ptr: number, size: number, align: number | null, tag: string | null }
-interface OpRow { op: string, ptr: number | null, size: number | null, align: number | null, from_ptr: number | null, undone: string | null }
+/** An ops row as an array (op, ptr, size, align, from_ptr, undone): read raw, as journals can be long. */
+type OpRow = [op: string, ptr: number | null, size: number | null, align: number | null, fromPtr: number | null, undone: string | null]
 
 /** What the store keeps in memory about a tlsf heap's journal. */
 interface Journal {
@@ -207,15 +208,16 @@ export class SqliteStore implements RegistryEvents {
         journal.steps += change.mutations.length
         // An empty heap is a single free range whatever its history: nothing left to replay.
         if (stats.liveBlocks === 0) this.forgetHistory(change.heapId)
-        else this.snapshotIfDue(change.heapId, journal, stats.liveBlocks)
+        else this.snapshotIfDue(change.heapId, journal, stats)
         return
       }
       case 'rolled-back': {
         const journal = this.journals.get(change.heapId)
         if (journal === undefined) return
         s.insertOp.run(change.heapId, 'rolled-back', null, null, null, null, JSON.stringify(change.mutations))
+        // No snapshot here: this is announced before the heap undoes the batch, so the heap in
+        // memory is not yet the one the journal describes. The next change takes it if due.
         journal.steps += replaySteps({ op: 'rolled-back', mutations: change.mutations })
-        this.snapshotIfDue(change.heapId, journal, this.statsOf(change.heapId).liveBlocks)
       }
     }
   }
@@ -256,10 +258,9 @@ export class SqliteStore implements RegistryEvents {
   }
 
   /** Replaces the snapshot and ops of a tlsf heap by a snapshot of it as it is now, when the ops outgrew its live blocks. */
-  private snapshotIfDue (heapId: string, journal: Journal, liveBlocks: number): void {
-    if (!journal.snapshots || !snapshotDue(journal.steps, liveBlocks, this.snapshotSlack)) return
-    const blocks = (this.statements.blocks.all(heapId) as BlockRow[]).map(toBlock)
-    const snapshot = nextSnapshot(journal, this.snapshotOf(heapId), this.opsOf(heapId), blocks)
+  private snapshotIfDue (heapId: string, journal: Journal, stats: HeapStats): void {
+    if (!journal.snapshots || !snapshotDue(journal.steps, stats.liveBlocks, this.snapshotSlack)) return
+    const snapshot = nextSnapshot(journal, this.snapshotOf(heapId), this.opsOf(heapId), stats)
     if (snapshot === undefined) {
       journal.snapshots = false
       return
@@ -339,7 +340,7 @@ function prepare (db: Database.Database) {
     deleteOps: db.prepare('DELETE FROM ops WHERE heap_id = ?'),
     heaps: db.prepare('SELECT id, seq, description, allocs, frees, reallocs, failed_allocs, peak_used, peak_live_blocks FROM heaps ORDER BY seq'),
     blocks: db.prepare('SELECT ptr, size, align, tag FROM blocks WHERE heap_id = ? ORDER BY ptr'),
-    ops: db.prepare('SELECT op, ptr, size, align, from_ptr, undone FROM ops WHERE heap_id = ? ORDER BY id'),
+    ops: db.prepare('SELECT op, ptr, size, align, from_ptr, undone FROM ops WHERE heap_id = ? ORDER BY id').raw(true),
     snapshot: db.prepare('SELECT blocks, free_order FROM snapshots WHERE heap_id = ?'),
     saveSnapshot: db.prepare('INSERT OR REPLACE INTO snapshots (heap_id, blocks, free_order) VALUES (?, ?, ?)'),
     deleteSnapshot: db.prepare('DELETE FROM snapshots WHERE heap_id = ?')
@@ -353,21 +354,21 @@ function toBlock (row: BlockRow): StoredBlock {
   return block
 }
 
-function toOp (row: OpRow): StoredOp {
-  switch (row.op) {
+function toOp ([op, ptr, size, align, fromPtr, undone]: OpRow): StoredOp {
+  switch (op) {
     case 'alloc': {
-      const op: Mutation = { op: 'alloc', ptr: row.ptr!, size: row.size! }
-      if (row.align !== null) op.align = row.align
-      return op
+      const alloc: Mutation = { op: 'alloc', ptr: ptr!, size: size! }
+      if (align !== null) alloc.align = align
+      return alloc
     }
     case 'free':
-      return { op: 'free', ptr: row.ptr! }
+      return { op: 'free', ptr: ptr! }
     case 'realloc':
-      return { op: 'realloc', from: row.from_ptr!, ptr: row.ptr!, size: row.size! }
+      return { op: 'realloc', from: fromPtr!, ptr: ptr!, size: size! }
     case 'rolled-back':
-      return { op: 'rolled-back', mutations: JSON.parse(row.undone!) as Mutation[] }
+      return { op: 'rolled-back', mutations: JSON.parse(undone!) as Mutation[] }
     default:
-      throw new Error(`unknown op ${row.op} in the journal`)
+      throw new Error(`unknown op ${op} in the journal`)
   }
 }
 

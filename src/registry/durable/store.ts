@@ -126,13 +126,13 @@ export class SqliteStore implements RegistryEvents {
       registry.restore(description, row.seq, (allocator) => {
         if (description.strategy === 'tlsf') {
           const snapshot = this.snapshotOf(row.id)
-          const ops = this.opsOf(row.id)
           const journal = this.journal(description)
-          journal.steps = ops.reduce((steps, op) => steps + replaySteps(op), 0)
+          const tally = { ops: 0, steps: 0 }
           try {
-            rebuildTlsf(allocator, snapshot, ops)
+            rebuildTlsf(allocator, snapshot, this.opsOf(row.id, tally))
             if (!sameLayout(allocator, blocks)) throw new Error('replayed layout differs from the recorded blocks')
-            report.replayed += ops.length
+            journal.steps = tally.steps
+            report.replayed += tally.ops
             if (snapshot !== undefined) report.snapshots++
           } catch {
             // The blocks table is authoritative: keep every block where it is, even if later
@@ -276,8 +276,17 @@ export class SqliteStore implements RegistryEvents {
     return row === undefined ? undefined : decodeSnapshot(row)
   }
 
-  private opsOf (heapId: string): StoredOp[] {
-    return (this.statements.ops.all(heapId) as OpRow[]).map(toOp)
+  /**
+   * The heap's ops in order, read one row at a time (a journal may hold millions), counted into
+   * `tally` as they go. Nothing else may use the connection until the iteration ends or is abandoned.
+   */
+  private * opsOf (heapId: string, tally = { ops: 0, steps: 0 }): Generator<StoredOp> {
+    for (const row of this.statements.ops.iterate(heapId) as IterableIterator<OpRow>) {
+      const op = toOp(row)
+      tally.ops++
+      tally.steps += replaySteps(op)
+      yield op
+    }
   }
 
   private writeBlock (heapId: string, mutation: Mutation): void {

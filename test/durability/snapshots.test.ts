@@ -216,3 +216,18 @@ t.test('a journal that does not replay is replaced by a snapshot of the fallback
   for (let i = 0; i < 500; i++) { answers.push(a(restored, liveRestored)); expected.push(b(fallen, liveFallen)) }
   t.same(answers, expected, 'the answers of the heap that went on in memory')
 })
+
+t.test('a journal that does not replay to the live heap takes no snapshot, and changes are still recorded', async (t) => {
+  const file = tempFile(t)
+  const { registry, store } = open(t, file, { snapshotSlack: 4 })
+  const heap = registry.create({ size: 1 << 16, strategy: 'tlsf' })
+  heap.alloc(100)
+  const last = heap.alloc(10).ptr
+  const db = (store as unknown as { db: Database.Database }).db
+  db.exec("UPDATE ops SET ptr = ptr + 1 WHERE op = 'alloc'")
+  for (let i = 0; i < 12; i++) heap.realloc(last, 10 + (i % 2) * 50)
+  t.same([count(store, 'snapshots'), count(store, 'ops')], [0, 14], 'no snapshot of a history that does not rebuild this heap; the ops stay')
+  heap.alloc(5, undefined, 'still recorded')
+  t.equal(count(store, 'ops'), 15)
+  t.same((db.prepare("SELECT count(*) AS n FROM blocks WHERE tag = 'still recorded'").get() as { n: number }).n, 1)
+})

@@ -253,32 +253,17 @@ export class HeapAllocator implements Allocator {
     const left = store.prev[x]!
     const rightFree = right !== NIL && store.state[right] === FREE
     if (store.state[left] === FREE) {
-      // Grow the left range over x (and the right range, which goes).
-      let total = size
-      if (rightFree) {
-        this.removeFree(right)
-        total += store.sizes[right]!
-        store.unlink(right)
-      }
+      // The left range grows over x, and over the right range when that is free too.
+      const total = size + (rightFree ? this.dropFree(right) : 0)
       store.unlink(x)
-      const merged = store.sizes[left]! + total
-      if (!this.resizeFree(left, store.offsets[left]!, merged)) {
-        this.removeFree(left)
-        store.sizes[left] = merged
-        this.insertFree(left)
-      }
-    } else if (rightFree && this.resizeFree(right, store.offsets[x]!, size + store.sizes[right]!)) {
-      // The right range grows down over x, which goes.
+      this.moveFree(left, store.offsets[left]!, store.sizes[left]! + total)
+    } else if (rightFree) {
+      // The right range grows down over x.
+      const offset = store.offsets[x]!
       store.unlink(x)
+      this.moveFree(right, offset, size + store.sizes[right]!)
     } else {
-      let total = size
-      if (rightFree) {
-        this.removeFree(right)
-        total += store.sizes[right]!
-        store.unlink(right)
-      }
       store.state[x] = FREE
-      store.sizes[x] = total
       this.insertFree(x)
     }
   }
@@ -292,10 +277,7 @@ export class HeapAllocator implements Allocator {
     this.counters.addUsed(-tail, 0)
     const right = store.next[x]!
     if (right !== NIL && store.state[right] === FREE) {
-      this.removeFree(right)
-      store.offsets[right] = tailStart
-      store.sizes[right]! += tail
-      this.insertFree(right)
+      this.moveFree(right, tailStart, store.sizes[right]! + tail)
     } else {
       const rest = store.newNode(tailStart, tail, FREE)
       store.insertAfter(x, rest)
@@ -309,14 +291,8 @@ export class HeapAllocator implements Allocator {
     const delta = size - store.sizes[x]!
     const right = store.next[x]!
     if (right === NIL || store.state[right] !== FREE || store.sizes[right]! < delta) return false
-    this.removeFree(right)
-    if (store.sizes[right] === delta) {
-      store.unlink(right)
-    } else {
-      store.offsets[right]! += delta
-      store.sizes[right]! -= delta
-      this.insertFree(right)
-    }
+    if (store.sizes[right] === delta) this.dropFree(right)
+    else this.moveFree(right, store.offsets[right]! + delta, store.sizes[right]! - delta)
     store.sizes[x] = size
     this.counters.addUsed(delta, 0)
     return true
@@ -342,6 +318,23 @@ export class HeapAllocator implements Allocator {
     store.offsets[node] = offset
     store.sizes[node] = size
     return true
+  }
+
+  /** Gives free node `node` the extent [offset, offset + size): in place when it can, else out of the index and back in. */
+  private moveFree (node: number, offset: number, size: number): void {
+    if (this.resizeFree(node, offset, size)) return
+    this.removeFree(node)
+    this.store.offsets[node] = offset
+    this.store.sizes[node] = size
+    this.insertFree(node)
+  }
+
+  /** Takes free node `node` out of the index and the address order; returns its size. */
+  private dropFree (node: number): number {
+    const size = this.store.sizes[node]!
+    this.removeFree(node)
+    this.store.unlink(node)
+    return size
   }
 
   private insertFree (node: number): void {

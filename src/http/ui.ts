@@ -4,22 +4,10 @@
  * problem+json 404, and nothing here shadows /heaps or /docs. The page talks to the public API
  * like any other client.
  */
-import { existsSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import type { FastifyPluginAsync } from 'fastify'
-
-/** The folder holding package.json, found upwards from this file: works from src/ (tsx) and dist/. */
-export function packageRoot (from: string = dirname(fileURLToPath(import.meta.url))): string {
-  let dir = from
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir)
-    if (parent === dir) throw new Error(`no package.json above ${from}`)
-    dir = parent
-  }
-  return dir
-}
+import { packageRoot } from '../package-root.js'
 
 export const publicDir = join(packageRoot(), 'public')
 

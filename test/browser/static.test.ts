@@ -8,7 +8,8 @@ import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import t from 'tap'
-import { packageRoot, publicDir } from '../../src/http/ui.js'
+import { publicDir } from '../../src/http/ui.js'
+import { packageRoot } from '../../src/package-root.js'
 import { build } from '../helpers/build.js'
 
 t.test('/ serves the page, and every module it imports is served as JavaScript', async (t) => {

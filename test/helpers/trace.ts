@@ -6,6 +6,7 @@ import { readFileSync, existsSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
 import { fileURLToPath } from 'node:url'
 import { join, dirname } from 'node:path'
+import { packageRoot } from '../../src/package-root.js'
 
 /** One trace in flat typed arrays: op i is an alloc when kind[i] === ALLOC. */
 export interface Trace {
@@ -26,18 +27,7 @@ const here = dirname(fileURLToPath(import.meta.url))
 
 /** ../shared/traces beside the repository, or HEAPD_TRACES. */
 export function tracesDir (): string {
-  return process.env.HEAPD_TRACES ?? join(repositoryRoot(), '..', 'shared', 'traces')
-}
-
-/** The nearest folder above this file with a package.json: the same from test/helpers and from the compiled benchmark. */
-function repositoryRoot (): string {
-  let dir = here
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir)
-    if (parent === dir) throw new Error(`no package.json above ${here}`)
-    dir = parent
-  }
-  return dir
+  return process.env.HEAPD_TRACES ?? join(packageRoot(here), '..', 'shared', 'traces')
 }
 
 export const TRACE_NAMES = ['real-python', 'real-git', 'uniform-10k', 'lognormal-10k', 'phases'] as const

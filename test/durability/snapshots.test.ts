@@ -40,6 +40,13 @@ function observable (heap: Heap) {
 }
 
 /** A seeded stream of allocs (some aligned, tagged), frees, reallocs and atomic batches that fail, keeping about `target` blocks live. */
+/** The answers of `steps` steps of a driver on a heap (its live pointers in `live`, updated). */
+function answersOf (step: ReturnType<typeof driver>, steps: number, heap: Heap, live: number[]): string[] {
+  const answers: string[] = []
+  for (let i = 0; i < steps; i++) answers.push(step(heap, live))
+  return answers
+}
+
 function driver (seed: number, target: number) {
   let state = seed
   const next = (n: number) => { state = (state * 1103515245 + 12345) % 2 ** 31; return state % n }
@@ -172,13 +179,7 @@ t.test('a file from before snapshots (schema version 1) restores by replay, then
   t.match(second.report, { snapshots: 0, replayed: journaled, fellBack: [] })
   const restored = second.registry.get(heap.id)
   t.same(observable(restored), observable(heap))
-  const stepRestored = driver(4, 100)
-  const stepOriginal = driver(4, 100)
-  const liveRestored = [...live]
-  const answers: string[] = []
-  const expected: string[] = []
-  for (let i = 0; i < 3000; i++) { answers.push(stepRestored(restored, liveRestored)); expected.push(stepOriginal(heap, live)) }
-  t.same(answers, expected, 'the answers of the heap that never stopped')
+  t.same(answersOf(driver(4, 100), 3000, restored, [...live]), answersOf(driver(4, 100), 3000, heap, live), 'the answers of the heap that never stopped')
   t.equal(count(second.store, 'snapshots'), 1, 'snapshots once the journal outgrows the heap')
   t.equal((second.store as unknown as { db: Database.Database }).db.pragma('user_version', { simple: true }), 2, 'upgraded to version 2')
 })
@@ -208,13 +209,7 @@ t.test('a journal that does not replay is replaced by a snapshot of the fallback
   t.match(third.report, { snapshots: 1, fellBack: [] })
   const restored = third.registry.get(heap.id)
   t.same(observable(restored), observable(fallen))
-  const a = driver(10, 50)
-  const b = driver(10, 50)
-  const liveRestored = [...liveFallen]
-  const answers: string[] = []
-  const expected: string[] = []
-  for (let i = 0; i < 500; i++) { answers.push(a(restored, liveRestored)); expected.push(b(fallen, liveFallen)) }
-  t.same(answers, expected, 'the answers of the heap that went on in memory')
+  t.same(answersOf(driver(10, 50), 500, restored, [...liveFallen]), answersOf(driver(10, 50), 500, fallen, liveFallen), 'the answers of the heap that went on in memory')
 })
 
 t.test('a journal that does not replay to the live heap takes no snapshot, and changes are still recorded', async (t) => {

@@ -6,6 +6,7 @@
  */
 import { snapshot, collect } from './memory.js'
 import type { Subject } from './subjects.js'
+import { prng } from '../test/helpers/prng.js'
 
 export interface MillionResult {
   name: string
@@ -20,18 +21,6 @@ export interface MillionResult {
   heapUsedPerBlock: number
   arrayBuffersPerBlock: number
   rssPerBlock: number
-}
-
-/** mulberry32: small, fast, seeded; plenty for choosing sizes and victims. */
-export function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 interface Workload {

@@ -8,6 +8,7 @@
 import fc from 'fast-check'
 import { fitsIn } from '../../src/allocator/align.js'
 import type { FreeIndex, FreeIndexFactory, NodeView } from '../../src/allocator/free-index.js'
+import { prng } from './prng.js'
 
 export class FakeNodes implements NodeView {
   offsets = new Float64Array(2)
@@ -100,18 +101,6 @@ export class FakeNodes implements NodeView {
     this.offsets = offsets
     this.sizes = sizes
     this.index.grow(capacity)
-  }
-}
-
-/** Deterministic PRNG (mulberry32) for the long seeded runs. */
-export function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
 

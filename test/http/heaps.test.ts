@@ -66,7 +66,7 @@ t.test('GET /heaps pages in creation order; the cursor survives deletes', async 
   t.equal(all.items.length, 4)
   t.equal(all.nextCursor, null)
 
-  for (const query of ['limit=0', 'limit=1001', 'limit=abc', 'limit=1.5', 'limit=-1', 'cursor=nope!', 'cursor=zzzz', 'page=2', 'limit=1&limit=2']) {
+  for (const query of ['limit=0', 'limit=abc', 'limit=1.5', 'limit=-1', 'cursor=nope!', 'cursor=zzzz', 'page=2', 'limit=1&limit=2']) {
     const problem = expectProblem(t, await app.inject(`/heaps?${query}`), 400, 'validation-error')
     t.match(problem.issues, [{ in: 'querystring' }], query)
   }
@@ -77,7 +77,7 @@ t.test('the page size limit is configurable', async (t) => {
   for (let i = 0; i < 4; i++) await createHeap(app)
   t.equal((await app.inject('/heaps')).json().items.length, 2)
   t.equal((await app.inject('/heaps?limit=3')).json().items.length, 3)
-  t.match(expectProblem(t, await app.inject('/heaps?limit=4'), 400, 'validation-error').detail, /at most 3/)
+  t.match(expectProblem(t, await app.inject('/heaps?limit=4'), 429, 'quota-exceeded'), { limit: 'maxPageSize', limitValue: 3 })
 })
 
 t.test('GET and DELETE /heaps/:id', async (t) => {

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { BlockParams, HeapParams } from '../schemas/common.js'
 import { AllocBody, Block, BlockList, blockListQuery, ReallocBody, ReallocResult } from '../schemas/block.js'
+import { pageSize } from '../schemas/page.js'
 import { problemResponses, success } from '../schemas/problem.js'
 import { blockPath, nextCursor } from '../representations.js'
 import type { RouteOptions } from './options.js'
@@ -41,11 +42,11 @@ export const blockRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { re
       querystring: blockListQuery(maxPageSize, defaultPageSize),
       response: {
         200: success('A page of live blocks.', BlockList),
-        ...problemResponses(400, 404)
+        ...problemResponses(400, 404, 429)
       }
     }
   }, async (request) => {
-    const page = registry.get(request.params.id, request.tenant).blocks(request.query.cursor ?? 0, request.query.limit ?? defaultPageSize)
+    const page = registry.get(request.params.id, request.tenant).blocks(request.query.cursor ?? 0, pageSize(request.query.limit, config.limits))
     return { items: page.items, nextCursor: nextCursor(page.next) }
   })
 

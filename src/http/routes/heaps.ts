@@ -3,6 +3,7 @@ import { z } from 'zod'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { HeapParams } from '../schemas/common.js'
 import { CreateHeapBody, Heap, HeapList, heapListQuery } from '../schemas/heap.js'
+import { pageSize } from '../schemas/page.js'
 import { problemResponses, success } from '../schemas/problem.js'
 import { heapJson, heapPath, nextCursor } from '../representations.js'
 import type { RouteOptions } from './options.js'
@@ -38,11 +39,11 @@ export const heapRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { reg
       querystring: heapListQuery(maxPageSize, defaultPageSize),
       response: {
         200: success('A page of heaps.', HeapList),
-        ...problemResponses(400)
+        ...problemResponses(400, 429)
       }
     }
   }, async (request) => {
-    const page = registry.list(request.query.cursor ?? 0, request.query.limit ?? defaultPageSize, request.tenant)
+    const page = registry.list(request.query.cursor ?? 0, pageSize(request.query.limit, config.limits), request.tenant)
     return { items: page.items.map((heap) => heapJson(heap, registry.expiresAt(heap))), nextCursor: nextCursor(page.next) }
   })
 

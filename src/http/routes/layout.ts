@@ -3,6 +3,7 @@ import { z } from 'zod'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { HeapParams } from '../schemas/common.js'
 import { Layout, layoutQuery, Occupancy } from '../schemas/layout.js'
+import { pageSize } from '../schemas/page.js'
 import { problemResponses, success } from '../schemas/problem.js'
 import { Stats } from '../schemas/stats.js'
 import { nextCursor } from '../representations.js'
@@ -40,14 +41,14 @@ export const layoutRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { r
       querystring: layoutQuery(maxPageSize, defaultPageSize),
       response: {
         200: success('A page of segments (Layout), or with `buckets` the occupancy (Occupancy).', z.union([Layout, Occupancy])),
-        ...problemResponses(400, 404)
+        ...problemResponses(400, 404, 429)
       }
     }
   }, async (request) => {
     const heap = registry.get(request.params.id, request.tenant)
     const { buckets, from, to, cursor, limit } = request.query
     if (buckets === undefined) {
-      const page = heap.segments(cursor ?? 0, limit ?? defaultPageSize)
+      const page = heap.segments(cursor ?? 0, pageSize(limit, config.limits))
       return { items: page.items, nextCursor: nextCursor(page.next) }
     }
     const start = from ?? 0

@@ -25,7 +25,10 @@ const CATALOGUE = {
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'quota-exceeded': { status: 429, title: 'Quota exceeded' },
   'internal-error': { status: 500, title: 'Internal error' },
-  'not-ready': { status: 503, title: 'Not ready' }
+  // Readiness (the process is shutting down) and overload (it sheds requests for a moment) are both
+  // 503, but a client retries the second and a balancer drains the first: two types.
+  'not-ready': { status: 503, title: 'Not ready' },
+  overloaded: { status: 503, title: 'Service overloaded' }
 } as const satisfies Record<string, { status: number, title: string }>
 
 export type ProblemCode = keyof typeof CATALOGUE

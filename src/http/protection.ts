@@ -3,6 +3,8 @@
  * per tenant or client address (@fastify/rate-limit) and load shedding when the event loop lags
  * (@fastify/under-pressure). Rate limit and shedding are off unless configured; both apply to the
  * API (/heaps*) only, so probes, metrics and docs keep answering while clients are held back.
+ * A shed request answers 503 `overloaded` with Retry-After, not readiness's `not-ready`: the
+ * process is healthy and will take the request again in a moment.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -101,7 +103,7 @@ export function installProtection (app: FastifyInstance, config: Config, options
       pressureHandler: (request: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined) => {
         if (!isApiRequest(request)) return
         reply.header('retry-after', String(SHED_RETRY_AFTER))
-        sendProblem(reply, problem('not-ready',
+        sendProblem(reply, problem('overloaded',
           `the service is overloaded (${type}: ${Math.round(value ?? 0)} ms, the limit is ${maxEventLoopDelay} ms); retry in ${SHED_RETRY_AFTER} s`,
           request.url))
       }

@@ -83,9 +83,11 @@ t.test('overload shedding: a lagging event loop answers 503 problem+json with Re
   t.ok(shedding.memoryUsage().eventLoopDelay > limit, 'the delay was measured')
 
   const [shed, health, metrics] = await Promise.all([app.inject(`/heaps/${heap.id}`), app.inject('/healthz'), app.inject('/metrics')])
-  const problem = expectProblem(t, shed, 503, 'not-ready')
+  const problem = expectProblem(t, shed, 503, 'overloaded')
+  t.equal(problem.title, 'Service overloaded')
   t.match(problem.detail, /overloaded/)
   t.equal(shed.headers['retry-after'], String(SHED_RETRY_AFTER))
   t.equal(health.statusCode, 200, 'liveness still answers')
   t.equal(metrics.statusCode, 200, 'metrics still answer')
+  t.equal((await app.inject('/readyz')).statusCode, 200, 'overload is not unreadiness: the balancer keeps the instance')
 })

@@ -41,7 +41,8 @@ const DESCRIPTIONS: Record<number, string> = {
   415: 'Body is not JSON (unsupported-media-type).',
   429: 'A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it).',
   500: 'Unexpected failure (internal-error); details are logged, not returned.',
-  503: 'Not ready: the service is shutting down, or overloaded and shedding requests (not-ready, with Retry-After).'
+  503: 'Overloaded: the event loop lags past HEAPD_MAX_EVENT_LOOP_DELAY and /heaps* requests are shed (overloaded, with Retry-After: retry later); ' +
+    'or, from /readyz only, the service is shutting down (not-ready).'
 }
 
 /** Response entries for the given error statuses, all application/problem+json. */

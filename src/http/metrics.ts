@@ -9,11 +9,12 @@
  * - heapd_alloc_failures_total by reason: full, fragmented (out-of-memory), exceeds-heap-size,
  *   quota (a block limit), for allocs and reallocs, single or in a batch.
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Counter, Gauge, Registry as MetricsRegistry } from 'prom-client'
 import { ExceedsHeapSizeError, OutOfMemoryError } from '../allocator/errors.js'
 import { BatchOpError, QuotaExceededError } from '../registry/errors.js'
 import type { Registry } from '../registry/registry.js'
+import type { OneLineRequestLog } from './request-log.js'
 import { RequestMetrics } from './request-metrics.js'
 
 declare module 'fastify' {
@@ -34,7 +35,12 @@ export function allocFailureReason (error: unknown): string | undefined {
   return undefined
 }
 
-export function installMetrics (app: FastifyInstance, registry: Registry, enabled: boolean): void {
+/**
+ * `requestLog` is the app's log controller when the app has a logger: Fastify then reports every
+ * answered request to it, and the request series count there. Without a logger Fastify calls it
+ * for nothing, and an onResponse hook counts instead.
+ */
+export function installMetrics (app: FastifyInstance, registry: Registry, enabled: boolean, requestLog: OneLineRequestLog | undefined): void {
   if (!enabled) {
     app.decorate('countAllocFailure', () => {})
     return
@@ -78,11 +84,19 @@ export function installMetrics (app: FastifyInstance, registry: Registry, enable
 
   app.addHook('onError', async (_request, _reply, error) => { app.countAllocFailure(error) })
 
-  // Callback style: no promise per request on the hot path.
-  app.addHook('onResponse', (request, reply, done) => {
-    requests.record(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000)
-    done()
-  })
+  const record = (request: FastifyRequest, reply: FastifyReply, elapsedMs: number): void => {
+    requests.record(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, elapsedMs / 1000)
+  }
+  if (requestLog !== undefined) {
+    // Counted where the request line is logged: no hook runner per request.
+    requestLog.onCompleted(record)
+  } else {
+    // Callback style: no promise per request on the hot path.
+    app.addHook('onResponse', (request, reply, done) => {
+      record(request, reply, reply.elapsedTime)
+      done()
+    })
+  }
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     const text = await metrics.metrics()

@@ -57,6 +57,8 @@ export class Registry {
   private readonly createAllocator: NonNullable<RegistryOptions['createAllocator']>
   private readonly events: RegistryEvents
   private readonly now: () => Date
+  /** Milliseconds since the epoch by `now`: Date.now itself unless a test pins the clock (no Date per request). */
+  private readonly nowMs: () => number
   private readonly heapTtl: number
   private readonly heapsPerTenant = new Map<string, number>()
   private readonly budget: BlockBudget
@@ -65,7 +67,10 @@ export class Registry {
     this.limits = options.limits
     this.createAllocator = options.createAllocator ?? createAllocator
     this.events = options.events ?? noEvents
-    this.now = options.now ?? (() => new Date())
+    const now = options.now
+    this.now = now ?? (() => new Date())
+    // Date.now looked up per call, so that fake timers installed later still drive it.
+    this.nowMs = now === undefined ? () => Date.now() : () => now().getTime()
     this.heapTtl = options.heapTtl ?? 0
     this.budget = { live: 0, max: this.limits.maxBlocksTotal ?? Infinity }
   }
@@ -141,7 +146,7 @@ export class Registry {
       ...(description.tenant !== undefined ? { tenant: description.tenant } : {}),
       createdAt: description.createdAt,
       // A restart counts as an access: an idle heap gets a full TTL after downtime, not zero.
-      touchedAt: this.now().getTime(),
+      touchedAt: this.nowMs(),
       maxBlocks: this.limits.maxBlocksPerHeap,
       budget: this.budget,
       events: this.events,
@@ -160,7 +165,7 @@ export class Registry {
    */
   get (id: string, tenant?: string): Heap {
     const heap = this.find(id, tenant)
-    heap.touchedAt = this.now().getTime()
+    heap.touchedAt = this.nowMs()
     return heap
   }
 
@@ -181,7 +186,7 @@ export class Registry {
   /** Deletes every heap not accessed for the TTL; answers their IDs. */
   expireIdle (): string[] {
     if (this.heapTtl <= 0) return []
-    const deadline = this.now().getTime() - this.heapTtl
+    const deadline = this.nowMs() - this.heapTtl
     const expired = [...this.heapsById.values()].filter((heap) => heap.touchedAt <= deadline)
     for (const heap of expired) this.delete(heap.id, heap.tenant)
     return expired.map((heap) => heap.id)

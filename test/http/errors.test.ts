@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream'
 import t from 'tap'
 import request from 'supertest'
-import { buildApp } from '../../src/http/app.js'
+import { buildApp, requestIdGenerator } from '../../src/http/app.js'
 import { buildLogger } from '../../src/http/logger.js'
 import { configWith } from '../../src/config.js'
 import { build, createHeap, expectProblem, observe } from '../helpers/build.js'
@@ -82,11 +82,20 @@ t.test('request IDs: honoured when sane, generated otherwise, always echoed', as
   const given = await app.inject({ url: '/healthz', headers: { 'x-request-id': 'abc-123' } })
   t.equal(given.headers['x-request-id'], 'abc-123')
   const generated = await app.inject('/healthz')
-  t.match(generated.headers['x-request-id'], /^[0-9a-f-]{36}$/)
+  t.match(generated.headers['x-request-id'], /^[\w-]{8}-[0-9a-z]+$/)
   const insane = await app.inject({ url: '/healthz', headers: { 'x-request-id': 'x'.repeat(500) } })
-  t.match(insane.headers['x-request-id'], /^[0-9a-f-]{36}$/)
+  t.match(insane.headers['x-request-id'], /^[\w-]{8}-[0-9a-z]+$/)
+  t.not(insane.headers['x-request-id'], generated.headers['x-request-id'], 'each generated ID is new')
   const onError = await app.inject({ url: '/nope', headers: { 'x-request-id': 'err-1' } })
   t.equal(onError.headers['x-request-id'], 'err-1')
+})
+
+t.test('generated request IDs: unique within an app, with a prefix that differs between apps', async (t) => {
+  const first = requestIdGenerator()
+  const ids = new Set(Array.from({ length: 1000 }, () => first()))
+  t.equal(ids.size, 1000)
+  const prefixOf = (id: string) => id.slice(0, id.lastIndexOf('-'))
+  t.not(prefixOf(requestIdGenerator()()), prefixOf(first()), 'another app (or a restart) has another prefix')
 })
 
 t.test('logs: one line per request with its ID, no body, no secrets', async (t) => {

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { buildLogger } from '../../src/http/logger.js'
 import { alloc, build, createHeap, expectProblem } from '../helpers/build.js'
 
 /** The value of one sample line of the exposition, or undefined when absent. */
@@ -7,8 +8,13 @@ function sample (text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1))
 }
 
-t.test('GET /metrics: requests by route template and status, latency, heaps, blocks, bytes and alloc failures', async (t) => {
-  const app = await build(t, { limits: { maxBlocksPerHeap: 3 } })
+// Request series are counted by the log controller when the app has a logger, by an onResponse hook
+// when it has none: the same figures either way.
+for (const withLogger of [false, true]) {
+t.test(`GET /metrics${withLogger ? ' (app with a logger)' : ''}: requests by route template and status, latency, heaps, blocks, bytes and alloc failures`, async (t) => {
+  const lines: string[] = []
+  const options = withLogger ? { logger: buildLogger('info', { write: (line: string) => { lines.push(line) } }) } : {}
+  const app = await build(t, { limits: { maxBlocksPerHeap: 3 } }, options)
   const heap = await createHeap(app, { size: 1024 })
   const other = await createHeap(app, { size: 100 })
   await alloc(app, heap.id, 100)
@@ -45,7 +51,9 @@ t.test('GET /metrics: requests by route template and status, latency, heaps, blo
   t.equal(sample(text, 'heapd_alloc_failures_total{reason="full"}'), 1)
   t.equal(sample(text, 'heapd_alloc_failures_total{reason="quota"}'), 1)
   t.ok(sample(text, 'heapd_process_resident_memory_bytes')! > 0)
+  if (withLogger) t.equal(lines.filter((line) => (JSON.parse(line) as { msg: string }).msg === 'request completed').length, 13, 'and each request (the scrape too) is logged once')
 })
+}
 
 t.test('out-of-memory by fragmentation and in an atomic batch is counted by reason', async (t) => {
   const app = await build(t)

@@ -112,7 +112,7 @@ t.test('rate limit: 429 problem+json with Retry-After per tenant; probes are nev
   const limited = await app.inject({ method: 'POST', url: '/heaps', payload: { size: 8 }, headers: ALPHA })
   expectQuota(t, limited, 'rateLimit', 3)
   t.ok(Number(limited.headers['retry-after']) > 0, 'Retry-After')
-  t.match(limited.headers['x-request-id'], /^[0-9a-f-]{36}$/, 'the refusal carries the request ID')
+  t.match(limited.headers['x-request-id'], /^[\w-]{8}-[0-9a-z]+$/, 'the refusal carries the request ID')
   t.equal(limited.headers['x-content-type-options'], 'nosniff', 'and the security headers')
   t.equal(app.registry.count, 0, 'the limited request did nothing')
   t.equal((await app.inject({ url: '/heaps', headers: BETA })).statusCode, 200, 'another tenant has its own budget')

@@ -6,7 +6,11 @@
  * 2. HTTP (autocannon child, bench/cannon.ts): POST /heaps/:id/alloc of 64 bytes into a 2^50-byte
  *    heap, req/s, p99 and server CPU per request.
  *
- * Usage: npm run bench:durable [-- --seconds=N]
+ * 3. The snapshot pause: a tlsf heap holding 100 000 live blocks churns (free one, alloc one) until
+ *    its journal passes 2 x live + 1024 steps and the store takes a snapshot; the slowest single
+ *    change is that pause (the others show the usual cost of a change).
+ *
+ * Usage: npm run bench:durable [-- --seconds=N] [--only=pause]
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -19,6 +23,7 @@ import { load } from './cannon.js'
 
 const secondsArg = process.argv.find((arg) => arg.startsWith('--seconds='))
 const seconds = secondsArg !== undefined ? Number(secondsArg.slice('--seconds='.length)) : 5
+const onlyPause = process.argv.includes('--only=pause')
 const dir = mkdtempSync(join(tmpdir(), 'heapd-durable-bench-'))
 const limits = { maxHeaps: 10, maxHeapSize: Number.MAX_SAFE_INTEGER, maxBlocksPerHeap: 10_000_000 }
 
@@ -55,15 +60,50 @@ async function overHttp (label: string, store: SqliteStore | undefined): Promise
   await app.close()
 }
 
+/** Times every single change of a churning tlsf heap with `live` blocks through its first snapshots. */
+function snapshotPause (store: SqliteStore, live: number): void {
+  const registry = registryWith(store)
+  const heap = registry.create({ size: 2 ** 40, strategy: 'tlsf' })
+  const ptrs: number[] = []
+  for (let i = 0; i < live / 1000; i++) {
+    const results = heap.batch(Array.from({ length: 1000 }, (_, j) => ({ op: 'alloc' as const, size: 16 + ((i * 1000 + j) * 7919) % 4096 })), false)
+    for (const result of results) if (result.ok) ptrs.push(result.ptr)
+  }
+  // The batches were `live` steps; single changes add one each until the journal passes
+  // 2 x live + 1024 and the snapshot is taken, then a few thousand more.
+  const changes = live + 1024 + 4096
+  const times: number[] = []
+  let state = 12345
+  for (let i = 0; i < changes / 2; i++) {
+    state = (state * 1103515245 + 12345) % 2 ** 31
+    const at = state % ptrs.length
+    let start = process.hrtime.bigint()
+    heap.free(ptrs[at]!)
+    times.push(Number(process.hrtime.bigint() - start) / 1e6)
+    start = process.hrtime.bigint()
+    ptrs[at] = heap.alloc(16 + state % 4096).ptr
+    times.push(Number(process.hrtime.bigint() - start) / 1e6)
+  }
+  const sorted = [...times].sort((a, b) => a - b)
+  const slowest = times.indexOf(sorted[sorted.length - 1]!)
+  console.log(`snapshot pause, tlsf, ${live} live blocks: slowest change ${sorted[sorted.length - 1]!.toFixed(1)} ms (change ${slowest} of ${times.length}), ` +
+    `next slowest ${sorted[sorted.length - 2]!.toFixed(1)} ms, median ${sorted[sorted.length >> 1]!.toFixed(3)} ms, p99 ${sorted[Math.floor(sorted.length * 0.99)]!.toFixed(3)} ms`)
+}
+
 try {
-  inProcess('memory', undefined)
-  const store = openStore(join(dir, 'a.db'))
-  inProcess('sqlite', store)
-  store.close()
-  await overHttp('memory', undefined)
-  const httpStore = openStore(join(dir, 'b.db'))
-  await overHttp('sqlite', httpStore)
-  httpStore.close()
+  const pauseStore = openStore(join(dir, 'pause.db'))
+  snapshotPause(pauseStore, 100_000)
+  pauseStore.close()
+  if (!onlyPause) {
+    inProcess('memory', undefined)
+    const store = openStore(join(dir, 'a.db'))
+    inProcess('sqlite', store)
+    store.close()
+    await overHttp('memory', undefined)
+    const httpStore = openStore(join(dir, 'b.db'))
+    await overHttp('sqlite', httpStore)
+    httpStore.close()
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }

@@ -5,6 +5,8 @@
  */
 import type { Allocator, Block, HeapStats, Occupancy, Segment } from '../allocator/types.js'
 import { AllocatorError, InvalidPointerError } from '../allocator/errors.js'
+import { HeapAllocator } from '../allocator/allocator.js'
+import { takeSnapshot, type AllocatorSnapshot } from '../allocator/snapshot.js'
 import type { Page } from './cursor.js'
 import { BatchOpError, QuotaExceededError } from './errors.js'
 import { noEvents, type Change, type HeapDescription, type Mutation, type RegistryEvents } from './events.js'
@@ -130,6 +132,14 @@ export class Heap {
       if (tag !== undefined) segment.tag = tag
       return segment
     })
+  }
+
+  /**
+   * The allocator as data (allocator/snapshot.ts), for a durable store to rebuild this heap exactly.
+   * Cold: O(live blocks). Undefined for an allocator that is not the library's own (a test double).
+   */
+  snapshot (): AllocatorSnapshot | undefined {
+    return this.allocator instanceof HeapAllocator ? takeSnapshot(this.allocator) : undefined
   }
 
   occupancy (buckets: number, from = 0, to = this.size): Occupancy {

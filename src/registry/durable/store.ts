@@ -19,6 +19,7 @@
  */
 import Database from 'better-sqlite3'
 import type { Change, HeapDescription, Mutation, RegistryEvents } from '../events.js'
+import type { Heap } from '../heap.js'
 import type { Registry } from '../registry.js'
 import type { HeapStats } from '../../allocator/types.js'
 import { HeapAllocator } from '../../allocator/allocator.js'
@@ -26,7 +27,7 @@ import { layOut, takeSnapshot } from '../../allocator/snapshot.js'
 import type { Allocator } from '../../allocator/types.js'
 import { rebuildTlsf, replaySteps, restoreCounters, sameLayout, type StoredBlock, type StoredOp } from './rebuild.js'
 import { READABLE_VERSIONS, SCHEMA, SCHEMA_VERSION } from './schema.js'
-import { decodeSnapshot, encodeSnapshot, nextSnapshot, SNAPSHOT_SLACK, snapshotDue, type EncodedSnapshot } from './snapshots.js'
+import { decodeSnapshot, encodeSnapshot, SNAPSHOT_SLACK, snapshotDue, type EncodedSnapshot } from './snapshots.js'
 
 export interface StoreOptions {
   /** Replay steps a tlsf journal may hold beyond twice the live blocks (snapshots.ts); SNAPSHOT_SLACK by default. */
@@ -65,11 +66,9 @@ type OpRow = [op: string, ptr: number | null, size: number | null, align: number
 
 /** What the store keeps in memory about a tlsf heap's journal. */
 interface Journal {
-  size: number
-  alignment: number
   /** Replay steps in the ops table since the snapshot (or since empty). */
   steps: number
-  /** False once the journal failed to rebuild the recorded layout: no snapshot until restart. */
+  /** False when the heap cannot be snapshotted (an allocator that is not the library's own): the journal just grows. */
   snapshots: boolean
 }
 
@@ -88,7 +87,8 @@ export class SqliteStore implements RegistryEvents {
   private readonly snapshotSlack: number
   /** The owner of each heap, to look it up in the registry (which hides other tenants' heaps). */
   private readonly owners = new Map<string, string | undefined>()
-  private statsOf: (heapId: string) => HeapStats = () => { throw new Error('restore() must run before changes are recorded') }
+  /** The live heap with this ID, in the registry restore() filled (whose tenant owns it does not matter here). */
+  private heapOf: (heapId: string) => Heap = () => { throw new Error('restore() must run before changes are recorded') }
   private failure: unknown = undefined
   private readonly record: (change: Change) => void
 
@@ -158,7 +158,7 @@ export class SqliteStore implements RegistryEvents {
       report.heaps++
       report.blocks += blocks.length
     }
-    this.statsOf = (heapId) => registry.get(heapId, this.owners.get(heapId)).stats()
+    this.heapOf = (heapId) => registry.get(heapId, this.owners.get(heapId))
     return report
   }
 
@@ -226,7 +226,7 @@ export class SqliteStore implements RegistryEvents {
   private journal (heap: HeapDescription): Journal {
     let journal = this.journals.get(heap.id)
     if (journal === undefined) {
-      journal = { size: heap.size, alignment: heap.alignment, steps: 0, snapshots: true }
+      journal = { steps: 0, snapshots: true }
       this.journals.set(heap.id, journal)
     }
     return journal
@@ -257,10 +257,15 @@ export class SqliteStore implements RegistryEvents {
     if (journal !== undefined) journal.steps = 0
   }
 
-  /** Replaces the snapshot and ops of a tlsf heap by a snapshot of it as it is now, when the ops outgrew its live blocks. */
+  /**
+   * Replaces the snapshot and ops of a tlsf heap by a snapshot of the live heap, when the ops
+   * outgrew its live blocks. This runs in the transaction of the change that crossed the line, after
+   * the heap applied it and before it is acknowledged: the snapshot is the heap that change left, and
+   * if the commit fails the heap undoes the change and the file keeps the old snapshot and ops.
+   */
   private snapshotIfDue (heapId: string, journal: Journal, stats: HeapStats): void {
     if (!journal.snapshots || !snapshotDue(journal.steps, stats.liveBlocks, this.snapshotSlack)) return
-    const snapshot = nextSnapshot(journal, this.snapshotOf(heapId), this.opsOf(heapId), stats)
+    const snapshot = this.heapOf(heapId).snapshot()
     if (snapshot === undefined) {
       journal.snapshots = false
       return
@@ -318,7 +323,7 @@ export class SqliteStore implements RegistryEvents {
   }
 
   private saveCounters (heapId: string): HeapStats {
-    const stats = this.statsOf(heapId)
+    const stats = this.heapOf(heapId).stats()
     this.statements.counters.run({
       id: heapId,
       allocs: stats.allocs,

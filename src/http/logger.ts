@@ -4,6 +4,7 @@
  * ever logged.
  */
 import { pino, type DestinationStream, type Logger } from 'pino'
+import { batchedStdout } from './log-destination.js'
 
 /** Paths pino redacts: headers logged on their own. Headers under `req` are censored by serializeReq. */
 export const REDACTED_PATHS = ['headers.authorization', 'headers.cookie']
@@ -33,7 +34,8 @@ export function serializeReq (req: unknown): unknown {
   return { ...value, headers: censored }
 }
 
-export function buildLogger (level: string, destination?: DestinationStream): Logger {
+/** The logger writing to `destination`, by default stdout with one write per event loop turn (log-destination.ts). */
+export function buildLogger (level: string, destination: DestinationStream = batchedStdout()): Logger {
   const options = { level, redact: { paths: REDACTED_PATHS, censor: CENSOR }, serializers: { req: serializeReq } }
-  return destination === undefined ? pino(options) : pino(options, destination)
+  return pino(options, destination)
 }

@@ -40,8 +40,11 @@ export interface BlockBudget {
   readonly max: number
 }
 
-/** Undo steps for the tag and alignment maps, run in reverse when a change is rolled back. */
-type UndoLog = Array<() => void>
+/**
+ * Undo steps for the tag and alignment maps, run in reverse when a change is rolled back; undefined
+ * when nothing can be rolled back (a single op with nobody listening), so that no step is built.
+ */
+type UndoLog = Array<() => void> | undefined
 
 export interface HeapInit {
   id: string
@@ -147,6 +150,8 @@ export class Heap {
   }
 
   alloc (size: number, align?: number, tag?: string): BlockView {
+    // The hot path with nobody listening: no undo log, no mutation record (see apply).
+    if (this.events === noEvents) return this.allocOne(size, align, tag, undefined)
     return this.apply(false, (undo) => {
       const block = this.allocOne(size, align, tag, undo)
       return { result: block, mutations: [allocMutation(block)] }
@@ -155,6 +160,7 @@ export class Heap {
 
   /** Frees the block at `ptr` and answers what it was. */
   free (ptr: number): BlockView {
+    if (this.events === noEvents) return this.freeOne(ptr, undefined)
     return this.apply(false, (undo) => {
       const block = this.freeOne(ptr, undo)
       return { result: block, mutations: [{ op: 'free', ptr }] }
@@ -162,6 +168,7 @@ export class Heap {
   }
 
   realloc (ptr: number, size: number): BlockView & { moved: boolean } {
+    if (this.events === noEvents) return this.reallocOne(ptr, size, undefined)
     return this.apply(false, (undo) => {
       const block = this.reallocOne(ptr, size, undo)
       return { result: block, mutations: [{ op: 'realloc', from: ptr, ptr: block.ptr, size }] }
@@ -201,10 +208,10 @@ export class Heap {
       const live = this.liveBlocks
       this.allocator.reset()
       this.budget.live -= live
-      undo.push(() => { this.budget.live += live })
+      undo?.push(() => { this.budget.live += live })
       this.tags.clear()
       this.aligns.clear()
-      undo.push(() => { restore(this.tags, tags); restore(this.aligns, aligns) })
+      undo?.push(() => { restore(this.tags, tags); restore(this.aligns, aligns) })
       return { result: undefined, change: { kind: 'heap-reset', heapId: this.id } }
     })
   }
@@ -239,7 +246,7 @@ export class Heap {
     const ptr = this.allocator.alloc(size, align)
     // The shared count moves with every block made or freed, and back when the change is undone.
     this.budget.live++
-    undo.push(() => { this.budget.live-- })
+    undo?.push(() => { this.budget.live-- })
     const block: BlockView = { ptr, size }
     if (align !== undefined) {
       this.aligns.set(ptr, align)
@@ -250,7 +257,7 @@ export class Heap {
       block.tag = tag
     }
     if (align !== undefined || tag !== undefined) {
-      undo.push(() => { this.aligns.delete(ptr); this.tags.delete(ptr) })
+      undo?.push(() => { this.aligns.delete(ptr); this.tags.delete(ptr) })
     }
     return block
   }
@@ -261,11 +268,11 @@ export class Heap {
     const block = this.view(ptr, size)
     this.allocator.free(ptr)
     this.budget.live--
-    undo.push(() => { this.budget.live++ })
+    undo?.push(() => { this.budget.live++ })
     if (block.align !== undefined || block.tag !== undefined) {
       this.aligns.delete(ptr)
       this.tags.delete(ptr)
-      undo.push(() => this.setMeta(ptr, block))
+      undo?.push(() => this.setMeta(ptr, block))
     }
     return block
   }
@@ -278,7 +285,7 @@ export class Heap {
       this.aligns.delete(ptr)
       this.tags.delete(ptr)
       this.setMeta(newPtr, meta)
-      undo.push(() => {
+      undo?.push(() => {
         this.aligns.delete(newPtr)
         this.tags.delete(newPtr)
         this.setMeta(ptr, meta)
@@ -290,8 +297,9 @@ export class Heap {
   /**
    * Runs one change. When it must be all-or-nothing (an atomic batch) or someone records changes
    * (a journal that may fail), it runs inside allocator.atomically and the tag maps are restored
-   * from the undo log on failure. Otherwise it runs directly: single allocator calls either succeed
-   * or leave the allocator untouched, and the maps are written only after they succeed.
+   * from the undo log on failure. Otherwise it runs directly, with no undo log: single allocator
+   * calls either succeed or leave the allocator untouched, and the maps are written only after they
+   * succeed. (alloc, free and realloc skip this method altogether in that case.)
    */
   private apply<T> (
     atomic: boolean,
@@ -304,8 +312,8 @@ export class Heap {
       }
       return done.result
     }
-    if (!atomic && this.events === noEvents) return announce(work([]))
-    const undo: UndoLog = []
+    if (!atomic && this.events === noEvents) return announce(work(undefined))
+    const undo: Array<() => void> = []
     let refused: { error: unknown } | undefined
     try {
       const result = this.allocator.atomically(() => {

@@ -4,6 +4,7 @@
  * tests build configs from `loadConfig({})` plus overrides.
  */
 import { z } from 'zod'
+import { MAX_LIVE_BLOCKS } from './allocator/index.js'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
@@ -62,7 +63,7 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   HEAPD_MAX_HEAPS: integer(10_000, 1),
   HEAPD_MAX_HEAP_SIZE: integer(Number.MAX_SAFE_INTEGER, 1),
-  HEAPD_MAX_BLOCKS_PER_HEAP: integer(1_000_000, 1),
+  HEAPD_MAX_BLOCKS_PER_HEAP: integer(1_000_000, 1, MAX_LIVE_BLOCKS),
   HEAPD_MAX_BATCH_OPS: integer(10_000, 1),
   HEAPD_BODY_LIMIT: integer(1024 * 1024, 1024),
   HEAPD_MAX_PAGE_SIZE: integer(1000, 1),

@@ -1,5 +1,6 @@
 import t from 'tap'
 import { ConfigError, configWith, loadConfig } from '../src/config.js'
+import { MAX_LIVE_BLOCKS } from '../src/allocator/index.js'
 
 t.test('defaults', async (t) => {
   const config = loadConfig({})
@@ -41,6 +42,8 @@ t.test('an invalid environment is refused with every issue listed', async (t) =>
   t.match(error.message, /LOG_LEVEL/)
   t.match(error.message, /HEAPD_MAX_HEAPS: must be a decimal integer/)
   t.throws(() => loadConfig({ HEAPD_MAX_PAGE_SIZE: '10', HEAPD_DEFAULT_PAGE_SIZE: '20' }), /HEAPD_DEFAULT_PAGE_SIZE: must not exceed/)
+  t.throws(() => loadConfig({ HEAPD_MAX_BLOCKS_PER_HEAP: String(MAX_LIVE_BLOCKS + 1) }), /HEAPD_MAX_BLOCKS_PER_HEAP/, 'no more blocks per heap than the allocator holds')
+  t.equal(loadConfig({ HEAPD_MAX_BLOCKS_PER_HEAP: String(MAX_LIVE_BLOCKS) }).limits.maxBlocksPerHeap, MAX_LIVE_BLOCKS)
 })
 
 t.test('configWith replaces single values and single limits', async (t) => {

@@ -213,6 +213,7 @@ export class HeapAllocator implements Allocator {
   /** Turns free node `node` into [free padding][block at ptr][free remainder]. */
   private split (node: number, ptr: number, size: number, alignLog: number): void {
     const store = this.store
+    store.assertRoom(2)
     const start = store.offsets[node]!
     const end = start + store.sizes[node]!
     if (ptr === start && ptr + size < end && this.resizeFree(node, ptr + size, end - ptr - size)) {
@@ -271,6 +272,7 @@ export class HeapAllocator implements Allocator {
   /** Shrinks block x to `size` bytes, its tail going back to free space. */
   private shrink (x: number, size: number): void {
     const store = this.store
+    store.assertRoom(1)
     const tail = store.sizes[x]! - size
     const tailStart = store.offsets[x]! + size
     store.sizes[x] = size

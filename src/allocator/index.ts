@@ -1,6 +1,6 @@
 /** Public entry of the allocator library (package export "./allocator"). */
 export { createAllocator } from './create.js'
-export { STRATEGIES, MAX_ALIGNMENT } from './types.js'
+export { STRATEGIES, MAX_ALIGNMENT, MAX_LIVE_BLOCKS } from './types.js'
 export type { Allocator, AllocatorOptions, Block, FreeRange, HeapStats, Occupancy, Segment, Strategy } from './types.js'
 export { AllocatorError, OutOfMemoryError, ExceedsHeapSizeError, InvalidPointerError, InvalidArgumentError } from './errors.js'
 export type { AllocatorErrorCode, OutOfMemoryReason, InvalidPointerReason } from './errors.js'

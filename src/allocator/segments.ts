@@ -19,6 +19,7 @@
  * by 1/4 when full (memory over speed of growth), and `onGrow` lets the FreeIndex follow.
  */
 import type { NodeView } from './free-index.js'
+import { MAX_LIVE_BLOCKS } from './types.js'
 
 export const NIL = -1
 /** The head sentinel: offset -1, highest level, never free. */
@@ -29,6 +30,13 @@ export const USED = 1
 const HEAD_STATE = 255
 
 const INITIAL_CAPACITY = 64
+/**
+ * Node ids stay below 2^26, so the pointer map packs one with its probe distance in 32 bits
+ * (pointer-map.ts NODE_BITS). A heap's nodes are its blocks, its free ranges and the head, so
+ * this allows MAX_LIVE_BLOCKS = 2^25 - 2 live blocks (33.5 million, about 2 GB of bookkeeping).
+ */
+export const MAX_NODES = 2 ** 26
+
 /** A node reaches lane k when the low LANE_BITS * k bits of pi(id) are zero: P = 8^-k. */
 const LANE_BITS = 3
 const LANE_MASK = (1 << LANE_BITS) - 1
@@ -78,6 +86,14 @@ export class SegmentStore implements NodeView {
     this.sizes[node] = size
     this.state[node] = state
     return node
+  }
+
+  /** Throws, before an operation changes anything, when `n` more nodes might not fit under MAX_NODES. */
+  assertRoom (n: number): void {
+    if (this.created + n <= MAX_NODES) return
+    let free = 0
+    for (let x = this.freeSlots; x !== NIL && free < n; x = this.next[x]!) free++
+    if (free < n) throw new RangeError(`a heap holds at most ${MAX_NODES} segments (${MAX_LIVE_BLOCKS} live blocks)`)
   }
 
   /** Links node x right after node a (x's offset must lie between a's and a's successor's). */
@@ -185,7 +201,10 @@ export class SegmentStore implements NodeView {
   }
 
   private createSlot (): number {
-    if (this.created === this.capacity) this.resize(this.capacity + Math.ceil(this.capacity / 4))
+    if (this.created === this.capacity) {
+      if (this.capacity === MAX_NODES) this.assertRoom(1)
+      this.resize(Math.min(this.capacity + Math.ceil(this.capacity / 4), MAX_NODES))
+    }
     return this.created++
   }
 

@@ -5,6 +5,8 @@ export type Strategy = (typeof STRATEGIES)[number]
 
 /** Largest alignment a block may ask for: 2^30. */
 export const MAX_ALIGNMENT = 2 ** 30
+/** Live blocks one heap can hold: its nodes (blocks, free ranges, a head) stay below 2^26 (segments.ts). */
+export const MAX_LIVE_BLOCKS = 2 ** 25 - 2
 
 export interface AllocatorOptions {
   /** Heap size in bytes: a safe integer >= 1. */

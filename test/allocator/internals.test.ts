@@ -1,12 +1,15 @@
 /**
  * The core's own structures under stress: the skip list across many capacity growths (lanes
- * rebuilt), the pointer map with offsets that share their low 32 bits or their home slot, and check() catching
+ * rebuilt), the pointer map with offsets that share their low 32 bits or their home slot (its hash is
+ * keyed, so the test picks the seed), and check() catching
  * corruption (so the property tests' check() calls can fail).
  */
 import t from 'tap'
 import { createAllocatorWithIndex } from '../../src/allocator/create.js'
 import { FREE_INDEXES } from '../../src/allocator/strategies.js'
 import type { HeapAllocator } from '../../src/allocator/allocator.js'
+import { hashOffset, PointerMap } from '../../src/allocator/pointer-map.js'
+import { SegmentStore, USED } from '../../src/allocator/segments.js'
 
 const make = (size: number): HeapAllocator => createAllocatorWithIndex({ size }, FREE_INDEXES.tlsf, 'tlsf')
 
@@ -51,22 +54,28 @@ t.test('pointer map keys on both 32-bit words of an offset', async t => {
   heap.check()
 })
 
-t.test('pointer map: hundreds of offsets with one home slot still fit (the table grows past a long probe)', async t => {
-  // The map's documented hash (pointer-map.ts): top bits of a multiplicative hash of both words.
-  const topBits = (offset: number, bits: number) =>
-    Math.imul((offset >>> 0) ^ Math.imul((offset * 2 ** -32) >>> 0, 0x85ebca6b), 0x9e3779b1) >>> (32 - bits)
-  // 300 offsets 1 KiB apart whose top 9 bits agree: one home in tables of up to 512 slots, so
-  // the probe past the 250th runs out of room before the load factor asks for a growth.
+t.test('pointer map: hundreds of offsets with one home slot are found and deleted (probe distances past the saturated 31)', async t => {
+  const seed = 12345
+  const store = new SegmentStore(() => {})
+  store.reset(2 ** 50)
+  const map = new PointerMap(store, seed)
+  // Offsets whose hash under this seed agrees in its top 9 bits: one home in tables of up to 512 slots.
   const colliding: number[] = []
-  for (let k = 0; colliding.length < 300; k++) if (topBits(k * 1024, 9) === 0) colliding.push(k * 1024)
-  const heap = make(2 ** 40)
-  for (const ptr of colliding) heap.allocAt(ptr, 1)
-  heap.check()
-  t.same(colliding.filter(ptr => heap.sizeOf(ptr) !== 1), [], 'every block found')
-  for (const ptr of colliding.filter((_, i) => i % 3 === 0)) heap.free(ptr)
-  t.same(colliding.filter((ptr, i) => heap.sizeOf(ptr) !== (i % 3 === 0 ? undefined : 1)), [], 'freed ones gone, the others found')
-  t.equal(heap.pointers.count, 200)
-  heap.check()
+  for (let k = 1; colliding.length < 301; k++) if (hashOffset(k * 1024, seed) >>> 23 === 0) colliding.push(k * 1024)
+  const absent = colliding.pop()!
+  const nodes = colliding.map(offset => {
+    const node = store.newNode(offset, 1, USED)
+    map.add(node)
+    return node
+  })
+  t.same(colliding.filter((ptr, i) => map.get(ptr) !== nodes[i]), [], 'every block found')
+  t.equal(map.get(absent), -1, 'a missing key with the same home is not found')
+  for (const [i, node] of nodes.entries()) if (i % 3 === 0) map.delete(node)
+  t.same(colliding.filter((ptr, i) => map.get(ptr) !== (i % 3 === 0 ? -1 : nodes[i])), [], 'freed ones gone, the others found')
+  t.equal(map.count, 200)
+  t.same([...map.nodes()].sort((a, b) => a - b), nodes.filter((_, i) => i % 3 !== 0).sort((a, b) => a - b))
+  // The hash is keyed: under another seed the same offsets spread over many homes.
+  t.ok(new Set(colliding.map(offset => hashOffset(offset, seed + 1) >>> 23)).size > 150, 'another seed spreads them')
 })
 
 t.test('check() catches corruption', async t => {

@@ -49,7 +49,7 @@
  * order, each list head first) and restoreOrder() files nodes back at the tails of their lists in
  * that order, so a heap rebuilt from its layout plus this order picks exactly as the original.
  *
- * Memory: two Int32Array links per node (8 bytes); bins and bitmaps are fixed (~6.5 KB), plus
+ * Memory: two Int32 links per node (8 bytes); bins and bitmaps are fixed (~6.5 KB), plus
  * the shared BIN_MIN table (12.5 KB per process).
  */
 import type { FreeIndex, FreeIndexFactory, NodeView } from './free-index.js'
@@ -100,9 +100,11 @@ export function binAtLeast (need: number): number {
 }
 
 class TlsfIndex implements FreeIndex {
-  /** Sized by grow(): the core may call the factory before its own arrays exist. */
-  private next = new Int32Array(0)
-  private prev = new Int32Array(0)
+  /**
+   * Each node's list links side by side (next at 2n, prev at 2n + 1): unlinking reads both, from
+   * one cache line. Sized by grow(): the core may call the factory before its own arrays exist.
+   */
+  private links = new Int32Array(0)
   private readonly heads = new Int32Array(BIN_COUNT).fill(-1)
   private readonly slMap = new Int32Array(FL_COUNT)
   private flLo = 0
@@ -114,13 +116,10 @@ class TlsfIndex implements FreeIndex {
   constructor (private readonly nodes: NodeView) {}
 
   grow (capacity: number): void {
-    if (capacity <= this.next.length) return
-    const next = new Int32Array(capacity)
-    const prev = new Int32Array(capacity)
-    next.set(this.next)
-    prev.set(this.prev)
-    this.next = next
-    this.prev = prev
+    if (2 * capacity <= this.links.length) return
+    const links = new Int32Array(2 * capacity)
+    links.set(this.links)
+    this.links = links
   }
 
   insert (node: number): void {
@@ -130,17 +129,17 @@ class TlsfIndex implements FreeIndex {
     if (size > this.maxSize && this.maxValid) this.maxSize = size
     if (head !== -1 && this.nodes.offsets[node]! > this.nodes.offsets[head]!) {
       // Higher than the head: goes second, so the head stays the lower of the two.
-      const after = this.next[head]!
-      this.next[node] = after
-      this.prev[node] = head
-      this.next[head] = node
-      if (after !== -1) this.prev[after] = node
+      const after = this.links[2 * head]!
+      this.links[2 * node] = after
+      this.links[2 * node + 1] = head
+      this.links[2 * head] = node
+      if (after !== -1) this.links[2 * after + 1] = node
       return
     }
-    this.next[node] = head
-    this.prev[node] = -1
+    this.links[2 * node] = head
+    this.links[2 * node + 1] = -1
     if (head !== -1) {
-      this.prev[head] = node
+      this.links[2 * head + 1] = node
     } else {
       const fl = bin >>> SL_BITS
       this.slMap[fl]! |= 1 << (bin & (SL_COUNT - 1))
@@ -152,11 +151,11 @@ class TlsfIndex implements FreeIndex {
 
   remove (node: number): void {
     const size = this.nodes.sizes[node]!
-    const next = this.next[node]!
-    const prev = this.prev[node]!
-    if (next !== -1) this.prev[next] = prev
+    const next = this.links[2 * node]!
+    const prev = this.links[2 * node + 1]!
+    if (next !== -1) this.links[2 * next + 1] = prev
     if (prev !== -1) {
-      this.next[prev] = next
+      this.links[2 * prev] = next
     } else {
       const bin = binOf(size)
       this.heads[bin] = next
@@ -198,7 +197,7 @@ class TlsfIndex implements FreeIndex {
   private scan (from: number, to: number, size: number, align: number): number {
     const { offsets, sizes } = this.nodes
     for (let bin = this.firstNonEmpty(from); bin !== -1 && bin < to; bin = this.firstNonEmpty(bin + 1)) {
-      for (let node = this.heads[bin]!; node !== -1; node = this.next[node]!) {
+      for (let node = this.heads[bin]!; node !== -1; node = this.links[2 * node]!) {
         if (fitsIn(offsets[node]!, sizes[node]!, size, align)) return node
       }
     }
@@ -236,7 +235,7 @@ class TlsfIndex implements FreeIndex {
         max = bin
       } else {
         const sizes = this.nodes.sizes
-        for (let node = this.heads[bin]!; node !== -1; node = this.next[node]!) {
+        for (let node = this.heads[bin]!; node !== -1; node = this.links[2 * node]!) {
           if (sizes[node]! > max) max = sizes[node]!
         }
       }
@@ -250,7 +249,7 @@ class TlsfIndex implements FreeIndex {
   order (): number[] {
     const nodes: number[] = []
     for (let bin = this.firstNonEmpty(0); bin !== -1; bin = this.firstNonEmpty(bin + 1)) {
-      for (let node = this.heads[bin]!; node !== -1; node = this.next[node]!) nodes.push(node)
+      for (let node = this.heads[bin]!; node !== -1; node = this.links[2 * node]!) nodes.push(node)
     }
     return nodes
   }
@@ -263,10 +262,10 @@ class TlsfIndex implements FreeIndex {
       const size = this.nodes.sizes[node]!
       const bin = binOf(size)
       const tail = tails[bin]!
-      this.next[node] = -1
-      this.prev[node] = tail
+      this.links[2 * node] = -1
+      this.links[2 * node + 1] = tail
       if (tail !== -1) {
-        this.next[tail] = node
+        this.links[2 * tail] = node
       } else {
         this.heads[bin] = node
         const fl = bin >>> SL_BITS

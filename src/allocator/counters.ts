@@ -10,6 +10,8 @@
 import type { HeapStats } from './types.js'
 
 const SPLITTER = 134217729 // 2^27 + 1
+/** Below this, f^2 < 2^52 is an exact double. */
+const TWO_POW_26 = 67108864
 
 export interface CounterValues {
   used: number
@@ -57,8 +59,13 @@ export class HeapCounters implements CounterValues {
   /** A free range changes from f to g bytes (same range count). */
   resizeFree (f: number, g: number): void {
     this.free += g - f
-    this.addSquare(f, -1)
-    this.addSquare(g, 1)
+    if (f < TWO_POW_26 && g < TWO_POW_26) {
+      // Both squares are integers below 2^52, so their difference is exact: one sum, not two.
+      this.addTerm(g * g - f * f, 0)
+    } else {
+      this.addSquare(f, -1)
+      this.addSquare(g, 1)
+    }
   }
 
   /** Used bytes changed by delta and live blocks by blocks. */
@@ -121,19 +128,22 @@ export class HeapCounters implements CounterValues {
     // Exact f * f = p + e: plain when f < 2^26 (f^2 < 2^52 fits a double), else Dekker.
     const p = f * f
     let e = 0
-    if (f >= 67108864) {
+    if (f >= TWO_POW_26) {
       const c = SPLITTER * f
       const fh = c - (c - f)
       const fl = f - fh
       e = ((fh * fh - p) + 2 * fh * fl) + fl * fl
     }
-    // (hi, lo) + sign * (p, e): two-sum on the high parts, then fold in the low parts.
+    this.addTerm(sign * p, sign * e)
+  }
+
+  /** (hi, lo) += (p, e) where p + e is exact: two-sum on the high parts, then fold in the low parts. */
+  private addTerm (p: number, e: number): void {
     const a = this.squaresHi
-    const b = sign * p
-    const s = a + b
+    const s = a + p
     const bb = s - a
-    const err = (a - (s - bb)) + (b - bb)
-    const lo = err + this.squaresLo + sign * e
+    const err = (a - (s - bb)) + (p - bb)
+    const lo = err + this.squaresLo + e
     const hi = s + lo
     this.squaresLo = lo - (hi - s)
     this.squaresHi = hi

@@ -9,6 +9,7 @@ import { loadTrace, traceExists, tracesDir, TRACE_NAMES } from '../test/helpers/
 import { parseOptions } from './options.js'
 import { naiveSubject, strategySubjects } from './subjects.js'
 import { benchTrace, ROOMY_HEAP, SPEEDUP_FROM_LIVE_BLOCKS } from './trace-bench.js'
+import { withSlotIds } from './replay.js'
 import type { TraceResult } from './trace-bench.js'
 import { benchMillion } from './million.js'
 import type { MillionResult } from './million.js'
@@ -36,7 +37,7 @@ for (const name of names) {
     console.log(`\n(skipping ${name}: no ${name}.trace.gz in ${tracesDir()})`)
     continue
   }
-  const trace = loadTrace(name)
+  const trace = withSlotIds(loadTrace(name))
   const result = benchTrace(trace, options.naive ? naiveSubject : undefined, strategies, options)
   printTraceTable(result)
   traceResults.push(result)

@@ -18,6 +18,10 @@ import type { OneLineRequestLog } from './request-log.js'
 import { RequestMetrics } from './request-metrics.js'
 
 declare module 'fastify' {
+  interface FastifyRequest {
+    /** performance.now() when the request arrived; set only by the metrics of an app without a logger. */
+    receivedAt: number
+  }
   interface FastifyInstance {
     /** Counts a failed alloc or realloc (does nothing for other errors or when metrics are off). */
     countAllocFailure: (error: unknown) => void
@@ -82,6 +86,7 @@ export function installMetrics (app: FastifyInstance, registry: Registry, enable
     if (reason !== undefined) allocFailures.inc({ reason })
   })
 
+  app.decorateRequest('receivedAt', 0)
   app.addHook('onError', async (_request, _reply, error) => { app.countAllocFailure(error) })
 
   const record = (request: FastifyRequest, reply: FastifyReply, elapsedMs: number): void => {
@@ -91,9 +96,16 @@ export function installMetrics (app: FastifyInstance, registry: Registry, enable
     // Counted where the request line is logged: no hook runner per request.
     requestLog.onCompleted(record)
   } else {
-    // Callback style: no promise per request on the hot path.
-    app.addHook('onResponse', (request, reply, done) => {
-      record(request, reply, reply.elapsedTime)
+    // Without a logger, Fastify times a request (reply.elapsedTime) only for onResponse hooks, and
+    // setting that up (response listeners, a hook runner after the response) was the largest cost
+    // of the metrics per request. So the request is timed here, from its arrival to its answer
+    // being sent (onSend). Callback style: no promise per request on the hot path.
+    app.addHook('onRequest', (request, _reply, done) => {
+      request.receivedAt = performance.now()
+      done()
+    })
+    app.addHook('onSend', (request, reply, _payload, done) => {
+      record(request, reply, performance.now() - request.receivedAt)
       done()
     })
   }

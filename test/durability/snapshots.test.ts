@@ -9,7 +9,8 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import t, { type Test } from 'tap'
 import { openStore, type RestoreReport, type SqliteStore, type StoreOptions } from '../../src/registry/durable/store.js'
-import { SNAPSHOT_SLACK } from '../../src/registry/durable/snapshots.js'
+import { SCHEMA_VERSION } from '../../src/registry/durable/schema.js'
+import { SNAPSHOT_SLACK, STALE_ROWS_PER_STEP } from '../../src/registry/durable/snapshots.js'
 import { Registry, type Heap, type RegistryLimits } from '../../src/registry/index.js'
 
 const LIMITS: RegistryLimits = { maxHeaps: 100, maxHeapSize: Number.MAX_SAFE_INTEGER, maxBlocksPerHeap: 100_000 }
@@ -30,9 +31,11 @@ function open (t: Test, file: string, options: StoreOptions = {}) {
   return { registry, store, report, stop: () => { recording = false; store.close() } }
 }
 
-function count (store: SqliteStore, table: 'ops' | 'snapshots'): number {
+/** Rows in `table`; 'journal': the op rows after their heap's snapshot (the rows a restart replays). */
+function count (store: SqliteStore, table: 'ops' | 'snapshots' | 'journal'): number {
   const db = (store as unknown as { db: Database.Database }).db
-  return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
+  const from = table === 'journal' ? 'ops LEFT JOIN snapshots USING (heap_id) WHERE ops.id > coalesce(snapshots.through_op, 0)' : table
+  return (db.prepare(`SELECT count(*) AS n FROM ${from}`).get() as { n: number }).n
 }
 
 function observable (heap: Heap) {
@@ -89,7 +92,7 @@ t.test('a tlsf heap that never empties keeps a bounded journal and restores to t
   t.ok(heap.stats().allocs + heap.stats().frees > 2 * OPS / 3)
   t.ok(maxOps <= 2 * maxLive + SNAPSHOT_SLACK + 3, `op rows stay at most 2 x live + slack: max ${maxOps} rows for up to ${maxLive} live blocks over ${OPS} ops`)
   t.equal(count(first.store, 'snapshots'), 1, 'one snapshot for the heap')
-  const rowsAtStop = count(first.store, 'ops')
+  const rowsAtStop = count(first.store, 'journal')
   first.stop()
 
   const second = open(t, file)
@@ -144,21 +147,23 @@ t.test('the snapshot is taken when the journal passes 2 x live + slack; emptying
     for (let i = 0; i < reallocs; i++) heap.realloc(last, 10 + (i % 2) * 50)
   }
   churn(6)
-  t.same([count(store, 'snapshots'), count(store, 'ops')], [0, 8], '8 ops, no snapshot yet')
+  t.same([count(store, 'snapshots'), count(store, 'journal')], [0, 8], '8 ops, no snapshot yet')
   heap.realloc(100, 120)
-  t.same([count(store, 'snapshots'), count(store, 'ops')], [1, 0], 'the 9th op takes the snapshot and drops the ops')
+  t.same([count(store, 'snapshots'), count(store, 'journal')], [1, 0], 'the 9th op takes the snapshot: no ops after it')
+  t.equal(count(store, 'ops'), 9, 'the replaced rows are not deleted in the pause')
   heap.realloc(100, 130)
+  t.equal(count(store, 'ops'), 9 + 1 - STALE_ROWS_PER_STEP, 'the next change deletes a few of them')
   heap.realloc(100, 140)
-  t.same([count(store, 'snapshots'), count(store, 'ops')], [1, 2])
+  t.same([count(store, 'snapshots'), count(store, 'journal'), count(store, 'ops')], [1, 2, 3], 'the next, the rest but the last replaced row')
   heap.reset()
-  t.same([count(store, 'snapshots'), count(store, 'ops')], [0, 0], 'reset')
+  t.same([count(store, 'snapshots'), count(store, 'journal')], [0, 0], 'reset')
   churn(6)
   t.throws(() => heap.batch([{ op: 'realloc', ptr: 100, size: 20 }, { op: 'alloc', size: 1 << 20 }], true))
-  t.same([count(store, 'snapshots'), count(store, 'ops')], [0, 9], 'a failed atomic batch is journaled; the heap is not yet undone, so no snapshot')
+  t.same([count(store, 'snapshots'), count(store, 'journal')], [0, 9], 'a failed atomic batch is journaled; the heap is not yet undone, so no snapshot')
   heap.realloc(100, 30)
-  t.same([count(store, 'snapshots'), count(store, 'ops')], [1, 0], 'the next change takes it')
+  t.same([count(store, 'snapshots'), count(store, 'journal')], [1, 0], 'the next change takes it')
   for (const block of heap.blocks(0, 100).items) heap.free(block.ptr)
-  t.same([count(store, 'snapshots'), count(store, 'ops')], [0, 0], 'emptied')
+  t.same([count(store, 'snapshots'), count(store, 'journal')], [0, 0], 'emptied')
 })
 
 t.test('a file from before snapshots (schema version 1) restores by replay, then takes snapshots', async (t) => {
@@ -181,7 +186,30 @@ t.test('a file from before snapshots (schema version 1) restores by replay, then
   t.same(observable(restored), observable(heap))
   t.same(answersOf(driver(4, 100), 3000, restored, [...live]), answersOf(driver(4, 100), 3000, heap, live), 'the answers of the heap that never stopped')
   t.equal(count(second.store, 'snapshots'), 1, 'snapshots once the journal outgrows the heap')
-  t.equal((second.store as unknown as { db: Database.Database }).db.pragma('user_version', { simple: true }), 2, 'upgraded to version 2')
+  t.equal((second.store as unknown as { db: Database.Database }).db.pragma('user_version', { simple: true }), SCHEMA_VERSION, 'upgraded to the current version')
+})
+
+t.test('a version 2 file (snapshots without through_op, their ops deleted) restores from its snapshot, then upgrades', async (t) => {
+  const file = tempFile(t)
+  const first = open(t, file, { snapshotSlack: 16 })
+  const heap = first.registry.create({ size: 1 << 18, strategy: 'tlsf' })
+  const step = driver(6, 60)
+  const live: number[] = []
+  for (let i = 0; i < 400; i++) step(heap, live)
+  const journaled = count(first.store, 'journal')
+  first.stop()
+  const raw = new Database(file)
+  raw.exec('DELETE FROM ops WHERE id <= (SELECT through_op FROM snapshots WHERE snapshots.heap_id = ops.heap_id)')
+  raw.exec('ALTER TABLE snapshots DROP COLUMN through_op')
+  raw.pragma('user_version = 2')
+  raw.close()
+
+  const second = open(t, file, { snapshotSlack: 16 })
+  t.match(second.report, { snapshots: 1, replayed: journaled, fellBack: [] })
+  const restored = second.registry.get(heap.id)
+  t.same(observable(restored), observable(heap))
+  t.same(answersOf(driver(7, 60), 1000, restored, [...live]), answersOf(driver(7, 60), 1000, heap, live), 'the answers of the heap that never stopped')
+  t.equal((second.store as unknown as { db: Database.Database }).db.pragma('user_version', { simple: true }), SCHEMA_VERSION)
 })
 
 t.test('a journal that does not replay is replaced by a snapshot of the fallback layout, so later restarts are exact', async (t) => {
@@ -223,7 +251,7 @@ t.test('a journal that would not replay is replaced by a snapshot of the live he
   for (let i = 0; i < 6; i++) heap.realloc(last, 10 + (i % 2) * 50)
   t.same([count(first.store, 'snapshots'), count(first.store, 'ops')], [0, 8], 'not due yet: the tampered ops are still there')
   heap.realloc(last, 20)
-  t.same([count(first.store, 'snapshots'), count(first.store, 'ops')], [1, 0], 'the snapshot is the live heap, not a replay of the file')
+  t.same([count(first.store, 'snapshots'), count(first.store, 'journal')], [1, 0], 'the snapshot is the live heap, not a replay of the file')
   heap.alloc(5, undefined, 'after')
   first.stop()
 
@@ -247,7 +275,7 @@ t.test('a restart right after a snapshot of the live heap, with no ops after it,
   while (steps < 20_000 && snapshots < 3) {
     step(heap, live)
     steps++
-    if (count(first.store, 'ops') === 0 && count(first.store, 'snapshots') === 1 && heap.stats().liveBlocks > 100) snapshots++
+    if (count(first.store, 'journal') === 0 && count(first.store, 'snapshots') === 1 && heap.stats().liveBlocks > 100) snapshots++
   }
   t.equal(snapshots, 3, `a third snapshot after ${steps} steps`)
   first.stop()

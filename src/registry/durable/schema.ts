@@ -7,19 +7,25 @@
  * ops     tlsf heaps only: the history since the heap's snapshot (or since it was last empty), to
  *         replay on start (see rebuild.ts for why tlsf needs history and the other strategies do
  *         not).
- * snapshots  tlsf heaps only, at most one per heap: its blocks (with alignment) and free order at
- *         the moment the ops before it were dropped (snapshots.ts says when).
+ * snapshots  tlsf heaps only, at most one per heap: its blocks (with alignment) and free order as
+ *         of op row `through_op` (snapshots.ts says when). Only the heap's ops after that row are
+ *         its journal; the rows up to it are deleted a few at a time by the following changes
+ *         (store.ts), except row `through_op` itself, which stays while the snapshot does so that
+ *         SQLite, which numbers a new row one past the largest, never numbers one at or below it.
  *
- * Version 2 added the snapshots table; a version 1 file is upgraded in place (the table is
- * created empty, and such a heap restores by replaying its ops from empty, as before). A
- * version 1 program refuses a version 2 file, which it would restore wrongly.
+ * Version 2 added the snapshots table, version 3 its through_op column; older files are upgraded
+ * in place (upgradeSchema): a version 1 heap restores by replaying its ops from empty, a version 2
+ * snapshot has through_op 0, as its ops were deleted when it was taken. An older program refuses
+ * a newer file, which it would restore wrongly.
  *
  * Sizes and pointers are at most 2^53 - 1, within SQLite's 64-bit INTEGER.
  */
-export const SCHEMA_VERSION = 2
+import type Database from 'better-sqlite3'
+
+export const SCHEMA_VERSION = 3
 
 /** Versions this program opens: 0 is a new file. */
-export const READABLE_VERSIONS: readonly number[] = [0, 1, 2]
+export const READABLE_VERSIONS: readonly number[] = [0, 1, 2, 3]
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS heaps (
@@ -63,6 +69,13 @@ CREATE INDEX IF NOT EXISTS ops_by_heap ON ops (heap_id, id);
 CREATE TABLE IF NOT EXISTS snapshots (
   heap_id TEXT PRIMARY KEY,
   blocks TEXT NOT NULL,
-  free_order TEXT NOT NULL
+  free_order TEXT NOT NULL,
+  through_op INTEGER NOT NULL DEFAULT 0
 );
 `
+
+/** Adds what SCHEMA's CREATE TABLE IF NOT EXISTS cannot: the columns newer than a file's tables. */
+export function upgradeSchema (db: Database.Database): void {
+  const columns = db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('snapshots') as string[]
+  if (!columns.includes('through_op')) db.exec('ALTER TABLE snapshots ADD COLUMN through_op INTEGER NOT NULL DEFAULT 0')
+}

@@ -23,11 +23,11 @@ import type { Heap } from '../heap.js'
 import type { Registry } from '../registry.js'
 import type { HeapStats } from '../../allocator/types.js'
 import { HeapAllocator } from '../../allocator/allocator.js'
-import { layOut, takeSnapshot } from '../../allocator/snapshot.js'
+import { layOut, takeSnapshot, type AllocatorSnapshot } from '../../allocator/snapshot.js'
 import type { Allocator } from '../../allocator/types.js'
 import { rebuildTlsf, replaySteps, restoreCounters, sameLayout, type StoredBlock, type StoredOp } from './rebuild.js'
-import { READABLE_VERSIONS, SCHEMA, SCHEMA_VERSION } from './schema.js'
-import { decodeSnapshot, encodeSnapshot, SNAPSHOT_SLACK, snapshotDue, type EncodedSnapshot } from './snapshots.js'
+import { READABLE_VERSIONS, SCHEMA, SCHEMA_VERSION, upgradeSchema } from './schema.js'
+import { decodeSnapshot, encodeSnapshot, SNAPSHOT_SLACK, snapshotDue, STALE_ROWS_PER_STEP, type EncodedSnapshot } from './snapshots.js'
 
 export interface StoreOptions {
   /** Replay steps a tlsf journal may hold beyond twice the live blocks (snapshots.ts); SNAPSHOT_SLACK by default. */
@@ -68,6 +68,8 @@ type OpRow = [op: string, ptr: number | null, size: number | null, align: number
 interface Journal {
   /** Replay steps in the ops table since the snapshot (or since empty). */
   steps: number
+  /** The snapshot's through_op while op rows before it may remain to be deleted; 0 when none do. */
+  stale: number
   /** False when the heap cannot be snapshotted (an allocator that is not the library's own): the journal just grows. */
   snapshots: boolean
 }
@@ -101,6 +103,7 @@ export class SqliteStore implements RegistryEvents {
     const version = this.db.pragma('user_version', { simple: true }) as number
     if (!READABLE_VERSIONS.includes(version)) throw new Error(`${file}: schema version ${version}, expected at most ${SCHEMA_VERSION}`)
     this.db.exec(SCHEMA)
+    upgradeSchema(this.db)
     this.db.pragma(`user_version = ${SCHEMA_VERSION}`)
     this.statements = prepare(this.db)
     this.record = this.db.transaction((change: Change) => this.write(change))
@@ -125,11 +128,12 @@ export class SqliteStore implements RegistryEvents {
       this.owners.set(row.id, description.tenant)
       registry.restore(description, row.seq, (allocator) => {
         if (description.strategy === 'tlsf') {
-          const snapshot = this.snapshotOf(row.id)
+          const { snapshot, throughOp } = this.snapshotOf(row.id)
           const journal = this.journal(description)
+          journal.stale = throughOp
           const tally = { ops: 0, steps: 0 }
           try {
-            rebuildTlsf(allocator, snapshot, this.opsOf(row.id, tally))
+            rebuildTlsf(allocator, snapshot, this.opsOf(row.id, throughOp, tally))
             if (!sameLayout(allocator, blocks)) throw new Error('replayed layout differs from the recorded blocks')
             journal.steps = tally.steps
             report.replayed += tally.ops
@@ -206,6 +210,7 @@ export class SqliteStore implements RegistryEvents {
         const stats = this.saveCounters(change.heapId)
         if (journal === undefined) return
         journal.steps += change.mutations.length
+        if (journal.stale > 0) this.deleteStale(change.heapId, journal, change.mutations.length)
         // An empty heap is a single free range whatever its history: nothing left to replay.
         if (stats.liveBlocks === 0) this.forgetHistory(change.heapId)
         else this.snapshotIfDue(change.heapId, journal, stats)
@@ -226,7 +231,7 @@ export class SqliteStore implements RegistryEvents {
   private journal (heap: HeapDescription): Journal {
     let journal = this.journals.get(heap.id)
     if (journal === undefined) {
-      journal = { steps: 0, snapshots: true }
+      journal = { steps: 0, stale: 0, snapshots: true }
       this.journals.set(heap.id, journal)
     }
     return journal
@@ -243,10 +248,11 @@ export class SqliteStore implements RegistryEvents {
     }
     const encoded = encodeSnapshot(takeSnapshot(allocator))
     this.db.transaction(() => {
-      this.statements.saveSnapshot.run(heapId, encoded.blocks, encoded.free_order)
+      this.statements.saveSnapshot.run(heapId, encoded.blocks, encoded.free_order, 0)
       this.statements.deleteOps.run(heapId)
     })()
     journal.steps = 0
+    journal.stale = 0
   }
 
   /** Drops a heap's snapshot and ops (it is empty, reset or deleted). */
@@ -254,7 +260,10 @@ export class SqliteStore implements RegistryEvents {
     this.statements.deleteOps.run(heapId)
     this.statements.deleteSnapshot.run(heapId)
     const journal = this.journals.get(heapId)
-    if (journal !== undefined) journal.steps = 0
+    if (journal !== undefined) {
+      journal.steps = 0
+      journal.stale = 0
+    }
   }
 
   /**
@@ -262,6 +271,8 @@ export class SqliteStore implements RegistryEvents {
    * outgrew its live blocks. This runs in the transaction of the change that crossed the line, after
    * the heap applied it and before it is acknowledged: the snapshot is the heap that change left, and
    * if the commit fails the heap undoes the change and the file keeps the old snapshot and ops.
+   * The ops it replaces are not deleted here (that was most of the pause): the snapshot names the
+   * last of them (through_op), a restore skips them, and the next changes delete them (deleteStale).
    */
   private snapshotIfDue (heapId: string, journal: Journal, stats: HeapStats): void {
     if (!journal.snapshots || !snapshotDue(journal.steps, stats.liveBlocks, this.snapshotSlack)) return
@@ -271,22 +282,33 @@ export class SqliteStore implements RegistryEvents {
       return
     }
     const encoded = encodeSnapshot(snapshot)
-    this.statements.saveSnapshot.run(heapId, encoded.blocks, encoded.free_order)
-    this.statements.deleteOps.run(heapId)
+    const throughOp = (this.statements.lastOp.get(heapId) as number | null) ?? 0
+    this.statements.saveSnapshot.run(heapId, encoded.blocks, encoded.free_order, throughOp)
     journal.steps = 0
+    journal.stale = throughOp
   }
 
-  private snapshotOf (heapId: string) {
-    const row = this.statements.snapshot.get(heapId) as EncodedSnapshot | undefined
-    return row === undefined ? undefined : decodeSnapshot(row)
+  /**
+   * Deletes a few of the op rows a snapshot replaced, in the transaction of a later change: a
+   * share proportional to that change's steps, so they are gone long before the next snapshot
+   * (which comes after 2 x live + slack steps). Row `through_op` itself stays (schema.ts).
+   */
+  private deleteStale (heapId: string, journal: Journal, steps: number): void {
+    const limit = STALE_ROWS_PER_STEP * steps
+    if (this.statements.deleteStale.run(heapId, journal.stale, limit).changes < limit) journal.stale = 0
+  }
+
+  private snapshotOf (heapId: string): { snapshot: AllocatorSnapshot | undefined, throughOp: number } {
+    const row = this.statements.snapshot.get(heapId) as (EncodedSnapshot & { through_op: number }) | undefined
+    return row === undefined ? { snapshot: undefined, throughOp: 0 } : { snapshot: decodeSnapshot(row), throughOp: row.through_op }
   }
 
   /**
    * The heap's ops in order, read one row at a time (a journal may hold millions), counted into
    * `tally` as they go. Nothing else may use the connection until the iteration ends or is abandoned.
    */
-  private * opsOf (heapId: string, tally = { ops: 0, steps: 0 }): Generator<StoredOp> {
-    for (const row of this.statements.ops.iterate(heapId) as IterableIterator<OpRow>) {
+  private * opsOf (heapId: string, afterOp: number, tally: { ops: number, steps: number }): Generator<StoredOp> {
+    for (const row of this.statements.ops.iterate(heapId, afterOp) as IterableIterator<OpRow>) {
       const op = toOp(row)
       tally.ops++
       tally.steps += replaySteps(op)
@@ -354,9 +376,11 @@ function prepare (db: Database.Database) {
     deleteOps: db.prepare('DELETE FROM ops WHERE heap_id = ?'),
     heaps: db.prepare('SELECT id, seq, description, allocs, frees, reallocs, failed_allocs, peak_used, peak_live_blocks FROM heaps ORDER BY seq'),
     blocks: db.prepare('SELECT ptr, size, align, tag FROM blocks WHERE heap_id = ? ORDER BY ptr'),
-    ops: db.prepare('SELECT op, ptr, size, align, from_ptr, undone FROM ops WHERE heap_id = ? ORDER BY id').raw(true),
-    snapshot: db.prepare('SELECT blocks, free_order FROM snapshots WHERE heap_id = ?'),
-    saveSnapshot: db.prepare('INSERT OR REPLACE INTO snapshots (heap_id, blocks, free_order) VALUES (?, ?, ?)'),
+    ops: db.prepare('SELECT op, ptr, size, align, from_ptr, undone FROM ops WHERE heap_id = ? AND id > ? ORDER BY id').raw(true),
+    lastOp: db.prepare('SELECT max(id) FROM ops WHERE heap_id = ?').pluck(),
+    deleteStale: db.prepare('DELETE FROM ops WHERE id IN (SELECT id FROM ops WHERE heap_id = ? AND id < ? ORDER BY id LIMIT ?)'),
+    snapshot: db.prepare('SELECT blocks, free_order, through_op FROM snapshots WHERE heap_id = ?'),
+    saveSnapshot: db.prepare('INSERT OR REPLACE INTO snapshots (heap_id, blocks, free_order, through_op) VALUES (?, ?, ?, ?)'),
     deleteSnapshot: db.prepare('DELETE FROM snapshots WHERE heap_id = ?')
   }
 }

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3'
 import t, { type Test } from 'tap'
 import { openStore, type RestoreReport, type SqliteStore, type StoreOptions } from '../../src/registry/durable/store.js'
 import { SCHEMA_VERSION } from '../../src/registry/durable/schema.js'
-import { SNAPSHOT_SLACK, STALE_ROWS_PER_STEP } from '../../src/registry/durable/snapshots.js'
+import { decodeSnapshot, encodeSnapshot, SNAPSHOT_SLACK, STALE_ROWS_PER_STEP, type EncodedSnapshot } from '../../src/registry/durable/snapshots.js'
 import { Registry, type Heap, type RegistryLimits } from '../../src/registry/index.js'
 
 const LIMITS: RegistryLimits = { maxHeaps: 100, maxHeapSize: Number.MAX_SAFE_INTEGER, maxBlocksPerHeap: 100_000 }
@@ -189,7 +189,7 @@ t.test('a file from before snapshots (schema version 1) restores by replay, then
   t.equal((second.store as unknown as { db: Database.Database }).db.pragma('user_version', { simple: true }), SCHEMA_VERSION, 'upgraded to the current version')
 })
 
-t.test('a version 2 file (snapshots without through_op, their ops deleted) restores from its snapshot, then upgrades', async (t) => {
+t.test('a version 2 file (JSON snapshots without through_op, their ops deleted) restores from its snapshot, then upgrades', async (t) => {
   const file = tempFile(t)
   const first = open(t, file, { snapshotSlack: 16 })
   const heap = first.registry.create({ size: 1 << 18, strategy: 'tlsf' })
@@ -201,6 +201,11 @@ t.test('a version 2 file (snapshots without through_op, their ops deleted) resto
   const raw = new Database(file)
   raw.exec('DELETE FROM ops WHERE id <= (SELECT through_op FROM snapshots WHERE snapshots.heap_id = ops.heap_id)')
   raw.exec('ALTER TABLE snapshots DROP COLUMN through_op')
+  // Version 2 wrote snapshots as JSON arrays of the same numbers.
+  const row = raw.prepare('SELECT heap_id, blocks, free_order FROM snapshots').get() as EncodedSnapshot & { heap_id: string }
+  const decoded = decodeSnapshot(row)
+  const flat = decoded.blocks.flatMap((block) => [block.ptr, block.size, block.align ?? 0])
+  raw.prepare('UPDATE snapshots SET blocks = ?, free_order = ? WHERE heap_id = ?').run(JSON.stringify(flat), JSON.stringify(decoded.freeOrder), row.heap_id)
   raw.pragma('user_version = 2')
   raw.close()
 
@@ -313,4 +318,15 @@ t.test('a snapshot that fails to commit fails its change, which the heap undoes;
   const restored = second.registry.get(heap.id)
   t.same(observable(restored), observable(reference), 'the heap as of the last acknowledged change')
   t.same(answersOf(driver(41, 10), 300, restored, [0, 100]), answersOf(driver(41, 10), 300, reference, [0, 100]))
+})
+
+t.test('snapshots encode exactly, up to the largest safe integer', async (t) => {
+  const snapshot = {
+    blocks: [{ ptr: 0, size: 1 }, { ptr: 2 ** 30, size: 3, align: 2 ** 30 }, { ptr: 2 ** 52, size: Number.MAX_SAFE_INTEGER - 2 ** 52 }],
+    freeOrder: [2 ** 30 + 3, 1]
+  }
+  const encoded = encodeSnapshot(snapshot)
+  t.ok(Buffer.isBuffer(encoded.blocks) && Buffer.isBuffer(encoded.free_order), 'binary')
+  t.same(decodeSnapshot(encoded), snapshot)
+  t.same(decodeSnapshot({ blocks: '[0,1,0,8,2,16]', free_order: '[1,10]' }), { blocks: [{ ptr: 0, size: 1 }, { ptr: 8, size: 2, align: 16 }], freeOrder: [1, 10] }, 'and the JSON of version 2 files')
 })

@@ -13,9 +13,10 @@
  *         (store.ts), except row `through_op` itself, which stays while the snapshot does so that
  *         SQLite, which numbers a new row one past the largest, never numbers one at or below it.
  *
- * Version 2 added the snapshots table, version 3 its through_op column; older files are upgraded
- * in place (upgradeSchema): a version 1 heap restores by replaying its ops from empty, a version 2
- * snapshot has through_op 0, as its ops were deleted when it was taken. An older program refuses
+ * Version 2 added the snapshots table, version 3 its through_op column and binary snapshots
+ * (blobs, which the TEXT columns keep as they are; snapshots.ts reads both). Older files are
+ * upgraded in place (upgradeSchema): a version 1 heap restores by replaying its ops from empty, a
+ * version 2 snapshot (JSON) has through_op 0, as its ops were deleted when it was taken. An older program refuses
  * a newer file, which it would restore wrongly.
  *
  * Sizes and pointers are at most 2^53 - 1, within SQLite's 64-bit INTEGER.

@@ -21,9 +21,13 @@
  * waited 0.73-1.8 s; with the live heap's snapshot but the replaced rows deleted in the pause,
  * 0.57-0.65 s. The other changes' median stays 0.03 ms.
  *
- * Encoding: JSON arrays of numbers, blocks flat as [ptr, size, align, ...] with align 0 for a
- * block that has the heap's alignment.
+ * Encoding: blobs of little-endian doubles (exact for every safe integer), blocks flat as
+ * [ptr, size, align, ...] with align 0 for a block that has the heap's alignment, the free order
+ * as its offsets, written through a Float64Array: JSON text (or a write call per number) cost about
+ * 45 ms of the pause at 100 000 live blocks. Snapshots of version 2 files are JSON arrays of the
+ * same numbers, and still read.
  */
+import { endianness } from 'node:os'
 import type { AllocatorSnapshot, SnapshotBlock } from '../../allocator/snapshot.js'
 
 /** Replay steps a journal may hold beyond twice the live blocks before a snapshot cuts it. */
@@ -37,23 +41,48 @@ export function snapshotDue (steps: number, liveBlocks: number, slack = SNAPSHOT
 }
 
 export interface EncodedSnapshot {
-  blocks: string
-  free_order: string
+  blocks: Buffer | string
+  free_order: Buffer | string
 }
 
 export function encodeSnapshot (snapshot: AllocatorSnapshot): EncodedSnapshot {
-  const flat: number[] = []
-  for (const block of snapshot.blocks) flat.push(block.ptr, block.size, block.align ?? 0)
-  return { blocks: JSON.stringify(flat), free_order: JSON.stringify(snapshot.freeOrder) }
+  const flat = new Float64Array(snapshot.blocks.length * 3)
+  let at = 0
+  for (const block of snapshot.blocks) {
+    flat[at] = block.ptr
+    flat[at + 1] = block.size
+    flat[at + 2] = block.align ?? 0
+    at += 3
+  }
+  return { blocks: littleEndian(flat), free_order: littleEndian(Float64Array.from(snapshot.freeOrder)) }
 }
 
 export function decodeSnapshot (row: EncodedSnapshot): AllocatorSnapshot {
-  const flat = JSON.parse(row.blocks) as number[]
+  const flat = numbers(row.blocks)
   const blocks: SnapshotBlock[] = []
   for (let i = 0; i + 2 < flat.length; i += 3) {
     const block: SnapshotBlock = { ptr: flat[i]!, size: flat[i + 1]! }
     if (flat[i + 2]! > 0) block.align = flat[i + 2]!
     blocks.push(block)
   }
-  return { blocks, freeOrder: JSON.parse(row.free_order) as number[] }
+  return { blocks, freeOrder: Array.from(numbers(row.free_order)) }
+}
+
+// Typed arrays use the platform's byte order; the file's is little-endian on every platform.
+const BIG_ENDIAN = endianness() === 'BE'
+
+function littleEndian (values: Float64Array): Buffer {
+  const bytes = Buffer.from(values.buffer, values.byteOffset, values.byteLength)
+  return BIG_ENDIAN ? bytes.swap64() : bytes
+}
+
+/** The numbers of a blob of doubles, or of a version 2 file's JSON array. */
+function numbers (value: Buffer | string): ArrayLike<number> {
+  if (typeof value === 'string') return JSON.parse(value) as number[]
+  // A copy: the blob's bytes need not sit at a multiple of 8 for a Float64Array view.
+  const values = new Float64Array(value.length / 8)
+  const bytes = Buffer.from(values.buffer)
+  value.copy(bytes)
+  if (BIG_ENDIAN) bytes.swap64()
+  return values
 }

@@ -42,7 +42,7 @@ export function allocFailureReason (error: unknown): string | undefined {
 /**
  * `requestLog` is the app's log controller when the app has a logger: Fastify then reports every
  * answered request to it, and the request series count there. Without a logger Fastify calls it
- * for nothing, and an onResponse hook counts instead.
+ * for nothing, and onRequest and onSend hooks time and count instead.
  */
 export function installMetrics (app: FastifyInstance, registry: Registry, enabled: boolean, requestLog: OneLineRequestLog | undefined): void {
   if (!enabled) {

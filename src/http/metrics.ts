@@ -105,7 +105,8 @@ export function installMetrics (app: FastifyInstance, registry: Registry, enable
       done()
     })
     app.addHook('onSend', (request, reply, _payload, done) => {
-      record(request, reply, performance.now() - request.receivedAt)
+      // An answer sent before the onRequest hooks ran has no arrival time: 0, as reply.elapsedTime says then.
+      record(request, reply, request.receivedAt === 0 ? 0 : performance.now() - request.receivedAt)
       done()
     })
   }

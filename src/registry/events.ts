@@ -43,6 +43,11 @@ export type Change =
    * pointers: a journal that replays history records this to replay the same undo.
    */
   | { kind: 'rolled-back', heapId: string, mutations: Mutation[] }
+  /**
+   * The heap's history counters changed with no block changing: refused allocs count in
+   * failedAllocs. A journal keeps the counters with the blocks, so it records them again.
+   */
+  | { kind: 'counted', heapId: string }
 
 export interface RegistryEvents {
   changed (change: Change): void

@@ -305,14 +305,18 @@ export class Heap {
     atomic: boolean,
     work: (undo: UndoLog) => { result: T, mutations?: Mutation[], change?: Change }
   ): T {
+    if (!atomic && this.events === noEvents) return work(undefined).result
+    // Refused allocs still count (failedAllocs): a change of that count alone is announced too.
+    const failedBefore = this.allocator.stats().failedAllocs
     const announce = (done: ReturnType<typeof work>): T => {
       if (done.change !== undefined) this.events.changed(done.change)
       else if (done.mutations !== undefined && done.mutations.length > 0) {
         this.events.changed({ kind: 'mutations', heapId: this.id, mutations: done.mutations })
+      } else if (this.allocator.stats().failedAllocs !== failedBefore) {
+        this.events.changed({ kind: 'counted', heapId: this.id })
       }
       return done.result
     }
-    if (!atomic && this.events === noEvents) return announce(work(undefined))
     const undo: Array<() => void> = []
     let refused: { error: unknown } | undefined
     try {
@@ -327,7 +331,10 @@ export class Heap {
           return undefined
         }
       })
-      if (refused !== undefined) throw refused.error
+      if (refused !== undefined) {
+        if (this.allocator.stats().failedAllocs !== failedBefore) this.events.changed({ kind: 'counted', heapId: this.id })
+        throw refused.error
+      }
       return result as T
     } catch (error) {
       for (let i = undo.length - 1; i >= 0; i--) undo[i]!()

@@ -47,7 +47,7 @@ t.test('a reopened file restores heaps with names, tags, alignments, layout and 
   a.alloc(20, undefined, 'y')
   a.alloc(30)
   a.free(16)
-  // Refused allocs change no layout: their count (failedAllocs) is written with the next change.
+  // Refused allocs change no layout, only their count (failedAllocs), which is written at once.
   t.throws(() => a.alloc(5000))
   t.throws(() => a.alloc(4090))
   a.batch([{ op: 'alloc', size: 7, tag: 'z' }, { op: 'realloc', ptr: 0, size: 100 }], false)
@@ -69,6 +69,24 @@ t.test('a reopened file restores heaps with names, tags, alignments, layout and 
   t.equal(x!.ptr % 64, 0)
   const c = second.registry.create({ size: 10 })
   t.ok(c.seq > b.seq, 'new heaps come after restored ones')
+})
+
+t.test('refused allocs are counted in the file even when nothing changes after them', async (t) => {
+  const file = tempFile(t)
+  const first = open(t, file)
+  const single = first.registry.create({ size: 100 })
+  const batched = first.registry.create({ size: 100, strategy: 'tlsf' })
+  single.alloc(10)
+  t.throws(() => single.alloc(500))
+  t.throws(() => single.alloc(95))
+  batched.alloc(10)
+  t.match(batched.batch([{ op: 'alloc', size: 95 }, { op: 'free', ptr: 3 }], false), [{ ok: false }, { ok: false }])
+  const before = [snapshot(single), snapshot(batched)]
+  t.same(before.map((heap) => heap.stats.failedAllocs), [1, 1], 'only out of memory counts: 500 exceeds the heap, 95 does not fit')
+  first.stop()
+
+  const second = open(t, file)
+  t.same([snapshot(second.registry.get(single.id)), snapshot(second.registry.get(batched.id))], before)
 })
 
 t.test('a block that asked for a larger alignment keeps it through a restore and a moving realloc', async (t) => {

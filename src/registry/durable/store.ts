@@ -196,6 +196,9 @@ export class SqliteStore implements RegistryEvents {
         this.journals.delete(change.heapId)
         this.owners.delete(change.heapId)
         return
+      case 'counted':
+        this.saveCounters(change.heapId)
+        return
       case 'heap-reset':
         s.deleteBlocks.run(change.heapId)
         this.forgetHistory(change.heapId)

@@ -110,6 +110,11 @@ export function step (heap: Allocator, model: HeapModel, op: Op, policy: Policy)
       break
     }
     case 'freeBad': {
+      if (!Number.isSafeInteger(op.ptr)) {
+        // Past 2^53 - 1 (drawn on the largest heaps) a pointer is not an integer the API takes.
+        assert.equal(thrown(() => heap.free(op.ptr)).code, 'INVALID_ARGUMENT')
+        break
+      }
       const expected = model.classify(op.ptr)
       if (expected === undefined) break
       const error = thrown(() => heap.free(op.ptr)) as AllocatorError & Record<string, unknown>

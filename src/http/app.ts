@@ -127,14 +127,9 @@ export function buildApp (config: Config, options: AppOptions = {}) {
   // request ID, echoed, and the security headers. Registered before the rate limiter's and the
   // load shedder's hooks, so their refusals carry them too.
   const securityHeaders = securityHeadersFor()
-  // Each set of headers as a list, made once: reply.headers() would list an object's keys per request.
-  // (securityHeadersFor answers one of two fixed objects; a WeakMap keeps that an optimisation only.)
-  const listed = new WeakMap<Record<string, string>, Array<[string, string]>>()
   app.addHook('onRequest', (request, reply, done) => {
     const headers = securityHeaders(request)
-    let list = listed.get(headers)
-    if (list === undefined) listed.set(headers, list = Object.entries(headers))
-    for (let i = 0; i < list.length; i++) reply.header(list[i]![0], list[i]![1])
+    for (let i = 0; i < headers.length; i++) reply.header(headers[i]![0], headers[i]![1])
     reply.header('x-request-id', request.id)
     done()
   })

@@ -70,9 +70,11 @@ export const API_HEADERS: Record<string, string> = {
  * elsewhere. app.ts sets them in the one onRequest hook that also echoes the request ID (a hook
  * per header concern cost a hook call per request).
  */
-export function securityHeadersFor (): (request: FastifyRequest) => Record<string, string> {
-  const pageHeaders = securityHeaders()
-  return (request) => isApiRequest(request) ? API_HEADERS : pageHeaders
+export function securityHeadersFor (): (request: FastifyRequest) => ReadonlyArray<readonly [string, string]> {
+  // As lists of [name, value], made once: reply.headers(object) would list an object's keys per request.
+  const apiHeaders = Object.entries(API_HEADERS)
+  const pageHeaders = Object.entries(securityHeaders())
+  return (request) => isApiRequest(request) ? apiHeaders : pageHeaders
 }
 
 /** Rate limit and load shedding, when configured; they answer after the headers hook, so their refusals carry the headers too. */

@@ -14,7 +14,7 @@
  * free order restored. Counters count the rebuild's own allocs and frees: callers that keep
  * history counters set them afterwards.
  */
-import type { HeapAllocator } from './allocator.js'
+import { HeapAllocator } from './allocator.js'
 import { FREE, HEAD, NIL, USED } from './segments.js'
 import type { Allocator } from './types.js'
 
@@ -50,6 +50,11 @@ export function takeSnapshot (heap: HeapAllocator): AllocatorSnapshot {
     blocks.push(align > heap.alignment ? { ptr: store.offsets[x]!, size: store.sizes[x]!, align } : { ptr: store.offsets[x]!, size: store.sizes[x]! })
   }
   return { blocks, freeOrder: heap.freeOrder() }
+}
+
+/** takeSnapshot of an allocator that is this library's own; undefined for any other (a test double). */
+export function snapshotOf (allocator: Allocator): AllocatorSnapshot | undefined {
+  return allocator instanceof HeapAllocator ? takeSnapshot(allocator) : undefined
 }
 
 /** Claims every block of `blocks` (sorted by ptr) in an empty allocator, at its recorded place and alignment. */

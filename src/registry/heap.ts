@@ -5,8 +5,7 @@
  */
 import type { Allocator, Block, HeapStats, Occupancy, Segment } from '../allocator/types.js'
 import { AllocatorError, InvalidPointerError } from '../allocator/errors.js'
-import { HeapAllocator } from '../allocator/allocator.js'
-import { takeSnapshot, type AllocatorSnapshot } from '../allocator/snapshot.js'
+import { snapshotOf, type AllocatorSnapshot } from '../allocator/snapshot.js'
 import type { Page } from './cursor.js'
 import { BatchOpError, QuotaExceededError } from './errors.js'
 import { noEvents, type Change, type HeapDescription, type Mutation, type RegistryEvents } from './events.js'
@@ -142,7 +141,7 @@ export class Heap {
    * Cold: O(live blocks). Undefined for an allocator that is not the library's own (a test double).
    */
   snapshot (): AllocatorSnapshot | undefined {
-    return this.allocator instanceof HeapAllocator ? takeSnapshot(this.allocator) : undefined
+    return snapshotOf(this.allocator)
   }
 
   occupancy (buckets: number, from = 0, to = this.size): Occupancy {
@@ -308,13 +307,14 @@ export class Heap {
     if (!atomic && this.events === noEvents) return work(undefined).result
     // Refused allocs still count (failedAllocs): a change of that count alone is announced too.
     const failedBefore = this.allocator.stats().failedAllocs
+    const announceCounted = (): void => {
+      if (this.allocator.stats().failedAllocs !== failedBefore) this.events.changed({ kind: 'counted', heapId: this.id })
+    }
     const announce = (done: ReturnType<typeof work>): T => {
       if (done.change !== undefined) this.events.changed(done.change)
       else if (done.mutations !== undefined && done.mutations.length > 0) {
         this.events.changed({ kind: 'mutations', heapId: this.id, mutations: done.mutations })
-      } else if (this.allocator.stats().failedAllocs !== failedBefore) {
-        this.events.changed({ kind: 'counted', heapId: this.id })
-      }
+      } else announceCounted()
       return done.result
     }
     const undo: Array<() => void> = []
@@ -332,7 +332,7 @@ export class Heap {
         }
       })
       if (refused !== undefined) {
-        if (this.allocator.stats().failedAllocs !== failedBefore) this.events.changed({ kind: 'counted', heapId: this.id })
+        announceCounted()
         throw refused.error
       }
       return result as T

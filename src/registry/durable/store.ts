@@ -22,8 +22,7 @@ import type { Change, HeapDescription, Mutation, RegistryEvents } from '../event
 import type { Heap } from '../heap.js'
 import type { Registry } from '../registry.js'
 import type { HeapStats } from '../../allocator/types.js'
-import { HeapAllocator } from '../../allocator/allocator.js'
-import { layOut, takeSnapshot, type AllocatorSnapshot } from '../../allocator/snapshot.js'
+import { layOut, snapshotOf, type AllocatorSnapshot } from '../../allocator/snapshot.js'
 import type { Allocator } from '../../allocator/types.js'
 import { rebuildTlsf, replaySteps, restoreCounters, sameLayout, type StoredBlock, type StoredOp } from './rebuild.js'
 import { READABLE_VERSIONS, SCHEMA, SCHEMA_VERSION, upgradeSchema } from './schema.js'
@@ -245,11 +244,12 @@ export class SqliteStore implements RegistryEvents {
    * replaces the journal that did not replay, so the next restart rebuilds this heap exactly.
    */
   private restartHistory (heapId: string, journal: Journal, allocator: Allocator): void {
-    if (!(allocator instanceof HeapAllocator)) {
+    const snapshot = snapshotOf(allocator)
+    if (snapshot === undefined) {
       journal.snapshots = false
       return
     }
-    const encoded = encodeSnapshot(takeSnapshot(allocator))
+    const encoded = encodeSnapshot(snapshot)
     this.db.transaction(() => {
       this.statements.saveSnapshot.run(heapId, encoded.blocks, encoded.free_order, 0)
       this.statements.deleteOps.run(heapId)

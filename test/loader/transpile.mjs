@@ -68,8 +68,12 @@ function transpile (fileName, source) {
   const { ts, options } = loadCompiler()
   const { outputText, sourceMapText, diagnostics } = ts.transpileModule(source, { fileName, compilerOptions: options, reportDiagnostics: true })
   if (diagnostics !== undefined && diagnostics.length > 0) {
-    const messages = diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'))
-    throw new SyntaxError(`${fileName}: ${messages.join('; ')}`)
+    const messages = diagnostics.map((d) => {
+      const at = d.file !== undefined && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : undefined
+      const where = at === undefined ? fileName : `${fileName}:${at.line + 1}:${at.character + 1}`
+      return `${where}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`
+    })
+    throw new SyntaxError(messages.join('\n'))
   }
   return withInlineMap(outputText, sourceMapText, fileName)
 }

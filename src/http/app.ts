@@ -122,12 +122,14 @@ export function buildApp (config: Config, options: AppOptions = {}) {
     app.addHook('onClose', async () => { stop() })
   }
   // Fastify reports answered requests to the log controller only when there is a logger.
-  installMetrics(app, registry, config.metrics, options.logger !== undefined ? requestLog : undefined)
-  // The headers every answer carries, in one hook (callback style: no promise per request): the
-  // request ID, echoed, and the security headers. Registered before the rate limiter's and the
-  // load shedder's hooks, so their refusals carry them too.
+  const stampArrival = installMetrics(app, registry, config.metrics, options.logger !== undefined ? requestLog : undefined)
+  // Everything every request needs first, in one hook (callback style: no promise per request;
+  // each further hook cost a hook call per request): its arrival time for the metrics (without a
+  // logger), and the headers of its answer, the request ID echoed and the security headers.
+  // Registered before the rate limiter's and the load shedder's hooks, so their refusals carry them too.
   const securityHeaders = securityHeadersFor()
   app.addHook('onRequest', (request, reply, done) => {
+    if (stampArrival !== undefined) stampArrival(request)
     const headers = securityHeaders(request)
     for (let i = 0; i < headers.length; i++) reply.header(headers[i]![0], headers[i]![1])
     reply.header('x-request-id', request.id)

@@ -28,6 +28,9 @@ declare module 'fastify' {
   }
 }
 
+/** Notes when a request arrived, for its duration (set in app.ts's onRequest hook). */
+export type ArrivalStamp = (request: FastifyRequest) => void
+
 const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
 
 /** The reason label of an alloc failure, or undefined when `error` is not one. */
@@ -42,12 +45,13 @@ export function allocFailureReason (error: unknown): string | undefined {
 /**
  * `requestLog` is the app's log controller when the app has a logger: Fastify then reports every
  * answered request to it, and the request series count there. Without a logger Fastify calls it
- * for nothing, and onRequest and onSend hooks time and count instead.
+ * for nothing, and the request is timed from its arrival (the function this answers, which app.ts
+ * calls in its one onRequest hook) to its answer being sent (an onSend hook).
  */
-export function installMetrics (app: FastifyInstance, registry: Registry, enabled: boolean, requestLog: OneLineRequestLog | undefined): void {
+export function installMetrics (app: FastifyInstance, registry: Registry, enabled: boolean, requestLog: OneLineRequestLog | undefined): ArrivalStamp | undefined {
   if (!enabled) {
     app.decorate('countAllocFailure', () => {})
-    return
+    return undefined
   }
   const metrics = new MetricsRegistry()
   const requests = new RequestMetrics(DURATION_BUCKETS)
@@ -92,6 +96,7 @@ export function installMetrics (app: FastifyInstance, registry: Registry, enable
   const record = (request: FastifyRequest, reply: FastifyReply, elapsedMs: number): void => {
     requests.record(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, elapsedMs / 1000)
   }
+  let stampArrival: ArrivalStamp | undefined
   if (requestLog !== undefined) {
     // Counted where the request line is logged: no hook runner per request.
     requestLog.onCompleted(record)
@@ -100,10 +105,7 @@ export function installMetrics (app: FastifyInstance, registry: Registry, enable
     // setting that up (response listeners, a hook runner after the response) was the largest cost
     // of the metrics per request. So the request is timed here, from its arrival to its answer
     // being sent (onSend). Callback style: no promise per request on the hot path.
-    app.addHook('onRequest', (request, _reply, done) => {
-      request.receivedAt = performance.now()
-      done()
-    })
+    stampArrival = (request) => { request.receivedAt = performance.now() }
     app.addHook('onSend', (request, reply, _payload, done) => {
       // An answer sent before the onRequest hooks ran has no arrival time: 0, as reply.elapsedTime says then.
       record(request, reply, request.receivedAt === 0 ? 0 : performance.now() - request.receivedAt)
@@ -115,4 +117,5 @@ export function installMetrics (app: FastifyInstance, registry: Registry, enable
     const text = await metrics.metrics()
     return reply.type(metrics.contentType).send(text)
   })
+  return stampArrival
 }

@@ -1,6 +1,6 @@
 import { setTimeout as wait } from 'node:timers/promises'
 import t from 'tap'
-import { API_HEADERS, SHED_RETRY_AFTER } from '../../src/http/protection.js'
+import { API_HEADERS, HSTS_HEADER, SHED_RETRY_AFTER } from '../../src/http/protection.js'
 import { build, createHeap, expectProblem } from '../helpers/build.js'
 
 t.test('security headers on the API, the heap map page and Swagger UI, with a CSP both pages work under', async (t) => {
@@ -9,6 +9,8 @@ t.test('security headers on the API, the heap map page and Swagger UI, with a CS
   for (const url of [`/heaps/${heap.id}`, '/heaps/missing', '/heaps']) {
     const response = await app.inject(url)
     for (const [name, value] of Object.entries(API_HEADERS)) t.equal(response.headers[name], value, `${url}: ${name}`)
+    t.equal(response.headers['strict-transport-security'], undefined, `${url}: no HSTS over plain HTTP (RFC 6797)`)
+    t.equal(response.headers['referrer-policy'], undefined, `${url}: no page-only headers on JSON`)
   }
   for (const url of ['/', '/docs/', '/healthz', '/nowhere']) {
     const response = await app.inject(url)
@@ -18,7 +20,7 @@ t.test('security headers on the API, the heap map page and Swagger UI, with a CS
     t.notMatch(csp, /upgrade-insecure-requests/, `${url}: plain HTTP deployments keep working`)
     t.equal(response.headers['x-content-type-options'], 'nosniff')
     t.equal(response.headers['x-frame-options'], 'SAMEORIGIN')
-    t.ok(response.headers['strict-transport-security'])
+    t.equal(response.headers['strict-transport-security'], undefined, `${url}: no HSTS over plain HTTP`)
   }
 
   // What the pages load must be allowed by that policy: same-origin scripts only, no inline ones.
@@ -35,6 +37,22 @@ t.test('security headers on the API, the heap map page and Swagger UI, with a CS
     }
     t.notMatch(html, /\son\w+=/, `${page}: no inline event handlers (script-src-attr 'none')`)
   }
+})
+
+t.test('HSTS over HTTPS only: behind a trusted proxy that says so, on the API and the pages alike', async (t) => {
+  const [name, value] = HSTS_HEADER
+  const proxied = await build(t, { trustProxy: true })
+  const heap = await createHeap(proxied)
+  for (const url of [`/heaps/${heap.id}`, '/heaps/missing', '/', '/healthz']) {
+    const overTls = await proxied.inject({ url, headers: { 'x-forwarded-proto': 'https' } })
+    t.equal(overTls.headers[name], value, `${url} over HTTPS`)
+    t.equal((await proxied.inject({ url, headers: { 'x-forwarded-proto': 'http' } })).headers[name], undefined, `${url} over HTTP`)
+  }
+  t.equal((await proxied.inject(`/heaps/${heap.id}`)).headers['cache-control'], 'no-store', 'the API set is kept over HTTPS')
+
+  // An untrusted client cannot claim HTTPS for itself.
+  const direct = await build(t)
+  t.equal((await direct.inject({ url: '/heaps', headers: { 'x-forwarded-proto': 'https' } })).headers[name], undefined)
 })
 
 t.test('HEAPD_DOCS=false: no Swagger UI and no live document; the API and the page stay', async (t) => {

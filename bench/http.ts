@@ -14,14 +14,12 @@ import type { LoadResult } from './cannon.js'
 import { startHeapd } from './heapd-app.js'
 import { printTable, int, verdict } from './table.js'
 import type { Cell } from './table.js'
+import { flagsOf } from './args.js'
 
 const MIN_ALLOC_OVER_BARE = 0.85
 const MIN_BATCH_OPS_PER_SECOND = 1e6
 
-const args = new Map(process.argv.slice(2).map((arg) => {
-  const [key, value = 'true'] = arg.replace(/^--/, '').split('=')
-  return [key!, value] as const
-}))
+const args = flagsOf(process.argv.slice(2))
 const quick = args.has('quick') || process.env.BENCH_QUICK === '1'
 const seconds = Number(args.get('seconds') ?? (quick ? 3 : 10))
 const connections = Number(args.get('connections') ?? 50)

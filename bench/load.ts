@@ -20,7 +20,7 @@
  * does. The target is judged on it. After it, the same mix runs again at a fixed offered rate
  * (autocannon's overallRate, --rate req/s over all connections, below saturation): the latency a
  * client sees when the server keeps up, reported beside it, not instead of it.
- *   npm run bench:load -- [--seconds=60] [--warmup=5] [--connections=50] [--heaps=10] [--log-level=info] [--baseline] [--server-output=FILE] [--rate=2000] [--rate-seconds=30]
+ *   npm run bench:load -- [--seconds=60] [--warmup=5] [--connections=50] [--heaps=10] [--log-level=info] [--baseline] [--server-output=FILE] [--rate=2000] [--rate-seconds=30] [--node-flags='--flag ...']
  */
 import autocannon from 'autocannon'
 import type { Options, Request } from 'autocannon'
@@ -32,13 +32,11 @@ import { fileURLToPath } from 'node:url'
 import { loadavg } from 'node:os'
 import { printTable, int, mib, verdict } from './table.js'
 import { ensureBuilt } from '../test/helpers/built-server.js'
+import { flagsOf } from './args.js'
 
 const MAX_P99_MS = 5
 
-const args = new Map(process.argv.slice(2).map((arg) => {
-  const [key, value = 'true'] = arg.replace(/^--/, '').split('=')
-  return [key!, value] as const
-}))
+const args = flagsOf(process.argv.slice(2))
 const seconds = Number(args.get('seconds') ?? 60)
 const warmupSeconds = Number(args.get('warmup') ?? 5)
 const connections = Number(args.get('connections') ?? 50)
@@ -57,7 +55,8 @@ function startFlags (): string[] {
   if (match === null) throw new Error(`cannot read node flags from the start script: ${scripts.start}`)
   return match[1]!.trim().split(' ').filter((flag) => flag !== '')
 }
-const nodeFlags = startFlags()
+// --node-flags='--a --b' tries other flags on both servers (then no longer npm start's).
+const nodeFlags = args.has('node-flags') ? args.get('node-flags')!.split(' ').filter((flag) => flag !== '') : startFlags()
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 

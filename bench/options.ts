@@ -4,6 +4,7 @@
  * Trace arguments keep the traces whose name contains one of them. Environment equivalents:
  * BENCH_QUICK=1, BENCH_TRACES=real-python,real-git.
  */
+import { flagsOf } from './args.js'
 
 export interface BenchOptions {
   quick: boolean
@@ -21,16 +22,8 @@ export interface BenchOptions {
 }
 
 export function parseOptions (argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
-  const flags = new Map<string, string>()
-  const traceFilters: string[] = (env.BENCH_TRACES ?? '').split(',').filter((s) => s !== '')
-  for (const arg of argv) {
-    if (arg.startsWith('--')) {
-      const [key, value = 'true'] = arg.slice(2).split('=')
-      flags.set(key!, value)
-    } else {
-      traceFilters.push(arg)
-    }
-  }
+  const flags = flagsOf(argv.filter((arg) => arg.startsWith('--')))
+  const traceFilters = [...(env.BENCH_TRACES ?? '').split(',').filter((s) => s !== ''), ...argv.filter((arg) => !arg.startsWith('--'))]
   const known = ['quick', 'passes', 'naive-seconds', 'live', 'strategies', 'no-naive', 'no-million']
   for (const key of flags.keys()) {
     if (!known.includes(key)) throw new Error(`unknown option --${key} (known: ${known.map((k) => `--${k}`).join(', ')})`)

@@ -1,0 +1,11 @@
+/** `--key=value` and `--flag` arguments of the bench commands, by key; a value keeps any further `=`. */
+export function flagsOf (argv: readonly string[]): Map<string, string> {
+  const flags = new Map<string, string>()
+  for (const arg of argv) {
+    const text = arg.replace(/^--/, '')
+    const at = text.indexOf('=')
+    if (at < 0) flags.set(text, 'true')
+    else flags.set(text.slice(0, at), text.slice(at + 1))
+  }
+  return flags
+}

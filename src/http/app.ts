@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import Fastify, { type FastifyBaseLogger, type FastifyReply } from 'fastify'
 import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
-import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { Config } from '../config.js'
 import type { RegistryEvents } from '../registry/events.js'
 import { Registry } from '../registry/registry.js'
@@ -20,7 +20,7 @@ import { installProtection, securityHeadersFor } from './protection.js'
 import { OneLineRequestLog } from './request-log.js'
 import { problem, toProblem } from './problems.js'
 import { problemResponses } from './schemas/problem.js'
-import { transformObject } from './openapi.js'
+import { transform, transformObject } from './openapi.js'
 import { batchRoutes } from './routes/batch.js'
 import { blockRoutes } from './routes/blocks.js'
 import { healthRoutes } from './routes/health.js'
@@ -176,7 +176,7 @@ export function buildApp (config: Config, options: AppOptions = {}) {
         { name: 'health', description: 'Liveness and readiness.' }
       ]
     },
-    transform: jsonSchemaTransform,
+    transform,
     transformObject
   })
   if (config.docs) app.register(fastifySwaggerUi, { routePrefix: '/docs' })

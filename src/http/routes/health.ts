@@ -1,7 +1,7 @@
 /** Liveness and readiness for orchestrators. */
 import { z } from 'zod'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { problemResponses, success } from '../schemas/problem.js'
+import { notReadyResponse, success } from '../schemas/problem.js'
 import { problem } from '../problems.js'
 import { sendProblem } from '../errors.js'
 
@@ -29,7 +29,7 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthOptions> = async (app, { 
       description: 'Answers 200 when the service takes traffic, 503 not-ready once it is shutting down.',
       response: {
         200: success('Ready for traffic.', z.object({ status: z.literal('ready') })),
-        ...problemResponses(503)
+        503: notReadyResponse
       }
     }
   }, async (request, reply) => {

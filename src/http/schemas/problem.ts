@@ -41,20 +41,37 @@ const DESCRIPTIONS: Record<number, string> = {
   415: 'Body is not JSON (unsupported-media-type).',
   429: 'A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it).',
   500: 'Unexpected failure (internal-error); details are logged, not returned.',
-  503: 'Overloaded: the event loop lags past HEAPD_MAX_EVENT_LOOP_DELAY and /heaps* requests are shed (overloaded, with Retry-After: retry later); ' +
-    'or, from /readyz only, the service is shutting down (not-ready).'
+  503: 'Overloaded (overloaded): the event loop lags past HEAPD_MAX_EVENT_LOOP_DELAY and /heaps* requests are shed; retry after Retry-After seconds.'
+}
+
+/** Response headers of some error statuses, declared so clients know to look for them. */
+const HEADERS: Record<number, Record<string, { type: 'integer', minimum: number, description: string }>> = {
+  429: { 'retry-after': { type: 'integer', minimum: 0, description: 'Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time).' } },
+  503: { 'retry-after': { type: 'integer', minimum: 0, description: 'Seconds to wait before retrying.' } }
+}
+
+type ProblemResponse = {
+  description: string
+  headers?: Record<string, { type: 'integer', minimum: number, description: string }>
+  content: { 'application/problem+json': { schema: typeof Problem } }
 }
 
 /** Response entries for the given error statuses, all application/problem+json. */
 export function problemResponses<S extends number> (...statuses: S[]) {
-  const responses = {} as Record<S, { description: string, content: { 'application/problem+json': { schema: typeof Problem } } }>
-  for (const status of statuses) {
-    responses[status] = {
-      description: DESCRIPTIONS[status] ?? 'Error',
-      content: { 'application/problem+json': { schema: Problem } }
-    }
-  }
+  const responses = {} as Record<S, ProblemResponse>
+  for (const status of statuses) responses[status] = problemResponse(DESCRIPTIONS[status] ?? 'Error', HEADERS[status])
   return responses
+}
+
+/** /readyz's own 503: not overload but a service on its way out. */
+export const notReadyResponse = problemResponse('The service is shutting down (not-ready): send new work to another instance.')
+
+function problemResponse (description: string, headers?: ProblemResponse['headers']): ProblemResponse {
+  return {
+    description,
+    ...(headers !== undefined ? { headers } : {}),
+    content: { 'application/problem+json': { schema: Problem } }
+  }
 }
 
 /** A success response with a description, so the document says what each status means. */

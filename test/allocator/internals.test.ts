@@ -9,7 +9,7 @@ import { createAllocatorWithIndex } from '../../src/allocator/create.js'
 import { FREE_INDEXES } from '../../src/allocator/strategies.js'
 import type { HeapAllocator } from '../../src/allocator/allocator.js'
 import { hashOffset, PointerMap } from '../../src/allocator/pointer-map.js'
-import { SegmentStore, USED } from '../../src/allocator/segments.js'
+import { MAX_NODES, SegmentStore, USED } from '../../src/allocator/segments.js'
 
 const make = (size: number): HeapAllocator => createAllocatorWithIndex({ size }, FREE_INDEXES.tlsf, 'tlsf')
 
@@ -76,6 +76,27 @@ t.test('pointer map: hundreds of offsets with one home slot are found and delete
   t.same([...map.nodes()].sort((a, b) => a - b), nodes.filter((_, i) => i % 3 !== 0).sort((a, b) => a - b))
   // The hash is keyed: under another seed the same offsets spread over many homes.
   t.ok(new Set(colliding.map(offset => hashOffset(offset, seed + 1) >>> 23)).size > 150, 'another seed spreads them')
+})
+
+t.test('segment store: assertRoom refuses what would pass MAX_NODES, counting reusable slots', async t => {
+  const store = new SegmentStore(() => {})
+  const first = store.reset(1000)
+  const a = store.newNode(0, 10, USED)
+  store.insertAfter(first, a)
+  const b = store.newNode(10, 10, USED)
+  store.insertAfter(a, b)
+  store.unlink(a)
+  store.unlink(b)
+  t.doesNotThrow(() => store.assertRoom(1000), 'far below the cap')
+  // Reaching the cap for real takes gigabytes: pretend the ids up to it are all handed out.
+  const internals = store as unknown as { created: number }
+  internals.created = MAX_NODES - 1
+  t.doesNotThrow(() => store.assertRoom(1), 'the last new id')
+  t.doesNotThrow(() => store.assertRoom(2), 'past the ids, the two unlinked slots are counted')
+  t.throws(() => store.assertRoom(3), /at most 67108864 segments \(33554430 live blocks\)/)
+  internals.created = MAX_NODES
+  t.doesNotThrow(() => store.assertRoom(2), 'no new ids left: the unlinked slots alone')
+  t.throws(() => store.assertRoom(3), RangeError)
 })
 
 t.test('check() catches corruption', async t => {

@@ -3,9 +3,8 @@
  * name order, as if they were one file. Each test process costs about 2 s of CPU before its first
  * test (Node, tap, the coverage hooks, and for the HTTP tests Fastify and zod); for folders of
  * many small files that start-up was most of their time in `npm test`. package.json's tap.exclude
- * keeps tap from also running those files on their own. `npx tap test/http/auth.test.ts` still
- * runs one alone; for the whole folder run `npx tap test/http.test.ts` (`npx tap test/http`
- * finds nothing: the exclusion applies to folders too).
+ * keeps tap from also running those files on their own; `npx tap test/http/auth.test.ts` or
+ * `npx tap test/http` still runs them one process each.
  */
 import { readdirSync } from 'node:fs'
 

@@ -1,8 +1,8 @@
 /**
  * Module hooks that let Node 20 run the TypeScript of src/ and test/ in the test processes, in
- * place of tap's ts-node plugin (which loaded the TypeScript compiler, about 0.5 s of CPU, twice in
- * each of the ~40 test processes). Each .ts file is transpiled once (transpile.mjs keeps the
- * output on disk), so a test process normally never loads TypeScript at all.
+ * place of the ts-node that tap's TypeScript plugin registers (it loaded the TypeScript compiler,
+ * about 0.5 s of CPU, twice in every test process). Each .ts file is transpiled once
+ * (transpile.mjs keeps the output on disk), so a test process normally never loads TypeScript.
  *
  * The transpiled source is handed on down the chain (nextLoad with `source`), not returned
  * directly: tap's coverage hook (@tapjs/processinfo) sits below this one and must still see every

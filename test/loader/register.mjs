@@ -1,6 +1,10 @@
 /**
  * Entry of the test loader: tap passes `--import=./test/loader/register.mjs` to every test
  * process (package.json, tap.node-arg), which registers the hooks that run our .ts files.
+ *
+ * tap's TypeScript plugin stays on, as it tells tap that .ts files are tests (`npx tap test/http`
+ * finds them), but tap.test-env sets TAP_TYPE_STRIP_ONLY=1, which makes its --import skip
+ * registering ts-node (on Node 20 nothing strips types in its place: these hooks transpile).
  */
 import { register } from 'node:module'
 

@@ -8,4 +8,10 @@
  */
 import { register } from 'node:module'
 
+// Had ts-node been registered after all (TAP_TYPE_STRIP_ONLY unset, or a tap that ignores it),
+// each file would be transpiled twice and coverage mapped to the wrong lines: say so instead.
+if (Reflect.get(process, Symbol.for('ts-node.register.instance')) !== undefined) {
+  throw new Error('ts-node is registered besides test/loader: tap.test-env in package.json must set TAP_TYPE_STRIP_ONLY=1')
+}
+
 register('./hooks.mjs', import.meta.url)

@@ -1,7 +1,7 @@
 /**
- * heapd's own app for the HTTP benchmarks: buildApp with the default config (loadConfig({})) and
- * no logger, plus the few calls the benchmarks make through app.inject (outside the timed
- * load): create and delete a heap, read its stats, try a batch body.
+ * heapd's own app for the HTTP benchmarks: buildApp with the default config (loadConfig({}), or
+ * the given environment's) and no logger, plus the few calls the benchmarks make through
+ * app.inject (outside the timed load): create and delete a heap, read its stats, try a batch body.
  */
 import { buildApp } from '../src/http/app.js'
 import type { App } from '../src/http/app.js'
@@ -16,9 +16,10 @@ export interface Heapd {
   batch(id: string, body: string): Promise<boolean>
 }
 
-export async function startHeapd (): Promise<Heapd> {
+/** `environment`: the HEAPD_* settings to build heapd with (the defaults when omitted). */
+export async function startHeapd (environment: NodeJS.ProcessEnv = {}): Promise<Heapd> {
   // Without a logger in its options, buildApp logs nothing.
-  const app = buildApp(loadConfig({}))
+  const app = buildApp(loadConfig(environment))
   await app.ready()
   const json = { 'content-type': 'application/json' }
 

@@ -4,7 +4,7 @@
  * child process, see cannon.ts), and the batch endpoint's allocator ops/s end to end. Beside
  * req/s, the server's CPU time per request: the steady figure when other processes share the
  * cores. Loopback only.
- *   npm run bench:http -- [--quick] [--seconds=S] [--rounds=N] [--connections=N] [--batch-ops=N] [--only=alloc|batch]
+ *   npm run bench:http -- [--quick] [--seconds=S] [--rounds=N] [--connections=N] [--batch-ops=N] [--only=alloc|batch] [--heapd-env]
  */
 import type { FastifyInstance } from 'fastify'
 import { loadavg } from 'node:os'
@@ -36,7 +36,8 @@ async function listen (app: FastifyInstance): Promise<string> {
 const allocBody = JSON.stringify({ size: 64 })
 const bare = await buildBareApp()
 const bareUrl = `${await listen(bare)}/alloc`
-const heapd = await startHeapd()
+// --heapd-env: heapd configured from this process's environment (say HEAPD_METRICS=false), to see what a feature costs.
+const heapd = await startHeapd(args.has('heapd-env') ? process.env : {})
 const heapdBase = await listen(heapd.app)
 
 console.log('# heapd HTTP benchmark\n')

@@ -19,11 +19,12 @@ import { loadConfig } from '../src/config.js'
 import { buildApp } from '../src/http/app.js'
 import { openStore, type SqliteStore } from '../src/registry/durable/store.js'
 import { Registry } from '../src/registry/index.js'
+import { flagsOf } from './args.js'
 import { load } from './cannon.js'
 
-const secondsArg = process.argv.find((arg) => arg.startsWith('--seconds='))
-const seconds = secondsArg !== undefined ? Number(secondsArg.slice('--seconds='.length)) : 5
-const onlyPause = process.argv.includes('--only=pause')
+const args = flagsOf(process.argv.slice(2))
+const seconds = Number(args.get('seconds') ?? 5)
+const onlyPause = args.get('only') === 'pause'
 const dir = mkdtempSync(join(tmpdir(), 'heapd-durable-bench-'))
 const limits = { maxHeaps: 10, maxHeapSize: Number.MAX_SAFE_INTEGER, maxBlocksPerHeap: 10_000_000 }
 

@@ -108,10 +108,13 @@ async function json<T> (url: string, init?: RequestInit): Promise<T> {
   return await res.json() as T
 }
 
+/** Latency percentiles of a run, in ms (autocannon's). */
+interface Latency { p50: number, p90: number, p99: number, max: number }
+
 /** The paced run: the mix at a fixed offered rate. */
 interface Paced {
   requestsPerSecond: number
-  latency: { p50: number, p90: number, p99: number, max: number }
+  latency: Latency
   errors: number
 }
 
@@ -119,7 +122,7 @@ interface Measured {
   paced?: Paced
   requests: number
   requestsPerSecond: number
-  latency: { p50: number, p90: number, p99: number, max: number }
+  latency: Latency
   errors: number
   timeouts: number
   non2xx: number

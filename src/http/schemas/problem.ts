@@ -44,15 +44,18 @@ const DESCRIPTIONS: Record<number, string> = {
   503: 'Overloaded (overloaded): the event loop lags past HEAPD_MAX_EVENT_LOOP_DELAY and /heaps* requests are shed; retry after Retry-After seconds.'
 }
 
+/** Response headers of a status, by name, as JSON Schema (openapi.ts carries them into the document). */
+type ResponseHeaders = Record<string, { type: 'integer', minimum: number, description: string }>
+
 /** Response headers of some error statuses, declared so clients know to look for them. */
-const HEADERS: Record<number, Record<string, { type: 'integer', minimum: number, description: string }>> = {
+const HEADERS: Record<number, ResponseHeaders> = {
   429: { 'retry-after': { type: 'integer', minimum: 0, description: 'Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time).' } },
   503: { 'retry-after': { type: 'integer', minimum: 0, description: 'Seconds to wait before retrying.' } }
 }
 
 type ProblemResponse = {
   description: string
-  headers?: Record<string, { type: 'integer', minimum: number, description: string }>
+  headers?: ResponseHeaders
   content: { 'application/problem+json': { schema: typeof Problem } }
 }
 
@@ -66,7 +69,7 @@ export function problemResponses<S extends number> (...statuses: S[]) {
 /** /readyz's own 503: not overload but a service on its way out. */
 export const notReadyResponse = problemResponse('The service is shutting down (not-ready): send new work to another instance.')
 
-function problemResponse (description: string, headers?: ProblemResponse['headers']): ProblemResponse {
+function problemResponse (description: string, headers?: ResponseHeaders): ProblemResponse {
   return {
     description,
     ...(headers !== undefined ? { headers } : {}),

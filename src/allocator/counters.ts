@@ -3,15 +3,18 @@
  *
  * Sawicki's metric needs sum f^2 over free ranges f. With f up to 2^53, f^2 reaches 2^106: a
  * plain double sum would lose every small range once a big one came and went (cancellation).
- * The sum is kept as a double-double (hi + lo, ~106 bits): f^2 is split exactly by Dekker's
+ * The sum is kept as a double-double (hi + lo, ~106 bits): each change (f^2 for a range that
+ * comes or goes, (g - f)(g + f) for one resized from f to g) is made exact by Dekker's
  * two-product (via Veltkamp splitting) and added with Knuth's two-sum, so the sum of the ranges
  * that remain stays right to ~2^-100 relative.
  */
 import type { HeapStats } from './types.js'
 
 const SPLITTER = 134217729 // 2^27 + 1
-/** Below this, f^2 < 2^52 is an exact double. */
-const TWO_POW_26 = 67108864
+/** Below this, g - f and g + f are exact for free ranges f, g. */
+const TWO_POW_52 = 2 ** 52
+/** A product of integers below this in magnitude is an exact double. */
+const TWO_POW_53 = 2 ** 53
 
 export interface CounterValues {
   used: number
@@ -46,25 +49,26 @@ export class HeapCounters implements CounterValues {
   addFree (f: number): void {
     this.free += f
     this.freeRanges++
-    this.addSquare(f, 1)
+    this.addProduct(f, f)
   }
 
   /** A free range of f bytes disappears (before it changes). */
   removeFree (f: number): void {
     this.free -= f
     this.freeRanges--
-    this.addSquare(f, -1)
+    this.addProduct(-f, f)
   }
 
   /** A free range changes from f to g bytes (same range count). */
   resizeFree (f: number, g: number): void {
     this.free += g - f
-    if (f < TWO_POW_26 && g < TWO_POW_26) {
-      // Both squares are integers below 2^52, so their difference is exact: one sum, not two.
-      this.addTerm(g * g - f * f, 0)
+    if (f < TWO_POW_52 && g < TWO_POW_52) {
+      // g^2 - f^2 = (g - f)(g + f), both factors exact: one product and one sum, not two of each
+      // (a heap's big tail range is resized on most allocs from it).
+      this.addProduct(g - f, g + f)
     } else {
-      this.addSquare(f, -1)
-      this.addSquare(g, 1)
+      this.addProduct(-f, f)
+      this.addProduct(g, g)
     }
   }
 
@@ -123,18 +127,21 @@ export class HeapCounters implements CounterValues {
     }
   }
 
-  /** (hi, lo) += sign * f^2, in double-double arithmetic. */
-  private addSquare (f: number, sign: number): void {
-    // Exact f * f = p + e: plain when f < 2^26 (f^2 < 2^52 fits a double), else Dekker.
-    const p = f * f
+  /** (hi, lo) += a * b for integers a, b below 2^53 in magnitude, exactly (double-double). */
+  private addProduct (a: number, b: number): void {
+    // a * b = p + e exactly: e = 0 while |p| < 2^53 (an exact integer), else Dekker's two-product.
+    const p = a * b
     let e = 0
-    if (f >= TWO_POW_26) {
-      const c = SPLITTER * f
-      const fh = c - (c - f)
-      const fl = f - fh
-      e = ((fh * fh - p) + 2 * fh * fl) + fl * fl
+    if (p >= TWO_POW_53 || p <= -TWO_POW_53) {
+      let c = SPLITTER * a
+      const ah = c - (c - a)
+      const al = a - ah
+      c = SPLITTER * b
+      const bh = c - (c - b)
+      const bl = b - bh
+      e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
     }
-    this.addTerm(sign * p, sign * e)
+    this.addTerm(p, e)
   }
 
   /** (hi, lo) += (p, e) where p + e is exact: two-sum on the high parts, then fold in the low parts. */

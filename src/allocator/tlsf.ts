@@ -175,7 +175,8 @@ class TlsfIndex implements FreeIndex {
   /** In place when the range stays in its bin: a split off the big tail, a merge that does not cross a bin. */
   resizeInPlace (node: number, size: number): boolean {
     const old = this.nodes.sizes[node]!
-    if (binOf(old) !== binOf(size)) return false
+    const bin = binOf(old)
+    if (size < BIN_MIN[bin]! || size >= BIN_MIN[bin + 1]!) return false
     if (old === this.maxSize && size < old) this.maxValid = false
     else if (size > this.maxSize && this.maxValid) this.maxSize = size
     return true

@@ -8,6 +8,13 @@
  * = 8^-k, independent of addresses. Lane k keeps its next/prev links at index pi(id) >> 3k of one
  * Int32Array: no per-node tower pointer and no level byte, ~1.1 bytes of links per node. When the
  * capacity outgrows 2^m, pi changes and the lanes are rebuilt in one O(n) walk (amortised O(1)).
+ *
+ * pi is keyed by a random seed per store. Node ids follow from the sequence of operations (slots
+ * are recycled in a fixed order), so under a fixed pi a client could replay the allocator, see
+ * which of its blocks' nodes carry lanes and free around them until a long stretch of address
+ * order has none: every insert of a laned node there would walk back the whole stretch, and a
+ * seek would crawl it. Under a key it cannot see, its blocks' levels are coin flips to it.
+ *
  * Costs:
  * - insertAfter(a, x) next to a known neighbour: for each level k of x, walk back at level k - 1
  *   to the nearest node of level >= k: expected O(1) (such a node is 8 nodes back on average,
@@ -47,7 +54,7 @@ export class SegmentStore implements NodeView {
   prev!: Int32Array
   next!: Int32Array
   state!: Uint8Array
-  /** lanes[k] (k >= 1): next at 2j, prev at 2j + 1, where j = pi(node) >> 2k. */
+  /** lanes[k] (k >= 1): next at 2j, prev at 2j + 1, where j = pi(node) >> 3k. */
   lanes: Int32Array[] = []
   capacity = 0
   private created = 0
@@ -56,9 +63,12 @@ export class SegmentStore implements NodeView {
   private bits = 0
   private mask = 0
   private half = 0
+  /** pi's key over the current id space (seed & mask), and mix(key), so that pi(0) = 0. */
+  private key = 0
+  private keyMix = 0
 
   /** Empty until the first reset(heapSize), so a FreeIndex can be built on this view first. */
-  constructor (private readonly onGrow: (capacity: number) => void) {}
+  constructor (private readonly onGrow: (capacity: number) => void, private readonly seed = (Math.random() * 2 ** 32) | 0) {}
 
   /** Back to one free node covering [0, heapSize); returns that node. Keeps the arrays (capacity never shrinks). */
   reset (heapSize: number): number {
@@ -191,8 +201,13 @@ export class SegmentStore implements NodeView {
     return 2 * (this.pi(x) >>> (LANE_BITS * k))
   }
 
-  /** A bijection on [0, 2^bits) that mixes every bit of the id into the low bits; pi(0) = 0. */
-  private pi (id: number): number {
+  /** A keyed bijection on [0, 2^bits) that mixes every bit of the id into the low bits; pi(0) = 0 (the head). */
+  pi (id: number): number {
+    return this.mix(id ^ this.key) ^ this.keyMix
+  }
+
+  /** A bijection on [0, 2^bits): multiply by an odd constant and xorshift, twice. */
+  private mix (id: number): number {
     const mask = this.mask
     let h = Math.imul(id, 0x9e3779b1) & mask
     h ^= h >>> this.half
@@ -229,6 +244,8 @@ export class SegmentStore implements NodeView {
     this.bits = bits
     this.mask = bits >= 31 ? 0x7fffffff : (1 << bits) - 1
     this.half = Math.max(1, bits >>> 1)
+    this.key = this.seed & this.mask
+    this.keyMix = this.mix(this.key)
     const levels = Math.max(1, Math.floor((bits - 1) / LANE_BITS))
     this.lanes = [new Int32Array(0)]
     for (let k = 1; k <= levels; k++) this.lanes.push(new Int32Array(2 * Math.max(1, 2 ** (bits - LANE_BITS * k))).fill(NIL))

@@ -1,7 +1,7 @@
 /**
  * The core's own structures under stress: the skip list across many capacity growths (lanes
- * rebuilt), the pointer map with offsets that share their low 32 bits or their home slot (its hash is
- * keyed, so the test picks the seed), and check() catching
+ * rebuilt) and its keyed levels, the pointer map with offsets that share their low 32 bits or
+ * their home slot (its hash is keyed, so the test picks the seed), and check() catching
  * corruption (so the property tests' check() calls can fail).
  */
 import t from 'tap'
@@ -76,6 +76,37 @@ t.test('pointer map: hundreds of offsets with one home slot are found and delete
   t.same([...map.nodes()].sort((a, b) => a - b), nodes.filter((_, i) => i % 3 !== 0).sort((a, b) => a - b))
   // The hash is keyed: under another seed the same offsets spread over many homes.
   t.ok(new Set(colliding.map(offset => hashOffset(offset, seed + 1) >>> 23)).size > 150, 'another seed spreads them')
+})
+
+t.test('skip list levels are keyed per store: which ids carry lanes depends on the seed, pi stays a bijection', async t => {
+  const NODES = 5000
+  const grown = (seed: number): SegmentStore => {
+    const store = new SegmentStore(() => {}, seed)
+    store.reset(2 ** 40)
+    for (let i = 0; i < NODES; i++) store.newNode(i, 1, USED)
+    return store
+  }
+  const laned = (store: SegmentStore): number[] => {
+    const ids: number[] = []
+    for (let id = 1; id <= NODES; id++) if (store.levelOf(id) >= 1) ids.push(id)
+    return ids
+  }
+  const one = laned(grown(1))
+  const two = laned(grown(2))
+  t.not(one.join(), two.join(), 'another seed lanes other ids')
+  t.same(laned(grown(1)), one, 'the same seed, the same levels')
+  for (const ids of [one, two]) t.ok(ids.length > NODES / 16 && ids.length < NODES / 4, `${ids.length} of ${NODES} ids laned (1 in 8 expected)`)
+  for (const seed of [1, 2, 0x7fffffff, -1]) {
+    const store = grown(seed)
+    const space = 2 ** (32 - Math.clz32(store.capacity - 1))
+    const images = new Set<number>()
+    for (let id = 0; id < space; id++) {
+      const image = store.pi(id)
+      if (image >= 0 && image < space) images.add(image)
+    }
+    t.equal(images.size, space, `seed ${seed}: pi maps [0, ${space}) onto itself`)
+    t.equal(store.pi(0), 0, `seed ${seed}: the head keeps every lane`)
+  }
 })
 
 t.test('segment store: assertRoom refuses what would pass MAX_NODES, counting reusable slots', async t => {

@@ -8,9 +8,9 @@
 import { loadTrace, traceExists, tracesDir, TRACE_NAMES } from '../test/helpers/trace.js'
 import { parseOptions } from './options.js'
 import { naiveSubject, strategySubjects } from './subjects.js'
-import { benchTrace, ROOMY_HEAP, SPEEDUP_FROM_LIVE_BLOCKS } from './trace-bench.js'
+import { finishTrace, prepareTrace, ROOMY_HEAP, SPEEDUP_FROM_LIVE_BLOCKS, timedPass } from './trace-bench.js'
 import { withSlotIds } from './replay.js'
-import type { TraceResult } from './trace-bench.js'
+import type { TraceBench, TraceResult } from './trace-bench.js'
 import { benchMillion } from './million.js'
 import type { MillionResult } from './million.js'
 import { checkTargets } from './targets.js'
@@ -26,22 +26,34 @@ const missing = available.missing
 const started = Date.now()
 
 console.log('# heapd allocator benchmark\n')
-console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${loadavg()[0]!.toFixed(2)} at start; ${options.quick ? 'quick run; ' : ''}best of ${options.passes} timed pass(es) after one untimed pass; process.hrtime.bigint()`)
+console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${loadavg()[0]!.toFixed(2)} at start; ${options.quick ? 'quick run; ' : ''}best of ${options.passes} timed pass(es) after one untimed pass, in rounds over all traces and strategies; process.hrtime.bigint()`)
 console.log(`strategies: ${strategies.map((s) => s.name).join(', ') || 'none'}${missing.length > 0 ? `; not available: ${missing.join('; ')}` : ''}`)
 
 const traceResults: TraceResult[] = []
 const names = TRACE_NAMES.filter((name) => options.traceFilters.length === 0 || options.traceFilters.some((f) => name.includes(f)))
 if (names.length === 0) console.log(`\n(no trace matches ${options.traceFilters.join(', ')}; traces: ${TRACE_NAMES.join(', ')})`)
+const benches: TraceBench[] = []
 for (const name of names) {
   if (!traceExists(name)) {
     console.log(`\n(skipping ${name}: no ${name}.trace.gz in ${tracesDir()})`)
     continue
   }
-  const trace = withSlotIds(loadTrace(name))
-  const result = benchTrace(trace, options.naive ? naiveSubject : undefined, strategies, options)
+  console.error(`${name}: untimed passes and the naive port`)
+  benches.push(prepareTrace(withSlotIds(loadTrace(name)), options.naive ? naiveSubject : undefined, strategies, options))
+}
+// The timed passes in rounds, each a pass of every trace on every strategy, so that the passes of
+// one trace are spread over the whole run (trace-bench.ts says why). One full collection first,
+// not one per pass: a forced collection frees the last pass's arrays to the system, and the next
+// pass then page-faults all its memory afresh (about 1.5x slower, measured on tlsf / real-python).
+collect()
+for (let round = 1; round <= options.passes && benches.length > 0; round++) {
+  console.error(`timed round ${round} of ${options.passes}`)
+  for (const bench of benches) timedPass(bench)
+}
+for (const bench of benches) {
+  const result = finishTrace(bench)
   printTraceTable(result)
   traceResults.push(result)
-  collect()
 }
 
 const millionResults: MillionResult[] = []
@@ -60,6 +72,7 @@ function printTraceTable (r: TraceResult): void {
     s.name,
     mops(s.ops / s.ns * 1e9),
     (s.ns / s.ops).toFixed(0),
+    mops(s.ops / s.medianNs * 1e9),
     mops(s.ops / s.cpuNs * 1e9),
     percent(s.fragmentation),
     int(s.failedAllocs),
@@ -67,7 +80,8 @@ function printTraceTable (r: TraceResult): void {
     s.speedup === undefined ? '—' : ratio(s.speedup)
   ])
   const notes = [
-    'ops/s and ns/op: wall clock, best pass; ops/CPU-s: ops over this process\'s CPU time, steadier when other processes share the cores. ' +
+    `ops/s and ns/op: wall clock, the best of ${passCount(r.strategies[0]?.passes ?? 0)} taken in rounds over the whole run; median ops/s: the median pass; ` +
+    'ops/CPU-s: ops over this process\'s least CPU time of a pass, steadier when other processes share the cores. ' +
     `The replay loop itself (id -> ptr lookups) costs ${r.harnessCpuNsPerOp.toFixed(0)} ns/op of CPU, included in every figure.`,
     `fragmentation = peak footprint / peak live bytes - 1 on a 2^${Math.log2(ROOMY_HEAP)} heap; ` +
     `failed allocs on a heap of 1.1 × peak live = ${int(r.strategies[0]?.tightHeapSize ?? Math.ceil(p.peakLiveBytes * 1.1))} B; ` +
@@ -79,6 +93,7 @@ function printTraceTable (r: TraceResult): void {
       n.capped || n.from > 0 ? `naive (${int(n.ops)} ops, see note)` : 'naive',
       mops(n.ops / n.ns * 1e9),
       (n.ns / n.ops).toFixed(0),
+      '—',
       mops(n.ops / n.cpuNs * 1e9),
       '—',
       '—',
@@ -93,7 +108,7 @@ function printTraceTable (r: TraceResult): void {
   }
   printTable(
     `${r.trace.name}: ${int(p.ops)} ops, peak ${mib(p.peakLiveBytes)} live in up to ${int(p.peakLiveBlocks)} blocks`,
-    ['strategy', 'ops/s', 'ns/op', 'ops/CPU-s', 'fragmentation', 'failed @1.1×', 'B/block', '× naive'],
+    ['strategy', 'ops/s', 'ns/op', 'median ops/s', 'ops/CPU-s', 'fragmentation', 'failed @1.1×', 'B/block', '× naive'],
     rows,
     notes
   )
@@ -117,4 +132,8 @@ function printMillionTable (results: MillionResult[]): void {
     ]),
     ['Δ = after - before, with gc, the harness arrays allocated before the baseline: a sanity check on bookkeepingBytes().']
   )
+}
+
+function passCount (n: number): string {
+  return `${n} pass${n === 1 ? '' : 'es'}`
 }

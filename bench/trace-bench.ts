@@ -1,11 +1,18 @@
 /**
- * One trace on every subject: speed (best of a few timed passes after an untimed one),
+ * One trace on every subject: speed (the best of a few timed passes after an untimed one),
  * fragmentation on a 2^40 heap, failures on a heap of 1.1 x peak live bytes, bookkeeping at
  * peak live blocks, and speed-up over the naive port on the same ops (from where 10 k blocks
  * are live, the regime the 100x target names).
+ *
+ * In three steps, so that the caller can spread the timed passes of every trace and strategy
+ * over the whole run in rounds: prepareTrace (the untimed measures, the naive port, the replay
+ * loop's own cost), timedPass (one timed pass of each strategy: a round), finishTrace (the
+ * result). This machine has stretches of 30 to 60 s in which memory-heavy code runs up to 1.5x
+ * slower while a pure arithmetic loop does not (another tenant on the same cores, as far as can
+ * be told from inside): passes taken back to back all fell in one stretch or all outside it.
  */
 import { firstOpWithLive, profileTrace, measureReplay, timeReplay } from './replay.js'
-import type { TraceProfile, TimedReplay } from './replay.js'
+import type { ReplayMeasure, TraceProfile, TimedReplay } from './replay.js'
 import type { Trace } from '../test/helpers/trace.js'
 import type { BenchHeap, Subject } from './subjects.js'
 import { collect } from './memory.js'
@@ -37,6 +44,10 @@ export interface StrategyResult {
   ops: number
   /** Wall-clock time of the best pass. */
   ns: number
+  /** Wall-clock time of the median pass. */
+  medianNs: number
+  /** Timed passes taken. */
+  passes: number
   /** Least CPU time of any pass. */
   cpuNs: number
   /** Peak footprint / peak live bytes - 1 on ROOMY_HEAP. */
@@ -62,16 +73,70 @@ export interface TraceResult {
 }
 
 export interface TraceBenchOptions {
-  passes: number
   naiveSeconds: number
 }
 
-export function benchTrace (trace: Trace, naive: Subject | undefined, strategies: Subject[], options: TraceBenchOptions): TraceResult {
+/** A trace being benchmarked: what was measured before the timed passes, and those passes so far. */
+export interface TraceBench {
+  trace: Trace
+  profile: TraceProfile
+  /** The replay's id -> ptr table, reused by every replay of this trace. */
+  scratch: Float64Array
+  harnessCpuNsPerOp: number
+  naive: NaiveResult | undefined
+  subjects: Array<{ subject: Subject, roomy: ReplayMeasure, tight: ReplayMeasure, tightHeapSize: number, runs: TimedReplay[] }>
+}
+
+/** Everything but the timed passes: the naive port's window, then each strategy's untimed replays (its warm-up too). */
+export function prepareTrace (trace: Trace, naive: Subject | undefined, strategies: Subject[], options: TraceBenchOptions): TraceBench {
   const profile = profileTrace(trace)
   const scratch = new Float64Array(trace.ids)
   const naiveResult = naive === undefined ? undefined : benchNaive(trace, naive, options.naiveSeconds, scratch)
-  const results = strategies.map((subject) => benchStrategy(trace, profile, subject, naiveResult, options.passes, scratch))
-  return { trace, profile, harnessCpuNsPerOp: harnessCost(trace, scratch), naive: naiveResult, strategies: results }
+  const tightHeapSize = Math.ceil(profile.peakLiveBytes * 1.1)
+  const subjects = strategies.map((subject) => ({
+    subject,
+    roomy: measureReplay(trace, subject.make(ROOMY_HEAP), profile.peakBlocksAt),
+    tight: measureReplay(trace, subject.make(tightHeapSize)),
+    tightHeapSize,
+    runs: [] as TimedReplay[]
+  }))
+  return { trace, profile, scratch, harnessCpuNsPerOp: harnessCost(trace, scratch), naive: naiveResult, subjects }
+}
+
+/** One timed pass of the whole trace on a fresh heap of each strategy. */
+export function timedPass (bench: TraceBench): void {
+  for (const s of bench.subjects) s.runs.push(timeReplay(bench.trace, s.subject.make(ROOMY_HEAP), bench.trace.length, Infinity, bench.scratch))
+}
+
+export function finishTrace (bench: TraceBench): TraceResult {
+  const { trace, profile, naive } = bench
+  const strategies = bench.subjects.map(({ subject, roomy, tight, tightHeapSize, runs }): StrategyResult => {
+    const byTime = [...runs].sort((a, b) => a.ns - b.ns)
+    const best = byTime[0]!
+    const leastCpuNs = Math.min(...runs.map((r) => r.cpuNs))
+    let speedup: number | undefined
+    if (naive !== undefined) {
+      // Same ops as the naive port's window: the whole trace when it covered it all.
+      const cpuNsPerOp = naive.from === 0 && !naive.capped
+        ? leastCpuNs / trace.length
+        : windowCpuNsPerOp(trace, subject, naive.from, naive.ops, bench.scratch)
+      speedup = naive.cpuNs / naive.ops / cpuNsPerOp
+    }
+    return {
+      name: subject.name,
+      ops: best.ops,
+      ns: best.ns,
+      medianNs: byTime[(byTime.length - 1) >> 1]!.ns,
+      passes: runs.length,
+      cpuNs: leastCpuNs,
+      fragmentation: roomy.peakFootprint / profile.peakLiveBytes - 1,
+      failedAllocs: tight.failedAllocs,
+      tightHeapSize,
+      bookkeepingPerBlock: roomy.bookkeepingBytes === undefined ? undefined : roomy.bookkeepingBytes / profile.peakLiveBlocks,
+      speedup
+    }
+  })
+  return { trace, profile, harnessCpuNsPerOp: bench.harnessCpuNsPerOp, naive, strategies }
 }
 
 function benchNaive (trace: Trace, naive: Subject, seconds: number, scratch: Float64Array): NaiveResult {
@@ -90,34 +155,6 @@ function benchNaive (trace: Trace, naive: Subject, seconds: number, scratch: Flo
     capped: run.capped,
     liveAtStart: profileTrace(trace, from).liveBlocksAtEnd,
     peakLiveBlocks: profileTrace(trace, from + run.ops).peakLiveBlocks
-  }
-}
-
-function benchStrategy (trace: Trace, profile: TraceProfile, subject: Subject, naive: NaiveResult | undefined, passes: number, scratch: Float64Array): StrategyResult {
-  // The untimed pass doubles as the warm-up.
-  const roomy = measureReplay(trace, subject.make(ROOMY_HEAP), profile.peakBlocksAt)
-  const tightHeapSize = Math.ceil(profile.peakLiveBytes * 1.1)
-  const tight = measureReplay(trace, subject.make(tightHeapSize))
-  const runs = repeat(passes, () => timeReplay(trace, subject.make(ROOMY_HEAP), trace.length, Infinity, scratch))
-  const best = fastest(runs)
-  let speedup: number | undefined
-  if (naive !== undefined) {
-    // Same ops as the naive port's window: the whole trace when it covered it all.
-    const cpuNsPerOp = naive.from === 0 && !naive.capped
-      ? Math.min(...runs.map((r) => r.cpuNs)) / trace.length
-      : windowCpuNsPerOp(trace, subject, naive.from, naive.ops, scratch)
-    speedup = naive.cpuNs / naive.ops / cpuNsPerOp
-  }
-  return {
-    name: subject.name,
-    ops: best.ops,
-    ns: best.ns,
-    cpuNs: Math.min(...runs.map((r) => r.cpuNs)),
-    fragmentation: roomy.peakFootprint / profile.peakLiveBytes - 1,
-    failedAllocs: tight.failedAllocs,
-    tightHeapSize,
-    bookkeepingPerBlock: roomy.bookkeepingBytes === undefined ? undefined : roomy.bookkeepingBytes / profile.peakLiveBlocks,
-    speedup
   }
 }
 
@@ -162,8 +199,4 @@ function repeat (passes: number, run: () => TimedReplay): TimedReplay[] {
   collect()
   for (let i = 0; i < passes; i++) runs.push(run())
   return runs
-}
-
-function fastest (runs: TimedReplay[]): TimedReplay {
-  return runs.reduce((a, b) => (b.ns < a.ns ? b : a))
 }

@@ -7,9 +7,10 @@
  * In three steps, so that the caller can spread the timed passes of every trace and strategy
  * over the whole run in rounds: prepareTrace (the untimed measures, the naive port, the replay
  * loop's own cost), timedPass (one timed pass of each strategy: a round), finishTrace (the
- * result). This machine has stretches of 30 to 60 s in which memory-heavy code runs up to 1.5x
- * slower while a pure arithmetic loop does not (another tenant on the same cores, as far as can
- * be told from inside): passes taken back to back all fell in one stretch or all outside it.
+ * result). This machine has stretches of 30 to 60 s in which the allocator runs about 1.45x
+ * slower, a dependent load chase 1.2 to 1.3x and a pure arithmetic loop 1.1x (another tenant on
+ * the same cores, as far as can be told from inside): passes taken back to back all fell in one
+ * stretch or all outside it.
  */
 import { firstOpWithLive, profileTrace, measureReplay, timeReplay } from './replay.js'
 import type { ReplayMeasure, TraceProfile, TimedReplay } from './replay.js'

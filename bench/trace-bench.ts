@@ -109,6 +109,7 @@ export function timedPass (bench: TraceBench): void {
   for (const s of bench.subjects) s.runs.push(timeReplay(bench.trace, s.subject.make(ROOMY_HEAP), bench.trace.length, Infinity, bench.scratch))
 }
 
+/** The result once the rounds are done: best and median pass, and the speed-up over the naive port (timed here, on its window). */
 export function finishTrace (bench: TraceBench): TraceResult {
   const { trace, profile, naive } = bench
   const strategies = bench.subjects.map(({ subject, roomy, tight, tightHeapSize, runs }): StrategyResult => {

@@ -24,6 +24,7 @@ import { withSlotIds } from './replay.js'
 import type { timeReplay as TimeReplay } from './replay.js'
 import type { BenchHeap } from './subjects.js'
 import { printTable } from './table.js'
+import { median } from './stats.js'
 
 type CreateAllocator = (options: { size: number, strategy: string }) => BenchHeap
 
@@ -76,8 +77,6 @@ function nsPerOp (trace: Trace, s: Side, strategy: string, scratch: Float64Array
   return run.ns / run.ops
 }
 
-const sorted = (xs: number[]): number[] => [...xs].sort((a, b) => a - b)
-const median = (xs: number[]): number => sorted(xs)[(xs.length - 1) >> 1]!
 const change = (before: number, after: number): string => `${after >= before ? '+' : ''}${((after / before - 1) * 100).toFixed(1)} %`
 
 const built = buildRevision(base)

@@ -15,6 +15,7 @@ import { startHeapd } from './heapd-app.js'
 import { printTable, int, verdict } from './table.js'
 import type { Cell } from './table.js'
 import { flagsOf } from './args.js'
+import { median } from './stats.js'
 
 const MIN_ALLOC_OVER_BARE = 0.85
 const MIN_BATCH_OPS_PER_SECOND = 1e6
@@ -115,12 +116,6 @@ async function compareAlloc (): Promise<{ targets: Cell[][], runs: LoadResult[] 
     ],
     runs: [...bareRuns, ...allocRuns]
   }
-}
-
-function median (values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
 async function benchBatch (): Promise<{ targets: Cell[][], runs: LoadResult[], failedAllocs: number }> {

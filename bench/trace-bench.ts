@@ -17,6 +17,7 @@ import type { ReplayMeasure, TraceProfile, TimedReplay } from './replay.js'
 import type { Trace } from '../test/helpers/trace.js'
 import type { BenchHeap, Subject } from './subjects.js'
 import { collect } from './memory.js'
+import { median } from './stats.js'
 
 /** Big enough that no trace ever fails: fragmentation shows as footprint, not as failures. */
 export const ROOMY_HEAP = 2 ** 40
@@ -45,7 +46,7 @@ export interface StrategyResult {
   ops: number
   /** Wall-clock time of the best pass. */
   ns: number
-  /** Wall-clock time of the median pass. */
+  /** Median wall-clock time of the passes. */
   medianNs: number
   /** Timed passes taken. */
   passes: number
@@ -113,8 +114,7 @@ export function timedPass (bench: TraceBench): void {
 export function finishTrace (bench: TraceBench): TraceResult {
   const { trace, profile, naive } = bench
   const strategies = bench.subjects.map(({ subject, roomy, tight, tightHeapSize, runs }): StrategyResult => {
-    const byTime = [...runs].sort((a, b) => a.ns - b.ns)
-    const best = byTime[0]!
+    const best = runs.reduce((a, b) => (b.ns < a.ns ? b : a))
     const leastCpuNs = Math.min(...runs.map((r) => r.cpuNs))
     let speedup: number | undefined
     if (naive !== undefined) {
@@ -128,7 +128,7 @@ export function finishTrace (bench: TraceBench): TraceResult {
       name: subject.name,
       ops: best.ops,
       ns: best.ns,
-      medianNs: byTime[(byTime.length - 1) >> 1]!.ns,
+      medianNs: median(runs.map((r) => r.ns)),
       passes: runs.length,
       cpuNs: leastCpuNs,
       fragmentation: roomy.peakFootprint / profile.peakLiveBytes - 1,

@@ -18,6 +18,7 @@ import { installErrorHandling, sendProblem } from './errors.js'
 import { installMetrics } from './metrics.js'
 import { installProtection, securityHeadersFor } from './protection.js'
 import { OneLineRequestLog } from './request-log.js'
+import { batchWritesPerTurn } from './turn-writes.js'
 import { problem, toProblem } from './problems.js'
 import { problemResponses } from './schemas/problem.js'
 import { transform, transformObject } from './openapi.js'
@@ -95,6 +96,8 @@ export function buildApp (config: Config, options: AppOptions = {}) {
     return503OnClosing: false
   }).withTypeProvider<ZodTypeProvider>()
 
+  // Small answers leave together at the end of each event loop turn (turn-writes.ts).
+  batchWritesPerTurn(app.server)
   app.setValidatorCompiler(validatorCompiler)
   // Requests are validated by zod. Responses are not re-validated at run time: the type provider
   // already checks every handler's return value against its zod response schema at compile time,

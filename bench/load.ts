@@ -18,8 +18,10 @@
  * The run above saturates the server: 50 connections each send their next request as soon as the
  * last one is answered, so latency there is about connections / throughput, whatever the server
  * does. The target is judged on it. After it, the same mix runs again at a fixed offered rate
- * (autocannon's overallRate, --rate req/s over all connections, below saturation): the latency a
- * client sees when the server keeps up, reported beside it, not instead of it.
+ * (autocannon's overallRate, --rate req/s over all connections, below saturation), reported beside
+ * it, not instead of it. autocannon paces per connection and per second: each connection sends its
+ * share of a second back to back when the second starts, then waits for the next. So that run is
+ * one burst a second at full speed, not evenly spaced requests, and its p99 is the burst's.
  *   npm run bench:load -- [--seconds=60] [--warmup=5] [--connections=50] [--heaps=10] [--log-level=info] [--baseline] [--server-output=FILE] [--rate=2000] [--rate-seconds=30] [--node-flags='--flag ...']
  */
 import autocannon from 'autocannon'
@@ -237,7 +239,8 @@ printTable(`Mixed load, ${seconds} s each`, ['server', 'requests', 'req/s', 'p50
 if (rate > 0) {
   printTable(`The same mix at a fixed offered rate of ${int(rate)} req/s, ${rateSeconds} s each (after the run above)`, ['server', 'req/s achieved', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors + timeouts + non-2xx'], runs.map(([name, r]) => [
     name, int(r.paced!.requestsPerSecond), r.paced!.latency.p50, r.paced!.latency.p90, r.paced!.latency.p99, r.paced!.latency.max, r.paced!.errors
-  ]), ['a server that achieved clearly less than the offered rate was saturated: its figures are not latency below saturation.'])
+  ]), ['autocannon sends each connection\'s share of a second in one burst when the second starts: these are latencies within those bursts, not of evenly spaced requests.',
+    'a server that achieved clearly less than the offered rate was saturated: its figures are not latency below saturation.'])
 }
 printTable('Server memory', ['server', 'RSS before', 'RSS after', 'Δ RSS', 'live blocks at the end', 'Δ RSS per live block'], runs.map(([name, r]) => [
   name, mib(r.rssBefore), mib(r.rssAfter), mib(r.rssAfter - r.rssBefore), int(r.live), r.live > 0 ? `${((r.rssAfter - r.rssBefore) / r.live).toFixed(0)} B` : '—'

@@ -5,6 +5,7 @@ import { BatchBody, BatchResponse } from '../schemas/batch.js'
 import { HeapParams } from '../schemas/common.js'
 import { problemResponses, success } from '../schemas/problem.js'
 import { toProblem } from '../problems.js'
+import { batchAnswerJson } from '../batch-json.js'
 import type { RouteOptions } from './options.js'
 
 export const batchRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { registry, config }) => {
@@ -25,6 +26,10 @@ export const batchRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { re
         ...problemResponses(400, 404, 409, 413, 415, 429)
       }
     },
+    // The 200 answer has its own writer (batch-json.ts); problems stay with the app's.
+    serializerCompiler: ({ httpStatus }) => httpStatus === '200'
+      ? (data) => batchAnswerJson(data as Parameters<typeof batchAnswerJson>[0])
+      : (data) => JSON.stringify(data),
     // Refuse an oversized batch before validating thousands of ops.
     preValidation: async (request) => {
       const ops = (request.body as { ops?: unknown } | null)?.ops

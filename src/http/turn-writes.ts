@@ -6,7 +6,7 @@
  * one by one, every answer is a system call that wakes the client for that answer alone, and on
  * this kind of virtual machine a wake-up is dear: measured under `npm run bench:load`, a response's
  * write cost 27 to 33 µs when the server was the bottleneck against 14 µs for bare Fastify, and
- * heapd's CPU a request fell by a fifth to a half with the writes of a turn sent together. The
+ * heapd's CPU a request fell by a tenth to a half with the writes of a turn sent together. The
  * deferral is short: the writes leave in the same turn (setImmediate runs right after the turn's
  * I/O), so a lone request waits a few microseconds. Large writes (pages of layout, the Swagger
  * bundle) go at once: they gain nothing from company and a stream's next chunk waits for the last.

@@ -38,15 +38,26 @@ export class TurnWrites {
 
   /** Has `socket`'s small writes wait for the end of the turn. */
   attach (socket: Socket): void {
+    // A write that throws, called late, would throw into the event loop instead of its caller:
+    // it ends its own socket instead, and the turn's other writes still leave.
+    const later = (write: () => void): void => {
+      this.defer(() => {
+        try {
+          write()
+        } catch (error) {
+          socket.destroy(error as Error)
+        }
+      })
+    }
     socket._write = (data: Buffer | string, encoding: BufferEncoding, callback: Callback) => {
       if (data.length > SMALL_WRITE) Socket.prototype._write.call(socket, data, encoding, callback)
-      else this.defer(() => { Socket.prototype._write.call(socket, data, encoding, callback) })
+      else later(() => { Socket.prototype._write.call(socket, data, encoding, callback) })
     }
     socket._writev = (chunks: Chunks, callback: Callback) => {
       let size = 0
       for (let i = 0; i < chunks.length; i++) size += chunks[i]!.chunk.length
       if (size > SMALL_WRITE) Socket.prototype._writev!.call(socket, chunks, callback)
-      else this.defer(() => { Socket.prototype._writev!.call(socket, chunks, callback) })
+      else later(() => { Socket.prototype._writev!.call(socket, chunks, callback) })
     }
   }
 

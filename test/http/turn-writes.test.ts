@@ -78,6 +78,24 @@ t.test('a socket closed before the end of the turn has its write fail quietly', 
   t.same(errors, [], 'and nothing is thrown or emitted beyond that')
 })
 
+t.test('a write that throws ends its own socket, and the turn\'s other writes still leave', async (t) => {
+  const writes = new TurnWrites()
+  const broken = await connectedPair(t)
+  const sound = await connectedPair(t)
+  writes.attach(broken.server)
+  writes.attach(sound.server)
+  const failure = new Error('the write failed')
+  Object.assign(broken.server, { _writeGeneric: () => { throw failure } })
+  const errors: Error[] = []
+  broken.server.on('error', (error) => { errors.push(error) })
+  broken.server.write('lost')
+  sound.server.write('kept')
+  await nextTurn()
+  await until(() => sound.received() === 'kept', 'the sound socket\'s write')
+  t.ok(broken.server.destroyed, 'the socket whose write threw is destroyed')
+  t.same(errors, [failure], 'with that error')
+})
+
 t.test('an app answers over real connections with its writes batched: many at once, and pipelined in order', async (t) => {
   const app = await build(t)
   await app.listen({ port: 0, host: '127.0.0.1' })

@@ -3,8 +3,8 @@
  * third of the time JSON.stringify did (Node 20), and JSON.stringify was a quarter of the batch
  * route's CPU under load. The same idea as Fastify's own schema-compiled serializers: it writes
  * the fields of the BatchResponse schema (schemas/batch.ts), in its order, and nothing else.
- * Pointers and sizes are safe integers, so String(n) is their JSON; strings (tags) and problems
- * go through JSON.stringify.
+ * Pointers and sizes are safe integers, so String(n) is their JSON, and ops are one of three plain
+ * words; tags and problems go through JSON.stringify.
  */
 import type { z } from 'zod'
 import type { BatchResponse } from './schemas/batch.js'
@@ -23,14 +23,10 @@ export function batchAnswerJson (answer: BatchAnswer): string {
 }
 
 function resultJson (result: BatchResult): string {
-  if (!result.ok) return `{"ok":false,"op":${opJson(result.op)},"error":${JSON.stringify(result.error)}}`
-  let json = `{"ok":true,"op":${opJson(result.op)},"ptr":${result.ptr},"size":${result.size}`
+  if (!result.ok) return `{"ok":false,"op":"${result.op}","error":${JSON.stringify(result.error)}}`
+  let json = `{"ok":true,"op":"${result.op}","ptr":${result.ptr},"size":${result.size}`
   if (result.align !== undefined) json += `,"align":${result.align}`
   if (result.tag !== undefined) json += `,"tag":${JSON.stringify(result.tag)}`
   if (result.moved !== undefined) json += `,"moved":${result.moved}`
   return json + '}'
-}
-
-function opJson (op: BatchResult['op']): string {
-  return op === 'alloc' ? '"alloc"' : op === 'free' ? '"free"' : op === 'realloc' ? '"realloc"' : JSON.stringify(op)
 }

@@ -38,9 +38,14 @@ export class TurnWrites {
 
   /** Has `socket`'s small writes wait for the end of the turn. */
   attach (socket: Socket): void {
-    // A write that throws, called late, would throw into the event loop instead of its caller:
-    // it ends its own socket instead, and the turn's other writes still leave.
-    const later = (write: () => void): void => {
+    // Large writes leave at once, small ones at the end of the turn. A small write that throws,
+    // called late, would throw into the event loop instead of its caller: it ends its own socket
+    // instead, and the turn's other writes still leave.
+    const send = (size: number, write: () => void): void => {
+      if (size > SMALL_WRITE) {
+        write()
+        return
+      }
       this.defer(() => {
         try {
           write()
@@ -50,14 +55,12 @@ export class TurnWrites {
       })
     }
     socket._write = (data: Buffer | string, encoding: BufferEncoding, callback: Callback) => {
-      if (data.length > SMALL_WRITE) Socket.prototype._write.call(socket, data, encoding, callback)
-      else later(() => { Socket.prototype._write.call(socket, data, encoding, callback) })
+      send(data.length, () => { Socket.prototype._write.call(socket, data, encoding, callback) })
     }
     socket._writev = (chunks: Chunks, callback: Callback) => {
       let size = 0
       for (let i = 0; i < chunks.length; i++) size += chunks[i]!.chunk.length
-      if (size > SMALL_WRITE) Socket.prototype._writev!.call(socket, chunks, callback)
-      else later(() => { Socket.prototype._writev!.call(socket, chunks, callback) })
+      send(size, () => { Socket.prototype._writev!.call(socket, chunks, callback) })
     }
   }
 

@@ -35,7 +35,7 @@ import { loadavg } from 'node:os'
 import { printTable, int, mib, verdict } from './table.js'
 import { ensureBuilt } from '../test/helpers/built-server.js'
 import { flagsOf } from './args.js'
-import { runPaced, type PacedResult } from './paced.js'
+import { runPaced, type Latency, type PacedResult } from './paced.js'
 
 const MAX_P99_MS = 5
 
@@ -111,14 +111,9 @@ async function json<T> (url: string, init?: RequestInit): Promise<T> {
   return await res.json() as T
 }
 
-/** Latency percentiles of a run, in ms (autocannon's). */
-interface Latency { p50: number, p90: number, p99: number, max: number }
-
-/** The paced run: the mix at a fixed offered rate. */
-type Paced = PacedResult
-
 interface Measured {
-  paced?: Paced
+  /** The paced run: the mix evenly paced below saturation. */
+  paced?: PacedResult
   requests: number
   requestsPerSecond: number
   latency: Latency
@@ -191,8 +186,7 @@ async function measure (script: string): Promise<Measured> {
     const rssAfter = rssOf(server.pid!)
     let live = 0
     for (const heap of heaps) live += (await json<{ liveBlocks: number }>(`${base}/heaps/${heap}/stats`)).liveBlocks
-    let paced: Paced | undefined
-    if (rate > 0) paced = await runPaced({ base, heaps, streams: connections, rate, seconds: rateSeconds })
+    const paced = rate > 0 ? await runPaced({ base, heaps, streams: connections, rate, seconds: rateSeconds }) : undefined
     return {
       ...(paced !== undefined ? { paced } : {}),
       requests: result.requests.total,
@@ -233,7 +227,8 @@ printTable(`Mixed load, ${seconds} s each`, ['server', 'requests', 'req/s', 'p50
 if (rate > 0) {
   printTable(`The same mix evenly paced at ${int(rate)} req/s, ${rateSeconds} s each (after the run above; open loop, latency from each request's due time)`, ['server', 'req/s achieved', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors + timeouts + non-2xx', 'client send lag p50/p99 ms'], runs.map(([name, r]) => [
     name, int(r.paced!.requestsPerSecond), r.paced!.latency.p50, r.paced!.latency.p90, r.paced!.latency.p99, r.paced!.latency.max, r.paced!.errors, `${r.paced!.sendLag.p50}/${r.paced!.sendLag.p99}`
-  ]), ['client send lag: how late the client (one thread, waking every millisecond) sent its requests; it is part of every latency in the row.','a server that achieved clearly less than the offered rate was saturated: its figures are not latency below saturation.'])
+  ]), ['client send lag: how late the client (one thread, waking every millisecond) sent its requests; it is part of every latency in the row.',
+    'a server that achieved clearly less than the offered rate was saturated: its figures are not latency below saturation.'])
 }
 printTable('Server memory', ['server', 'RSS before', 'RSS after', 'Δ RSS', 'live blocks at the end', 'Δ RSS per live block'], runs.map(([name, r]) => [
   name, mib(r.rssBefore), mib(r.rssAfter), mib(r.rssAfter - r.rssBefore), int(r.live), r.live > 0 ? `${((r.rssAfter - r.rssBefore) / r.live).toFixed(0)} B` : '—'

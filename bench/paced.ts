@@ -9,11 +9,15 @@
  * block), stats, as bench:load's connections do; a free with no answered block yet is a stats.
  */
 import { Agent, request } from 'node:http'
+import { percentile } from './stats.js'
+
+/** Latency percentiles of a run, in ms. */
+export interface Latency { p50: number, p90: number, p99: number, max: number }
 
 export interface PacedResult {
   /** Requests answered per second over the run. */
   requestsPerSecond: number
-  latency: { p50: number, p90: number, p99: number, max: number }
+  latency: Latency
   /** Transport errors and answers other than 2xx. */
   errors: number
   /** How late the client sent its requests (ms after their due time): its own timer resolution and pauses, part of every latency above. */
@@ -44,12 +48,6 @@ function nextCall (stream: Stream): Call {
   return { method: 'GET', path: `/heaps/${stream.heap}/stats` }
 }
 
-/** Percentile `p` (0..1) of sorted values, in ms with two decimals. */
-function percentile (sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN
-  return Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]! * 100) / 100
-}
-
 export async function runPaced (options: { base: string, heaps: string[], streams: number, rate: number, seconds: number }): Promise<PacedResult> {
   const { base, heaps, rate, seconds } = options
   const { hostname, port } = new URL(base)
@@ -63,7 +61,6 @@ export async function runPaced (options: { base: string, heaps: string[], stream
   let sent = 0
 
   const send = (due: number, stream: Stream): Promise<void> => new Promise((resolve) => {
-    lags[sent] = performance.now() - due
     const call = nextCall(stream)
     const finish = (ok: boolean): void => {
       latencies[answered++] = performance.now() - due
@@ -88,9 +85,11 @@ export async function runPaced (options: { base: string, heaps: string[], stream
   await new Promise<void>((resolve) => {
     const tick = (): void => {
       const now = performance.now()
-      while (sent < total && start + (sent * 1000) / rate <= now) {
-        pending.push(send(start + (sent * 1000) / rate, streams[sent % streams.length]!))
-        sent++
+      for (; sent < total; sent++) {
+        const due = start + (sent * 1000) / rate
+        if (due > now) break
+        lags[sent] = performance.now() - due
+        pending.push(send(due, streams[sent % streams.length]!))
       }
       if (sent < total) setTimeout(tick, 1)
       else resolve()

@@ -325,10 +325,13 @@ export class HeapAllocator implements Allocator {
   /** Gives free node `node` the extent [offset, offset + size): in place when it can, else out of the index and back in. */
   private moveFree (node: number, offset: number, size: number): void {
     if (this.resizeFree(node, offset, size)) return
-    this.removeFree(node)
-    this.store.offsets[node] = offset
-    this.store.sizes[node] = size
-    this.insertFree(node)
+    const store = this.store
+    // Still one range: counted as a resize (one exact product), filed again under its new size.
+    this.counters.resizeFree(store.sizes[node]!, size)
+    this.index.remove(node)
+    store.offsets[node] = offset
+    store.sizes[node] = size
+    this.index.insert(node)
   }
 
   /** Takes free node `node` out of the index and the address order; returns its size. */

@@ -8,9 +8,13 @@ import t from 'tap'
 import fc from 'fast-check'
 import { HeapCounters } from '../../src/allocator/counters.js'
 
-/** Sizes from every scale: tiny, around 2^26 and 2^52 (where the code switches paths), up to 2^53 - 1. */
+/**
+ * Sizes from every scale: tiny; 2^24 to 2^25, whose squares fill the exact small part (2^52) in a
+ * few steps; around 2^26 and 2^52 (where the code switches paths); up to 2^53 - 1.
+ */
 const rangeSize = fc.oneof(
   fc.integer({ min: 1, max: 1000 }),
+  fc.integer({ min: 2 ** 24, max: 2 ** 25 }),
   fc.integer({ min: 2 ** 26 - 1000, max: 2 ** 26 + 1000 }),
   fc.integer({ min: 2 ** 52 - 1000, max: 2 ** 52 + 1000 }),
   fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER })
@@ -75,4 +79,16 @@ t.test('a huge range resized many times, then gone: the small ranges\' squares a
   counters.removeFree(4)
   t.equal(counters.sumOfSquares(), 1 + 4 + 9)
   t.equal(counters.freeRanges, 3)
+})
+
+t.test('small squares fold into the double-double before they leave the exact integers', async t => {
+  const counters = new HeapCounters()
+  // Forty squares of 2^25 + 1 sum to about 2^55, where a double steps by 8: a plain sum would round
+  // the 3^2 added on top, and 9 would not come back when the forty go.
+  const size = 2 ** 25 + 1
+  for (let i = 0; i < 40; i++) counters.addFree(size)
+  counters.addFree(3)
+  for (let i = 0; i < 40; i++) counters.removeFree(size)
+  t.equal(counters.sumOfSquares(), 9)
+  t.equal(counters.freeRanges, 1)
 })

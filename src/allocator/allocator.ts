@@ -29,10 +29,12 @@ import { ExceedsHeapSizeError, InvalidArgumentError, InvalidPointerError, OutOfM
 import type { FreeIndex, FreeIndexFactory } from './free-index.js'
 import { typedArrayBytes } from './memory.js'
 import { PointerMap } from './pointer-map.js'
-import { FREE, HEAD, NIL, SegmentStore, USED } from './segments.js'
+import { SEGMENT, SegmentStore } from './segments.js'
 import type { Allocator, Block, FreeRange, HeapStats, Occupancy, Segment, Strategy } from './types.js'
 import { checkAlignment, checkInteger, checkSize, log2 } from './validate.js'
 import { blocksFrom, freeRangesFrom, occupancyOf, segmentsFrom } from './views.js'
+
+const { FREE, HEAD, NIL, USED } = SEGMENT
 
 /** Undo log entry kinds; each entry is [kind, ptr, size, alignLog]. */
 const UNDO_ALLOC = 1

@@ -10,7 +10,7 @@
  * The 32-bit helpers (lowestBit, highestBit) work on bitmap words, never on sizes.
  */
 
-export const TWO_POW_32 = 4294967296
+const TWO_POW_32 = 4294967296
 
 /** floor(log2(x)) for an integer 1 <= x < 2^64; -1 for 0. */
 export function floorLog2 (x: number): number {

@@ -3,7 +3,9 @@
  * free range). For tests and debugging; throws an Error naming the first violation.
  */
 import type { HeapAllocator } from './allocator.js'
-import { FREE, HEAD, NIL } from './segments.js'
+import { SEGMENT } from './segments.js'
+
+const { FREE, HEAD, NIL } = SEGMENT
 
 export function checkHeap (heap: HeapAllocator): void {
   const { store, index, pointers, counters, size } = heap

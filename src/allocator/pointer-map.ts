@@ -31,7 +31,7 @@ import type { SegmentStore } from './segments.js'
 const EMPTY = -1
 const MIN_BITS = 6
 /** Node ids fit in the low NODE_BITS bits of a slot: the store never holds more (segments.ts MAX_NODES). */
-export const NODE_BITS = 26
+const NODE_BITS = 26
 const NODE_MASK = (1 << NODE_BITS) - 1
 /** dist lives in the 5 bits above the node id (bit 31 stays clear, so EMPTY = -1 is no entry). */
 const DIST_MAX = 31

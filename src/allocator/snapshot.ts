@@ -15,8 +15,10 @@
  * history counters set them afterwards.
  */
 import { HeapAllocator } from './allocator.js'
-import { FREE, HEAD, NIL, USED } from './segments.js'
+import { SEGMENT } from './segments.js'
 import type { Allocator } from './types.js'
+
+const { FREE, HEAD, NIL, USED } = SEGMENT
 
 export interface SnapshotBlock {
   ptr: number

@@ -54,7 +54,7 @@
  */
 import type { FreeIndex, FreeIndexFactory, NodeView } from './free-index.js'
 import { fitsIn } from './align.js'
-import { floorLog2, highestBit, lowestBit, TWO_POW_32 } from './bits.js'
+import { floorLog2, highestBit, lowestBit } from './bits.js'
 
 const SL_BITS = 5
 const SL_COUNT = 1 << SL_BITS
@@ -78,7 +78,7 @@ for (let b = 0; b <= BIN_COUNT; b++) {
 /** The bin of a size (>= 0). Sizes >= 2^53 map past BIN_COUNT - 1. */
 export function binOf (size: number): number {
   if (size < SL_COUNT) return size
-  if (size < TWO_POW_32) {
+  if (size < 2 ** 32) {
     // Below 2^32 (almost every call) in integer ops only: clz32 for the top bit, a shift for the five below it.
     const top = 31 - Math.clz32(size)
     return ((top - SL_BITS + 1) << SL_BITS) + (size >>> (top - SL_BITS)) - SL_COUNT

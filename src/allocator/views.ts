@@ -4,9 +4,11 @@
  * per bucket. Iterators read the live layout: do not change the heap while iterating.
  */
 import { InvalidArgumentError } from './errors.js'
-import { FREE, HEAD, NIL, type SegmentStore } from './segments.js'
+import { SEGMENT, type SegmentStore } from './segments.js'
 import type { Block, FreeRange, Occupancy, Segment } from './types.js'
 import { checkInteger } from './validate.js'
+
+const { FREE, HEAD, NIL } = SEGMENT
 
 /** Most buckets occupancy() computes in one call. */
 export const MAX_BUCKETS = 10000

@@ -87,7 +87,7 @@ export class PointerMap {
     while (table[i] === EMPTY || (table[i]! & NODE_MASK) !== node) i = (i + 1) & mask
     // Backward shift: every following entry that is not at home moves one slot closer to it.
     for (let j = (i + 1) & mask, entry = table[j]!; entry !== EMPTY && entry >= DIST_ONE; i = j, j = (j + 1) & mask, entry = table[j]!) {
-      table[i] = entry >>> NODE_BITS === DIST_MAX ? this.entry(entry & NODE_MASK, this.distAt(j, entry) - 1) : entry - DIST_ONE
+      table[i] = entry >>> NODE_BITS === DIST_MAX ? this.saturatedStepBack(j, entry) : entry - DIST_ONE
     }
     table[i] = EMPTY
     this.count--
@@ -109,7 +109,13 @@ export class PointerMap {
   }
 
   private home (offset: number): number {
-    return hashOffset(offset, this.seed) >>> this.shift
+    // `| 0`: the slot fits 31 bits (shift >= 1), and V8 then keeps the probe index an int32, not a double.
+    return (hashOffset(offset, this.seed) >>> this.shift) | 0
+  }
+
+  /** The saturated entry in slot j, one slot closer to its home: its true distance is read from its key. */
+  private saturatedStepBack (j: number, entry: number): number {
+    return this.entry(entry & NODE_MASK, this.distAt(j, entry) - 1)
   }
 
   /** Slot value for `node` at distance `dist` from home (saturated). */

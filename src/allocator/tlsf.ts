@@ -83,6 +83,11 @@ export function binOf (size: number): number {
     const top = 31 - Math.clz32(size)
     return ((top - SL_BITS + 1) << SL_BITS) + (size >>> (top - SL_BITS)) - SL_COUNT
   }
+  return binOfLarge(size)
+}
+
+/** binOf for sizes >= 2^32, apart so that binOf stays small enough to inline. */
+function binOfLarge (size: number): number {
   const k = floorLog2(size)
   return ((k - SL_BITS + 1) << SL_BITS) + Math.floor(size * INV_STEP[k]!) - SL_COUNT
 }
@@ -138,14 +143,8 @@ class TlsfIndex implements FreeIndex {
     }
     this.links[2 * node] = head
     this.links[2 * node + 1] = -1
-    if (head !== -1) {
-      this.links[2 * head + 1] = node
-    } else {
-      const fl = bin >>> SL_BITS
-      this.slMap[fl]! |= 1 << (bin & (SL_COUNT - 1))
-      if (fl < 32) this.flLo |= 1 << fl
-      else this.flHi |= 1 << (fl - 32)
-    }
+    if (head !== -1) this.links[2 * head + 1] = node
+    else this.markNonEmpty(bin)
     this.heads[bin] = node
   }
 
@@ -159,17 +158,27 @@ class TlsfIndex implements FreeIndex {
     } else {
       const bin = binOf(size)
       this.heads[bin] = next
-      if (next === -1) {
-        const fl = bin >>> SL_BITS
-        const bits = this.slMap[fl]! & ~(1 << (bin & (SL_COUNT - 1)))
-        this.slMap[fl] = bits
-        if (bits === 0) {
-          if (fl < 32) this.flLo &= ~(1 << fl)
-          else this.flHi &= ~(1 << (fl - 32))
-        }
-      }
+      if (next === -1) this.markEmpty(bin)
     }
     if (size === this.maxSize) this.maxValid = false
+  }
+
+  /** Sets bin's bits in the bitmaps (it just got its first range). */
+  private markNonEmpty (bin: number): void {
+    const fl = bin >>> SL_BITS
+    this.slMap[fl]! |= 1 << (bin & (SL_COUNT - 1))
+    if (fl < 32) this.flLo |= 1 << fl
+    else this.flHi |= 1 << (fl - 32)
+  }
+
+  /** Clears bin's bit, and its class's when that was the class's last non-empty bin. */
+  private markEmpty (bin: number): void {
+    const fl = bin >>> SL_BITS
+    const bits = this.slMap[fl]! & ~(1 << (bin & (SL_COUNT - 1)))
+    this.slMap[fl] = bits
+    if (bits !== 0) return
+    if (fl < 32) this.flLo &= ~(1 << fl)
+    else this.flHi &= ~(1 << (fl - 32))
   }
 
   /** In place when the range stays in its bin: a split off the big tail, a merge that does not cross a bin. */
@@ -269,10 +278,7 @@ class TlsfIndex implements FreeIndex {
         this.links[2 * tail] = node
       } else {
         this.heads[bin] = node
-        const fl = bin >>> SL_BITS
-        this.slMap[fl]! |= 1 << (bin & (SL_COUNT - 1))
-        if (fl < 32) this.flLo |= 1 << fl
-        else this.flHi |= 1 << (fl - 32)
+        this.markNonEmpty(bin)
       }
       tails[bin] = node
       if (size > this.maxSize) this.maxSize = size

@@ -193,13 +193,16 @@ export class HeapAllocator implements Allocator {
   private place (size: number, align: number): number {
     if (size > this.size) throw new ExceedsHeapSizeError(size, this.size)
     const node = this.index.find(size, align)
-    if (node === NIL) {
-      this.counters.failedAllocs++
-      throw new OutOfMemoryError(size, this.counters.free, this.index.largest(), align)
-    }
+    if (node === NIL) throw this.outOfMemory(size, align)
     const ptr = alignUp(this.store.offsets[node]!, align)
     this.split(node, ptr, size, log2(align))
     return ptr
+  }
+
+  /** Counts a failed alloc and returns its error. Error paths sit in functions of their own, so that the hot ones stay small enough for V8 to inline. */
+  private outOfMemory (size: number, align: number): OutOfMemoryError {
+    this.counters.failedAllocs++
+    return new OutOfMemoryError(size, this.counters.free, this.index.largest(), align)
   }
 
   /** Claims [ptr, ptr + size) inside one free range; throws InvalidArgumentError otherwise. */
@@ -226,6 +229,12 @@ export class HeapAllocator implements Allocator {
       this.counters.addUsed(size, 1)
       return
     }
+    this.carve(node, ptr, size, alignLog, start, end)
+  }
+
+  /** split() when the range leaves the index: padding before the block, an exact fit, or a remainder in another bin. */
+  private carve (node: number, ptr: number, size: number, alignLog: number, start: number, end: number): void {
+    const store = this.store
     this.removeFree(node)
     let block = node
     if (ptr > start) {
@@ -307,11 +316,16 @@ export class HeapAllocator implements Allocator {
     checkInteger('ptr', ptr)
     const node = this.pointers.get(ptr)
     if (node !== NIL) return node
-    if (ptr < 0 || ptr >= this.size) throw new InvalidPointerError(ptr, 'out-of-bounds')
+    throw this.invalidPointer(ptr)
+  }
+
+  /** Why ptr (no live block's) is invalid: out of bounds, or inside a free range or a block. */
+  private invalidPointer (ptr: number): InvalidPointerError {
+    if (ptr < 0 || ptr >= this.size) return new InvalidPointerError(ptr, 'out-of-bounds')
     const store = this.store
     const container = store.seek(ptr)
-    if (store.state[container] === FREE) throw new InvalidPointerError(ptr, 'free')
-    throw new InvalidPointerError(ptr, 'interior', store.offsets[container])
+    if (store.state[container] === FREE) return new InvalidPointerError(ptr, 'free')
+    return new InvalidPointerError(ptr, 'interior', store.offsets[container])
   }
 
   /** Moves free node `node` to [offset, offset + size) in place when the index allows it; false (nothing changed) otherwise. */

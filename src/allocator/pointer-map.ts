@@ -83,14 +83,21 @@ export class PointerMap {
   /** Removes a block node that is present. */
   delete (node: number): void {
     const { table, mask } = this
-    let i = (table[this.lastHit]! & NODE_MASK) === node && table[this.lastHit] !== EMPTY ? this.lastHit : this.home(this.store.offsets[node]!)
-    while (table[i] === EMPTY || (table[i]! & NODE_MASK) !== node) i = (i + 1) & mask
+    let i = (table[this.lastHit]! & NODE_MASK) === node && table[this.lastHit] !== EMPTY ? this.lastHit : this.slotOf(node)
     // Backward shift: every following entry that is not at home moves one slot closer to it.
     for (let j = (i + 1) & mask, entry = table[j]!; entry !== EMPTY && entry >= DIST_ONE; i = j, j = (j + 1) & mask, entry = table[j]!) {
       table[i] = entry >>> NODE_BITS === DIST_MAX ? this.saturatedStepBack(j, entry) : entry - DIST_ONE
     }
     table[i] = EMPTY
     this.count--
+  }
+
+  /** Slot of a node that is present, probed from its home (delete() without get() just before it). */
+  private slotOf (node: number): number {
+    const { table, mask } = this
+    let i = this.home(this.store.offsets[node]!)
+    while (table[i] === EMPTY || (table[i]! & NODE_MASK) !== node) i = (i + 1) & mask
+    return i
   }
 
   clear (): void {

@@ -198,7 +198,11 @@ export class SegmentStore implements NodeView {
   /** Level of node x: 0 for most nodes, P(level >= k) = 8^-k; the head has every lane. */
   levelOf (x: number): number {
     const h = this.pi(x)
-    if ((h & LANE_MASK) !== 0) return 0 // 7 nodes in 8: the fast path of insertAfter and unlink
+    return (h & LANE_MASK) !== 0 ? 0 : this.laneLevel(h) // 7 nodes in 8: the fast path of insertAfter and unlink
+  }
+
+  /** Level of a node whose pi(id) = h has its low LANE_BITS bits clear. */
+  private laneLevel (h: number): number {
     if (h === 0) return this.levels
     return Math.min(Math.floor((31 - Math.clz32(h & -h)) / LANE_BITS), this.levels)
   }

@@ -133,12 +133,7 @@ class TlsfIndex implements FreeIndex {
     const head = this.heads[bin]!
     if (size > this.maxSize && this.maxValid) this.maxSize = size
     if (head !== -1 && this.nodes.offsets[node]! > this.nodes.offsets[head]!) {
-      // Higher than the head: goes second, so the head stays the lower of the two.
-      const after = this.links[2 * head]!
-      this.links[2 * node] = after
-      this.links[2 * node + 1] = head
-      this.links[2 * head] = node
-      if (after !== -1) this.links[2 * after + 1] = node
+      this.linkAfterHead(node, head)
       return
     }
     this.links[2 * node] = head
@@ -161,6 +156,15 @@ class TlsfIndex implements FreeIndex {
       if (next === -1) this.markEmpty(bin)
     }
     if (size === this.maxSize) this.maxValid = false
+  }
+
+  /** Higher than the head: goes second, so the head stays the lower of the two. */
+  private linkAfterHead (node: number, head: number): void {
+    const after = this.links[2 * head]!
+    this.links[2 * node] = after
+    this.links[2 * node + 1] = head
+    this.links[2 * head] = node
+    if (after !== -1) this.links[2 * after + 1] = node
   }
 
   /** Sets bin's bits in the bitmaps (it just got its first range). */
@@ -192,15 +196,23 @@ class TlsfIndex implements FreeIndex {
   }
 
   find (size: number, align: number): number {
+    if (align > 1) return this.findAligned(size, align)
     const own = binOf(size)
     const head = this.heads[own]!
-    if (head !== -1 && (align > 1
-      ? fitsIn(this.nodes.offsets[head]!, this.nodes.sizes[head]!, size, align)
-      : this.nodes.sizes[head]! >= size)) return head
-    const start = align > 1 ? binAtLeast(size + align - 1) : BIN_MIN[own]! < size ? own + 1 : own
+    if (head !== -1 && this.nodes.sizes[head]! >= size) return head
+    const start = BIN_MIN[own]! < size ? own + 1 : own
     const bin = this.firstNonEmpty(start)
-    if (bin !== -1) return this.heads[bin]!
-    return this.scan(own, start, size, align)
+    return bin !== -1 ? this.heads[bin]! : this.scan(own, start, size, 1)
+  }
+
+  /** find() for align > 1: a range fits when `size` bytes fit after its padding. */
+  private findAligned (size: number, align: number): number {
+    const own = binOf(size)
+    const head = this.heads[own]!
+    if (head !== -1 && fitsIn(this.nodes.offsets[head]!, this.nodes.sizes[head]!, size, align)) return head
+    const start = binAtLeast(size + align - 1)
+    const bin = this.firstNonEmpty(start)
+    return bin !== -1 ? this.heads[bin]! : this.scan(own, start, size, align)
   }
 
   /** The exact fallback: the first range in bins [from, to) where the request fits, or -1. */

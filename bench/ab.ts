@@ -20,7 +20,7 @@ import { pathToFileURL } from 'node:url'
 import { flagsOf } from './args.js'
 import { loadTrace, TRACE_NAMES } from '../test/helpers/trace.js'
 import type { Trace } from '../test/helpers/trace.js'
-import { withSlotIds } from './replay.js'
+import { replayInstance, withSlotIds } from './replay.js'
 import type { timeReplay as TimeReplay } from './replay.js'
 import type { BenchHeap } from './subjects.js'
 import { printTable } from './table.js'
@@ -63,11 +63,10 @@ interface Side {
   replay: typeof TimeReplay
 }
 
-/** Each side gets its own instance of the replay module (a distinct URL), so its call sites stay monomorphic. */
+/** Each side gets its own instance of the replay module, so its call sites see only its own classes. */
 async function side (name: string, allocatorUrl: string, tag: string): Promise<Side> {
   const allocator = await import(allocatorUrl) as { createAllocator: CreateAllocator }
-  const replay = await import(`./replay.js?side=${tag}`) as { timeReplay: typeof TimeReplay }
-  return { name, create: allocator.createAllocator, replay: replay.timeReplay }
+  return { name, create: allocator.createAllocator, replay: (await replayInstance(`side-${tag}`)).timeReplay }
 }
 
 function nsPerOp (trace: Trace, s: Side, strategy: string, scratch: Float64Array): number {

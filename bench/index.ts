@@ -9,7 +9,7 @@ import { loadTrace, traceExists, tracesDir, TRACE_NAMES } from '../test/helpers/
 import { parseOptions } from './options.js'
 import { naiveSubject, strategySubjects } from './subjects.js'
 import { finishTrace, prepareTrace, ROOMY_HEAP, SPEEDUP_FROM_LIVE_BLOCKS, timedPass } from './trace-bench.js'
-import { withSlotIds } from './replay.js'
+import { replayInstance, withSlotIds } from './replay.js'
 import type { TraceBench, TraceResult } from './trace-bench.js'
 import { benchMillion } from './million.js'
 import type { MillionResult } from './million.js'
@@ -20,7 +20,9 @@ import { collect } from './memory.js'
 import { cpus, loadavg } from 'node:os'
 
 const options = parseOptions(process.argv.slice(2), process.env)
-const available = strategySubjects()
+const available = await strategySubjects()
+const naive = options.naive ? await naiveSubject() : undefined
+const traceOptions = { naiveSeconds: options.naiveSeconds, harnessReplay: await replayInstance('harness') }
 const strategies = available.subjects.filter((s) => options.strategies.length === 0 || options.strategies.includes(s.name))
 const missing = available.missing
 const started = Date.now()
@@ -39,7 +41,7 @@ for (const name of names) {
     continue
   }
   console.error(`${name}: untimed passes and the naive port`)
-  benches.push(prepareTrace(withSlotIds(loadTrace(name)), options.naive ? naiveSubject : undefined, strategies, options))
+  benches.push(prepareTrace(withSlotIds(loadTrace(name)), naive, strategies, traceOptions))
 }
 // The timed passes in rounds, each a pass of every trace on every strategy, so that the passes of
 // one trace are spread over the whole run (trace-bench.ts says why). One full collection first,

@@ -119,6 +119,21 @@ export function measureReplay (trace: Trace, heap: BenchHeap, bookkeepingAt = -1
   return { peakFootprint, failedAllocs, bookkeepingBytes }
 }
 
+/** The replay functions one subject's passes go through (an instance of this module: replayInstance). */
+export type Replay = Pick<typeof import('./replay.js'), 'timeReplay' | 'measureReplay'>
+
+/**
+ * A fresh instance of this module, for one subject. V8 keeps type feedback per function, so a
+ * replay loop shared by every subject calls heap.alloc through a call site that has seen the naive
+ * port, the harness's bump heap and the allocator: a polymorphic site, which spends the inlining
+ * budget on each class it has seen. In one process with the bump heap replayed first, tlsf took 5 %
+ * more instructions per op on real-python (callgrind, steady-state passes). A program using the
+ * allocator calls it from sites that see only it; so does each subject's own instance here.
+ */
+export async function replayInstance (subject: string): Promise<Replay> {
+  return await import(`./replay.js?subject=${encodeURIComponent(subject)}`) as Replay
+}
+
 export interface TimedReplay {
   /** Ops replayed: all of [from, limit) unless the time cap stopped the run. */
   ops: number

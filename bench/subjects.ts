@@ -5,6 +5,8 @@
 import { NaiveAllocator } from '../test/helpers/naive.js'
 import { createAllocator, STRATEGIES } from '../src/allocator/index.js'
 import type { Strategy } from '../src/allocator/index.js'
+import { replayInstance } from './replay.js'
+import type { Replay } from './replay.js'
 
 export interface BenchHeap {
   alloc(size: number, align?: number): number
@@ -18,23 +20,23 @@ export interface Subject {
   /** The naive port is O(n) per op: it runs under a time cap. */
   naive: boolean
   make(size: number): BenchHeap
+  /** This subject's own instance of the replay functions (replay.ts replayInstance says why). */
+  replay: Replay
 }
 
 /** The naive port: its alloc already answers -1 when nothing fits. */
-export const naiveSubject: Subject = {
-  name: 'naive',
-  naive: true,
-  make: (size) => new NaiveAllocator(size)
+export async function naiveSubject (): Promise<Subject> {
+  return { name: 'naive', naive: true, make: (size) => new NaiveAllocator(size), replay: await replayInstance('naive') }
 }
 
 /** The strategies that can be built now (one still being written reports why it cannot). */
-export function strategySubjects (): { subjects: Subject[], missing: string[] } {
+export async function strategySubjects (): Promise<{ subjects: Subject[], missing: string[] }> {
   const subjects: Subject[] = []
   const missing: string[] = []
   for (const strategy of STRATEGIES) {
     try {
       createAllocator({ size: 1024, strategy })
-      subjects.push(strategySubject(strategy))
+      subjects.push(await strategySubject(strategy))
     } catch (err) {
       missing.push(`${strategy}: ${(err as Error).message}`)
     }
@@ -42,6 +44,6 @@ export function strategySubjects (): { subjects: Subject[], missing: string[] } 
   return { subjects, missing }
 }
 
-function strategySubject (strategy: Strategy): Subject {
-  return { name: strategy, naive: false, make: (size) => createAllocator({ size, strategy }) }
+async function strategySubject (strategy: Strategy): Promise<Subject> {
+  return { name: strategy, naive: false, make: (size) => createAllocator({ size, strategy }), replay: await replayInstance(strategy) }
 }

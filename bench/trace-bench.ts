@@ -12,8 +12,8 @@
  * the same cores, as far as can be told from inside): passes taken back to back all fell in one
  * stretch or all outside it.
  */
-import { firstOpWithLive, profileTrace, measureReplay, timeReplay } from './replay.js'
-import type { ReplayMeasure, TraceProfile, TimedReplay } from './replay.js'
+import { firstOpWithLive, profileTrace } from './replay.js'
+import type { Replay, ReplayMeasure, TraceProfile, TimedReplay } from './replay.js'
 import type { Trace } from '../test/helpers/trace.js'
 import type { BenchHeap, Subject } from './subjects.js'
 import { collect } from './memory.js'
@@ -76,6 +76,8 @@ export interface TraceResult {
 
 export interface TraceBenchOptions {
   naiveSeconds: number
+  /** The replay instance of the harness's own bump heap (its cost per op is measured apart). */
+  harnessReplay: Replay
 }
 
 /** A trace being benchmarked: what was measured before the timed passes, and those passes so far. */
@@ -97,17 +99,17 @@ export function prepareTrace (trace: Trace, naive: Subject | undefined, strategi
   const tightHeapSize = Math.ceil(profile.peakLiveBytes * 1.1)
   const subjects = strategies.map((subject) => ({
     subject,
-    roomy: measureReplay(trace, subject.make(ROOMY_HEAP), profile.peakBlocksAt),
-    tight: measureReplay(trace, subject.make(tightHeapSize)),
+    roomy: subject.replay.measureReplay(trace, subject.make(ROOMY_HEAP), profile.peakBlocksAt),
+    tight: subject.replay.measureReplay(trace, subject.make(tightHeapSize)),
     tightHeapSize,
     runs: [] as TimedReplay[]
   }))
-  return { trace, profile, scratch, harnessCpuNsPerOp: harnessCost(trace, scratch), naive: naiveResult, subjects }
+  return { trace, profile, scratch, harnessCpuNsPerOp: harnessCost(trace, scratch, options.harnessReplay), naive: naiveResult, subjects }
 }
 
 /** One timed pass of the whole trace on a fresh heap of each strategy. */
 export function timedPass (bench: TraceBench): void {
-  for (const s of bench.subjects) s.runs.push(timeReplay(bench.trace, s.subject.make(ROOMY_HEAP), bench.trace.length, Infinity, bench.scratch))
+  for (const s of bench.subjects) s.runs.push(s.subject.replay.timeReplay(bench.trace, s.subject.make(ROOMY_HEAP), bench.trace.length, Infinity, bench.scratch))
 }
 
 /** The result once the rounds are done: best and median pass, and the speed-up over the naive port (timed here, on its window). */
@@ -143,6 +145,7 @@ export function finishTrace (bench: TraceBench): TraceResult {
 
 function benchNaive (trace: Trace, naive: Subject, seconds: number, scratch: Float64Array): NaiveResult {
   const from = Math.max(0, firstOpWithLive(trace, SPEEDUP_FROM_LIVE_BLOCKS))
+  const { timeReplay } = naive.replay
   // A short untimed run first, so that the timed one runs compiled code.
   timeReplay(trace, naive.make(ROOMY_HEAP), trace.length, Math.min(0.5, seconds / 4) * 1e9, scratch)
   const heap = naive.make(ROOMY_HEAP)
@@ -161,7 +164,7 @@ function benchNaive (trace: Trace, naive: Subject, seconds: number, scratch: Flo
 }
 
 /** The replay loop on a heap that bumps a pointer and never frees: what the harness adds per op. */
-function harnessCost (trace: Trace, scratch: Float64Array): number {
+function harnessCost (trace: Trace, scratch: Float64Array, { timeReplay }: Replay): number {
   const bump = (): BenchHeap => {
     let next = 0
     return { alloc: (size: number) => { const ptr = next; next += size; return ptr }, free: () => {} }
@@ -181,8 +184,8 @@ function windowCpuNsPerOp (trace: Trace, subject: Subject, from: number, ops: nu
   let wallNs = 0
   for (let runs = 0; runs < 3 || wallNs < 0.3e9; runs++) {
     const heap = subject.make(ROOMY_HEAP)
-    timeReplay(trace, heap, from, Infinity, scratch)
-    const run = timeReplay(trace, heap, from + ops, Infinity, scratch, from)
+    subject.replay.timeReplay(trace, heap, from, Infinity, scratch)
+    const run = subject.replay.timeReplay(trace, heap, from + ops, Infinity, scratch, from)
     cpuNs += run.cpuNs
     wallNs += run.ns
     done += run.ops

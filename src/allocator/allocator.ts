@@ -221,8 +221,10 @@ export class HeapAllocator implements Allocator {
     store.assertRoom(2)
     const start = store.offsets[node]!
     const end = start + store.sizes[node]!
-    if (ptr === start && ptr + size < end && this.resizeFree(node, ptr + size, end - ptr - size)) {
-      // The common case, a block cut from the front of a range the index keeps in place.
+    if (ptr === start && ptr + size < end) {
+      // The common case, a block cut from the front of a range: the range keeps the rest, in place
+      // in the index or filed again when its size moved it out of its bin.
+      this.moveFree(node, ptr + size, end - ptr - size)
       const block = store.newNode(ptr, size, USED + alignLog)
       store.insertAfter(store.prev[node]!, block)
       this.pointers.add(block)
@@ -232,7 +234,7 @@ export class HeapAllocator implements Allocator {
     this.carve(node, ptr, size, alignLog, start, end)
   }
 
-  /** split() when the range leaves the index: padding before the block, an exact fit, or a remainder in another bin. */
+  /** split() when the range leaves the index: padding before the block, or an exact fit. */
   private carve (node: number, ptr: number, size: number, alignLog: number, start: number, end: number): void {
     const store = this.store
     this.removeFree(node)

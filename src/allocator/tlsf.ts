@@ -196,21 +196,12 @@ class TlsfIndex implements FreeIndex {
   }
 
   find (size: number, align: number): number {
-    if (align > 1) return this.findAligned(size, align)
     const own = binOf(size)
     const head = this.heads[own]!
-    if (head !== -1 && this.nodes.sizes[head]! >= size) return head
-    const start = BIN_MIN[own]! < size ? own + 1 : own
-    const bin = this.firstNonEmpty(start)
-    return bin !== -1 ? this.heads[bin]! : this.scan(own, start, size, 1)
-  }
-
-  /** find() for align > 1: a range fits when `size` bytes fit after its padding. */
-  private findAligned (size: number, align: number): number {
-    const own = binOf(size)
-    const head = this.heads[own]!
-    if (head !== -1 && fitsIn(this.nodes.offsets[head]!, this.nodes.sizes[head]!, size, align)) return head
-    const start = binAtLeast(size + align - 1)
+    if (head !== -1 && (align > 1
+      ? fitsIn(this.nodes.offsets[head]!, this.nodes.sizes[head]!, size, align)
+      : this.nodes.sizes[head]! >= size)) return head
+    const start = align > 1 ? binAtLeast(size + align - 1) : BIN_MIN[own]! < size ? own + 1 : own
     const bin = this.firstNonEmpty(start)
     return bin !== -1 ? this.heads[bin]! : this.scan(own, start, size, align)
   }

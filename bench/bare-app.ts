@@ -88,5 +88,5 @@ export async function buildBareLoadApp (): Promise<FastifyInstance> {
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const app = await buildBareLoadApp()
   await app.listen({ port: Number(process.env.PORT ?? 3001), host: process.env.HOST ?? '127.0.0.1' })
-  process.once('SIGTERM', () => { void app.close().then(() => process.exit(0)) })
+  process.once('SIGTERM', () => { app.close().then(() => process.exit(0)) })
 }

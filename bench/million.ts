@@ -77,11 +77,13 @@ export function benchMillion (subject: Subject, live: number, passes: number, se
     const run = runOnce(subject, live, w)
     const after = snapshot()
     // The first pass grows RSS from a clean baseline; later ones reuse pages freed by gc.
-    if (pass === 0) memory = {
-      bookkeeping: run.heap.bookkeepingBytes?.(),
-      heapUsed: after.heapUsed - before.heapUsed,
-      arrayBuffers: after.arrayBuffers - before.arrayBuffers,
-      rss: after.rss - before.rss
+    if (pass === 0) {
+      memory = {
+        bookkeeping: run.heap.bookkeepingBytes?.(),
+        heapUsed: after.heapUsed - before.heapUsed,
+        arrayBuffers: after.arrayBuffers - before.arrayBuffers,
+        rss: after.rss - before.rss
+      }
     }
     if (best === undefined || run.ns < best.ns) best = { ns: run.ns, phaseNs: run.phaseNs }
     cpuNs = Math.min(cpuNs, run.cpuNs)

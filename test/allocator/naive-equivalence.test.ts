@@ -9,7 +9,7 @@ import { createAllocator } from '../../src/allocator/index.js'
 import { OutOfMemoryError } from '../../src/allocator/errors.js'
 import type { Allocator } from '../../src/allocator/types.js'
 import { NaiveAllocator } from '../helpers/naive.js'
-import { ALLOC, TRACE_NAMES, loadTrace, traceExists } from '../helpers/trace.js'
+import { ALLOC, TRACE_NAMES, loadTrace } from '../helpers/trace.js'
 
 /** alloc on the heap, -1 on out-of-memory (as the naive design answers). */
 function tryAlloc (heap: Allocator, size: number, align: number): number {
@@ -53,8 +53,7 @@ t.test('fast-check sequences: same pointers as the naive design', async t => {
 const PREFIX = 10_000
 
 for (const name of TRACE_NAMES) {
-  const skip = traceExists(name) ? false : `trace ${name} not found`
-  t.test(`trace ${name}: first ${PREFIX} ops, same pointers as the naive design`, { skip }, async t => {
+  t.test(`trace ${name}: first ${PREFIX} ops, same pointers as the naive design`, async t => {
     const trace = loadTrace(name, PREFIX)
     let live = 0
     let peakLive = 0

@@ -1,6 +1,8 @@
 /**
- * Reader for the allocation traces of ../shared/traces (format in its README):
- * `a <id> <size> [<align>]` and `f <id>`, gzip-compressed text. Shared by tests and bench.
+ * Reader for allocation traces (format in traces/README.md): `a <id> <size> [<align>]` and
+ * `f <id>`, gzip-compressed text. Shared by tests and bench. The full traces are read from
+ * HEAPD_TRACES or ../shared/traces beside the repository when present; otherwise from traces/,
+ * the prefixes the repository carries (scripts/cut-traces.ts), so a lone clone runs everything.
  */
 import { readFileSync, existsSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
@@ -23,11 +25,17 @@ export interface Trace {
 export const ALLOC = 1
 export const FREE = 2
 
-const here = dirname(fileURLToPath(import.meta.url))
+const root = packageRoot(dirname(fileURLToPath(import.meta.url)))
 
-/** ../shared/traces beside the repository, or HEAPD_TRACES. */
+/** The full traces, when a checkout of them sits beside the repository. */
+export const FULL_TRACES_DIR = join(root, '..', 'shared', 'traces')
+/** The prefixes of the full traces that the repository carries. */
+export const CARRIED_TRACES_DIR = join(root, 'traces')
+
+/** HEAPD_TRACES, else ../shared/traces if it exists, else the carried prefixes. */
 export function tracesDir (): string {
-  return process.env.HEAPD_TRACES ?? join(packageRoot(here), '..', 'shared', 'traces')
+  if (process.env.HEAPD_TRACES !== undefined) return process.env.HEAPD_TRACES
+  return existsSync(FULL_TRACES_DIR) ? FULL_TRACES_DIR : CARRIED_TRACES_DIR
 }
 
 export const TRACE_NAMES = ['real-python', 'real-git', 'uniform-10k', 'lognormal-10k', 'phases'] as const

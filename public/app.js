@@ -117,7 +117,7 @@ async function refreshHeapList () {
   } while (cursor && heaps.length < 1000)
   state.heaps = heaps
   state.listLoadedAt = Date.now()
-  renderHeapList($('heap-list'), heaps, state.selectedId, selectHeap)
+  renderHeapList($('heap-list'), heaps, state.selectedId, pickHeap)
   $('heap-list-empty').hidden = heaps.length > 0
 }
 
@@ -229,6 +229,25 @@ function renderRange (mode) {
 
 // --- selection and zoom -----------------------------------------------------------------
 
+// The phone layout (one column, styles.css) puts the map above the heap list and the create form,
+// where a heap is picked: bring the map into view and move focus to it, or the pick shows nothing.
+const oneColumn = window.matchMedia('(max-width: 760px)')
+const reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)')
+
+function showMap () {
+  if (!oneColumn.matches) return
+  const card = $('map-card')
+  card.focus({ preventScroll: true })
+  card.scrollIntoView({ block: 'start', behavior: reducedMotion.matches ? 'auto' : 'smooth' })
+}
+
+// A heap picked by the person (in the list, or just created), as opposed to one opened by a link.
+function pickHeap (id) {
+  const shown = selectHeap(id)
+  showMap()
+  return shown
+}
+
 function selectHeap (id) {
   if (state.selectedId !== id) {
     state.selectedId = id
@@ -245,7 +264,7 @@ function selectHeap (id) {
   $('heap-view').hidden = false
   $('stats-card').hidden = false
   $('no-selection').hidden = true
-  renderHeapList($('heap-list'), state.heaps, id, selectHeap)
+  renderHeapList($('heap-list'), state.heaps, id, pickHeap)
   return refresh()
 }
 
@@ -357,7 +376,7 @@ $('create-form').addEventListener('submit', (event) => {
     const heap = await api.createHeap(body)
     say(`Created heap ${heap.name ?? heap.id}: ${formatBytes(heap.size)}, ${heap.strategy}.`)
     form.reset()
-    await selectHeap(heap.id)
+    await pickHeap(heap.id)
   })
 })
 

@@ -1,10 +1,12 @@
 /**
- * The heap map in a real browser: playwright-core drives Debian's chromium against the real app
+ * The heap map in a real browser: playwright-core drives Chromium against the real app
  * (buildApp, listening on a free port). It creates a heap and three blocks through the page's
  * forms, frees the middle block by clicking it on the canvas, and checks the map's segments, the
  * segment table and the stats; then the keyboard path, an API error, the occupancy view of a heap
- * too big to draw block by block, a phone-sized viewport, and Swagger UI's "Try it out".
+ * too big to draw block by block, a phone-sized viewport (no sideways scroll; picking a heap
+ * scrolls to its map), and Swagger UI's "Try it out".
  *
+ * Chromium: HEAPD_CHROMIUM, else /usr/bin/chromium (Debian's package).
  * Screenshots go to test/screenshots/ (git-ignored). HEAPD_UPDATE_SCREENSHOT=1 also copies the
  * 1280x800 map to docs/heap-map.png for the README. HEAPD_SKIP_BROWSER=1 skips the whole file.
  */
@@ -17,7 +19,8 @@ import { chromium, type Browser, type BrowserContextOptions, type Page } from 'p
 import { loadConfig } from '../../src/config.js'
 import { buildApp } from '../../src/http/app.js'
 
-const CHROMIUM = '/usr/bin/chromium'
+// Debian's package by default; HEAPD_CHROMIUM names another Chromium or Chrome binary.
+const CHROMIUM = process.env.HEAPD_CHROMIUM || '/usr/bin/chromium'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const shots = join(root, 'test', 'screenshots')
 
@@ -26,14 +29,20 @@ interface Segment { offset: number, size: number, state: 'used' | 'free', ptr?: 
 // Functions given to page.evaluate and waitForFunction run in the browser (Playwright sends their
 // source; strings would need eval, which the service's Content-Security-Policy rightly forbids).
 // The tests' tsconfig has no DOM lib, so the little they touch is declared here, for this file.
-interface PageElement { textContent: string | null, dataset: Record<string, string | undefined>, getAttribute: (name: string) => string | null }
+interface PageElement {
+  id: string
+  textContent: string | null
+  dataset: Record<string, string | undefined>
+  getAttribute: (name: string) => string | null
+  getBoundingClientRect: () => { top: number, bottom: number }
+}
 declare const document: {
   querySelector: (selector: string) => PageElement | null
   querySelectorAll: (selector: string) => Iterable<PageElement>
   activeElement: PageElement | null
-  documentElement: { scrollWidth: number }
+  documentElement: { scrollWidth: number, scrollHeight: number }
 }
-declare const window: { innerWidth: number, scrollTo: (x: number, y: number) => void }
+declare const window: { innerWidth: number, innerHeight: number, scrollTo: (x: number, y: number) => void }
 
 const used = (offset: number, size: number, tag?: string): Segment => ({ offset, size, state: 'used', ptr: offset, ...(tag ? { tag } : {}) })
 const free = (offset: number, size: number): Segment => ({ offset, size, state: 'free' })
@@ -72,7 +81,6 @@ async function browserTests () {
   await page.goto(`${base}/`)
 
   await t.test('create a heap, allocate three blocks, free the middle one by clicking it', async (t) => {
-
     await page.fill('#create-size', '1024')
     await page.selectOption('#create-strategy', 'first-fit')
     await page.fill('#create-name', 'browser-test')
@@ -203,6 +211,23 @@ async function browserTests () {
     await phone.touchscreen.tap(tap.x, tap.y)
     await phone.waitForSelector(`#map:not([data-segments*='"offset":${target.offset},"size":${target.size},"state":"used"'])`)
     t.pass('a second tap frees it')
+
+    // Picking a heap in the list, at the bottom of the one-column page, brings its map into view.
+    await phone.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight))
+    const pick = phone.locator('#heap-list button:text-is("browser-test")')
+    await pick.waitFor()
+    t.ok(await phone.evaluate(() => document.querySelector('#map-card')!.getBoundingClientRect().bottom <= 0),
+      'scrolled down to the heap list, the map is out of view')
+    await pick.tap()
+    await phone.waitForFunction(() => document.querySelector('#map-title')?.textContent === 'Heap browser-test')
+    await phone.waitForFunction(() => {
+      const top = document.querySelector('#map-card')!.getBoundingClientRect().top
+      return top >= 0 && top <= 16
+    })
+    t.pass('picking a heap scrolls the page to its map')
+    t.equal(await phone.evaluate(() => document.activeElement?.id), 'map-card', 'and moves the focus there')
+    t.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'still no sideways scrolling')
+    await phone.screenshot({ path: join(shots, 'heap-map-390x844-picked.png') })
     noPageErrors(t, page)
     noPageErrors(t, phone)
     await phone.context().close()
@@ -339,8 +364,8 @@ async function mapPoint (page: Page, offset: number) {
 if (process.env.HEAPD_SKIP_BROWSER === '1') {
   t.plan(0, 'HEAPD_SKIP_BROWSER=1: browser test skipped')
 } else if (!existsSync(CHROMIUM)) {
-  t.fail(`${CHROMIUM} is missing: the browser test needs Debian's chromium (apt-get install -y chromium; .ci/run does this), ` +
-    'or set HEAPD_SKIP_BROWSER=1 to skip it')
+  t.fail(`${CHROMIUM} is missing: the browser test needs Chromium (apt-get install -y chromium; .ci/run does this), ` +
+    'or HEAPD_CHROMIUM naming another Chromium binary, or HEAPD_SKIP_BROWSER=1 to skip it')
 } else {
   await browserTests()
 }

@@ -3,10 +3,8 @@
  * taking the same body, in one process and run (both servers in this process, autocannon in a
  * child process, see cannon.ts), and the batch endpoint's allocator ops/s end to end. Beside
  * req/s, the server's CPU time per request: the steady figure when other processes share the
- * cores. Loopback only. heapd sends the small answers of an event loop turn together
- * (src/http/turn-writes.ts); --bare-batched has the bare route do the same, to see what heapd's own
- * work per request costs beside it.
- *   npm run bench:http -- [--quick] [--seconds=S] [--rounds=N] [--connections=N] [--batch-ops=N] [--only=alloc|batch] [--heapd-env] [--bare-batched]
+ * cores. Loopback only.
+ *   npm run bench:http -- [--quick] [--seconds=S] [--rounds=N] [--connections=N] [--batch-ops=N] [--only=alloc|batch] [--heapd-env]
  */
 import type { FastifyInstance } from 'fastify'
 import { loadavg } from 'node:os'
@@ -18,7 +16,6 @@ import { printTable, int, verdict } from './table.js'
 import type { Cell } from './table.js'
 import { flagsOf } from './args.js'
 import { median } from './stats.js'
-import { batchWritesPerTurn } from '../src/http/turn-writes.js'
 
 const MIN_ALLOC_OVER_BARE = 0.85
 const MIN_BATCH_OPS_PER_SECOND = 1e6
@@ -39,8 +36,6 @@ async function listen (app: FastifyInstance): Promise<string> {
 
 const allocBody = JSON.stringify({ size: 64 })
 const bare = await buildBareApp()
-const bareBatched = args.has('bare-batched')
-if (bareBatched) batchWritesPerTurn(bare.server)
 const bareUrl = `${await listen(bare)}/alloc`
 // --heapd-env: heapd configured from this process's environment (say HEAPD_METRICS=false), to see what a feature costs.
 const heapd = await startHeapd(args.has('heapd-env') ? process.env : {})
@@ -104,7 +99,7 @@ async function compareAlloc (): Promise<{ targets: Cell[][], runs: LoadResult[] 
 
   const byRequests = median(allocRuns.map((run, i) => run.requestsPerSecond / bareRuns[i]!.requestsPerSecond))
   const byCpu = median(allocRuns.map((run, i) => bareRuns[i]!.serverCpuUsPerRequest / run.serverCpuUsPerRequest))
-  printTable(`POST /heaps/:id/alloc vs a bare Fastify route (same body {"size":64}, 201 + small JSON)${bareBatched ? ', both sending their writes once per turn' : ''}`, ['round', 'bare req/s', 'heapd req/s', 'ratio', 'bare CPU µs/req', 'heapd CPU µs/req', 'ratio by CPU', 'bare p50/p99 ms', 'heapd p50/p99 ms', 'errors'], allocRuns.map((alloc, i) => {
+  printTable('POST /heaps/:id/alloc vs a bare Fastify route (same body {"size":64}, 201 + small JSON)', ['round', 'bare req/s', 'heapd req/s', 'ratio', 'bare CPU µs/req', 'heapd CPU µs/req', 'ratio by CPU', 'bare p50/p99 ms', 'heapd p50/p99 ms', 'errors'], allocRuns.map((alloc, i) => {
     const bare = bareRuns[i]!
     return [String(i + 1), int(bare.requestsPerSecond), int(alloc.requestsPerSecond), (alloc.requestsPerSecond / bare.requestsPerSecond).toFixed(3),
       bare.serverCpuUsPerRequest.toFixed(0), alloc.serverCpuUsPerRequest.toFixed(0), (bare.serverCpuUsPerRequest / alloc.serverCpuUsPerRequest).toFixed(3),

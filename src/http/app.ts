@@ -16,9 +16,8 @@ import { startExpirySweep, sweepInterval, type SweepTimers } from '../registry/e
 import { installAuth, isApiPath } from './auth.js'
 import { installErrorHandling, sendProblem } from './errors.js'
 import { installMetrics } from './metrics.js'
-import { installProtection, securityHeadersFor } from './protection.js'
+import { installProtection, installSecurityHeaders } from './protection.js'
 import { OneLineRequestLog } from './request-log.js'
-import { batchWritesPerTurn } from './turn-writes.js'
 import { problem, toProblem } from './problems.js'
 import { problemResponses } from './schemas/problem.js'
 import { transform, transformObject } from './openapi.js'
@@ -65,7 +64,6 @@ const { version } = JSON.parse(readFileSync(new URL('../../package.json', import
 
 export function buildApp (config: Config, options: AppOptions = {}) {
   const newRequestId = requestIdGenerator()
-  const requestLog = new OneLineRequestLog()
   const app = Fastify({
     ...(options.logger !== undefined ? { loggerInstance: options.logger } : { logger: false }),
     // A caller's x-request-id is kept when it is a sane token, so its logs and ours correlate.
@@ -90,14 +88,12 @@ export function buildApp (config: Config, options: AppOptions = {}) {
       if (body.status >= 500) request.log.error({ err: error }, 'framework error')
       sendProblem(reply as unknown as FastifyReply, body)
     },
-    // One line per request instead of Fastify's two; the request metrics count there too (metrics.ts).
-    logController: requestLog,
+    // One line per request instead of Fastify's two.
+    logController: new OneLineRequestLog(),
     // While closing, keep serving in-flight and keep-alive requests; /readyz turns 503 instead.
     return503OnClosing: false
   }).withTypeProvider<ZodTypeProvider>()
 
-  // Small answers leave together at the end of each event loop turn (turn-writes.ts).
-  batchWritesPerTurn(app.server)
   app.setValidatorCompiler(validatorCompiler)
   // Requests are validated by zod. Responses are not re-validated at run time: the type provider
   // already checks every handler's return value against its zod response schema at compile time,
@@ -106,6 +102,14 @@ export function buildApp (config: Config, options: AppOptions = {}) {
   // JSON is the only body heapd reads: anything else, text/plain included, answers 415.
   app.removeContentTypeParser('text/plain')
   installErrorHandling(app)
+  // First of the request hooks, so that every answer carries them, the refusals of auth, the rate
+  // limiter and the load shedder too.
+  installSecurityHeaders(app)
+  // The request ID on every answer, so that a client can quote it.
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id)
+    done()
+  })
   installAuth(app, config.apiKeys)
 
   const registry = new Registry({
@@ -124,20 +128,7 @@ export function buildApp (config: Config, options: AppOptions = {}) {
     })
     app.addHook('onClose', async () => { stop() })
   }
-  // Fastify reports answered requests to the log controller only when there is a logger.
-  const stampArrival = installMetrics(app, registry, config.metrics, options.logger !== undefined ? requestLog : undefined)
-  // Everything every request needs first, in one hook (callback style: no promise per request;
-  // each further hook cost a hook call per request): its arrival time for the metrics (without a
-  // logger), and the headers of its answer, the request ID echoed and the security headers.
-  // Registered before the rate limiter's and the load shedder's hooks, so their refusals carry them too.
-  const securityHeaders = securityHeadersFor()
-  app.addHook('onRequest', (request, reply, done) => {
-    if (stampArrival !== undefined) stampArrival(request)
-    const headers = securityHeaders(request)
-    for (let i = 0; i < headers.length; i++) reply.header(headers[i]![0], headers[i]![1])
-    reply.header('x-request-id', request.id)
-    done()
-  })
+  installMetrics(app, registry, config.metrics)
   installProtection(app, config, options.pressureSampleInterval !== undefined ? { pressureSampleInterval: options.pressureSampleInterval } : {})
   // Every API route is documented as needing the bearer key (when keys are configured) and as
   // answering 401, 429 (quotas, rate limit) and 503 (overload shedding).

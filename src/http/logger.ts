@@ -4,7 +4,6 @@
  * ever logged.
  */
 import { pino, type DestinationStream, type Logger } from 'pino'
-import { batchedStdout } from './log-destination.js'
 
 /** Paths pino redacts: headers logged on their own. Headers under `req` are censored by serializeReq. */
 export const REDACTED_PATHS = ['headers.authorization', 'headers.cookie']
@@ -34,8 +33,11 @@ export function serializeReq (req: unknown): unknown {
   return { ...value, headers: censored }
 }
 
-/** The logger writing to `destination`, by default stdout with one write per event loop turn (log-destination.ts). */
-export function buildLogger (level: string, destination: DestinationStream = batchedStdout()): Logger {
+/**
+ * The logger writing to `destination`, by default stdout through pino's asynchronous destination
+ * (pino flushes it when the process exits). `npm run dev` pipes the lines through pino-pretty.
+ */
+export function buildLogger (level: string, destination: DestinationStream = pino.destination({ sync: false })): Logger {
   const options = { level, redact: { paths: REDACTED_PATHS, censor: CENSOR }, serializers: { req: serializeReq } }
   return pino(options, destination)
 }

@@ -11,16 +11,21 @@
  * block freed. So alloc, free and realloc cost O(1) expected apart from the FreeIndex.
  * A bad pointer is classified by seeking the segment that contains it: O(log n) expected.
  *
+ * Block metadata: the alignment a client asked for lives in the block's state byte (segments.ts),
+ * so it costs nothing; a tag lives in `tags`, a Map from ptr, so only tagged blocks pay for one.
+ * free() answers the freed block with both; a moving realloc carries both to the new ptr.
+ *
  * Counting: allocs counts alloc and allocAt; a realloc counts only in reallocs (a move is not an
  * alloc plus a free); failedAllocs counts out-of-memory answers of alloc and realloc, nothing
  * else; peaks are taken after each whole operation. allocAt blocks carry the heap alignment.
  *
  * atomically() records the inverse of every change in an undo log (alloc <-> free via allocAt,
- * resize <-> resize) plus a snapshot of the counters, and replays it backwards when fn throws:
+ * resize <-> resize; a freed block's tag on a stack beside it) plus a snapshot of the counters, and replays it backwards when fn throws:
  * O(1) per undone change, O(log n) for an undone free (a seek). Nested calls are savepoints.
  *
  * freeOrder() and restoreFreeOrder() expose the one piece of state besides the layout that
- * decides later placements (tlsf's list order): cold code for snapshots (snapshot.ts).
+ * decides later placements (tlsf's list order); snapshot() and restoreLayout() carry a whole heap
+ * (snapshot.ts). Cold code.
  */
 import { alignUp } from './align.js'
 import { checkHeap } from './check.js'
@@ -29,54 +34,75 @@ import { ExceedsHeapSizeError, InvalidArgumentError, InvalidPointerError, OutOfM
 import type { FreeIndex, FreeIndexFactory } from './free-index.js'
 import { typedArrayBytes } from './memory.js'
 import { PointerMap } from './pointer-map.js'
-import { SEGMENT, SegmentStore } from './segments.js'
-import type { Allocator, Block, FreeRange, HeapStats, Occupancy, Segment, Strategy } from './types.js'
-import { checkAlignment, checkInteger, checkSize, log2 } from './validate.js'
+import { requestedAlign, SEGMENT, SegmentStore, usedState } from './segments.js'
+import type { Allocator, AllocatorSnapshot, Block, FreeRange, HeapStats, Occupancy, Segment, Strategy } from './types.js'
+import { checkAlignment, checkInteger, checkSize, checkTag } from './validate.js'
 import { blocksFrom, freeRangesFrom, occupancyOf, segmentsFrom } from './views.js'
 
 const { FREE, HEAD, NIL, USED } = SEGMENT
 
-/** Undo log entry kinds; each entry is [kind, ptr, size, alignLog]. */
+/** Undo log entry kinds; each entry is [kind, ptr, size, state]. UNDO_FREE_TAGGED's tag is on the tag stack. */
 const UNDO_ALLOC = 1
 const UNDO_FREE = 2
 const UNDO_RESIZE = 3
+const UNDO_FREE_TAGGED = 4
 
 export class HeapAllocator implements Allocator {
   readonly store: SegmentStore
   readonly index: FreeIndex
   readonly pointers: PointerMap
   readonly counters = new HeapCounters()
-  private readonly alignLog: number
+  /** Tags of the blocks that have one, by ptr. */
+  readonly tags = new Map<number, string>()
   private undo: number[] | null = null
+  /** Tags of the UNDO_FREE_TAGGED entries of `undo`, in the same order. */
+  private undoTags: string[] = []
 
   constructor (readonly size: number, readonly strategy: Strategy, readonly alignment: number, factory: FreeIndexFactory) {
     this.store = new SegmentStore(capacity => this.index.grow(capacity))
     this.index = factory(this.store)
     this.pointers = new PointerMap(this.store)
-    this.alignLog = log2(alignment)
     this.insertFree(this.store.reset(size))
   }
 
-  alloc (size: number, align?: number): number {
+  alloc (size: number, align?: number, tag?: string): number {
     checkSize('size', size)
-    const a = align === undefined || align === 1 ? this.alignment : Math.max(checkAlignment('align', align), this.alignment)
-    const ptr = this.place(size, a)
+    let state = USED
+    let a = this.alignment
+    if (align !== undefined) {
+      const requested = checkAlignment('align', align)
+      state = usedState(requested)
+      if (requested > a) a = requested
+    }
+    if (tag !== undefined) checkTag('tag', tag)
+    const ptr = this.place(size, a, state)
+    if (tag !== undefined) this.tags.set(ptr, tag)
     this.counters.allocs++
     this.counters.notePeaks()
     this.undo?.push(UNDO_ALLOC, ptr, size, 0)
     return ptr
   }
 
-  free (ptr: number): void {
-    const node = this.blockAt(ptr)
-    const size = this.store.sizes[node]!
-    this.undo?.push(UNDO_FREE, ptr, size, this.store.state[node]! - USED)
+  free (ptr: number): Block {
+    const node = this.nodeOf(ptr)
+    const store = this.store
+    const size = store.sizes[node]!
+    const state = store.state[node]!
+    const block: Block = { ptr, size }
+    if (state !== USED) block.align = requestedAlign(state)
+    const tag = this.tags.size === 0 ? undefined : this.tags.get(ptr)
+    if (tag !== undefined) {
+      block.tag = tag
+      this.tags.delete(ptr)
+    }
+    if (this.undo !== null) this.logFree(ptr, size, state, tag)
     this.release(node)
     this.counters.frees++
+    return block
   }
 
   realloc (ptr: number, size: number): number {
-    const node = this.blockAt(ptr)
+    const node = this.nodeOf(ptr)
     checkSize('size', size)
     const store = this.store
     const old = store.sizes[node]!
@@ -84,10 +110,17 @@ export class HeapAllocator implements Allocator {
     if (size < old) {
       this.shrink(node, size)
     } else if (size > old && !this.growInPlace(node, size)) {
-      const alignLog = store.state[node]! - USED
-      result = this.place(size, 2 ** alignLog)
-      this.undo?.push(UNDO_ALLOC, result, size, 0)
-      this.undo?.push(UNDO_FREE, ptr, old, alignLog)
+      const state = store.state[node]!
+      result = this.place(size, this.alignmentOf(state), state)
+      const tag = this.tags.size === 0 ? undefined : this.tags.get(ptr)
+      if (tag !== undefined) {
+        this.tags.delete(ptr)
+        this.tags.set(result, tag)
+      }
+      if (this.undo !== null) {
+        this.undo.push(UNDO_ALLOC, result, size, 0)
+        this.logFree(ptr, old, state, tag)
+      }
       this.release(node)
     }
     if (result === ptr && size !== old) this.undo?.push(UNDO_RESIZE, ptr, old, 0)
@@ -102,12 +135,35 @@ export class HeapAllocator implements Allocator {
     return node === NIL ? undefined : this.store.sizes[node]
   }
 
+  block (ptr: number): Block | undefined {
+    if (typeof ptr !== 'number') return undefined
+    const node = this.pointers.get(ptr)
+    return node === NIL ? undefined : this.blockOf(node)
+  }
+
+  tagOf (ptr: number): string | undefined {
+    if (typeof ptr !== 'number' || this.tags.size === 0) return undefined
+    return this.pointers.get(ptr) === NIL ? undefined : this.tags.get(ptr)
+  }
+
+  /** The block held by used node `node`, with its requested alignment and tag when it has them. */
+  blockOf (node: number): Block {
+    const store = this.store
+    const ptr = store.offsets[node]!
+    const block: Block = { ptr, size: store.sizes[node]! }
+    const state = store.state[node]!
+    if (state !== USED) block.align = requestedAlign(state)
+    const tag = this.tags.size === 0 ? undefined : this.tags.get(ptr)
+    if (tag !== undefined) block.tag = tag
+    return block
+  }
+
   stats (): HeapStats {
     return this.counters.stats(this.size, this.index.largest())
   }
 
   blocks (from = 0): IterableIterator<Block> {
-    return blocksFrom(this.store, checkInteger('from', from))
+    return blocksFrom(this, checkInteger('from', from))
   }
 
   freeRanges (from = 0): IterableIterator<FreeRange> {
@@ -115,7 +171,7 @@ export class HeapAllocator implements Allocator {
   }
 
   segments (from = 0): IterableIterator<Segment> {
-    return segmentsFrom(this.store, checkInteger('from', from))
+    return segmentsFrom(this, checkInteger('from', from))
   }
 
   occupancy (buckets: number, from = 0, to = this.size): Occupancy {
@@ -125,7 +181,7 @@ export class HeapAllocator implements Allocator {
   allocAt (ptr: number, size: number): void {
     checkInteger('ptr', ptr)
     checkSize('size', size)
-    this.claimAt(ptr, size, this.alignLog)
+    this.claimAt(ptr, size, USED)
     this.counters.allocs++
     this.counters.notePeaks()
     this.undo?.push(UNDO_ALLOC, ptr, size, 0)
@@ -143,14 +199,21 @@ export class HeapAllocator implements Allocator {
       this.counters.restore(saved)
       throw error
     } finally {
-      if (outer) this.undo = null
+      if (outer) {
+        this.undo = null
+        this.undoTags = []
+      }
     }
   }
 
   reset (): void {
     if (this.undo !== null) {
-      for (const block of this.blocks()) this.undo.push(UNDO_FREE, block.ptr, block.size, this.store.state[this.pointers.get(block.ptr)]! - USED)
+      const store = this.store
+      for (let x = store.next[HEAD]!; x !== NIL; x = store.next[x]!) {
+        if (store.state[x] !== FREE) this.logFree(store.offsets[x]!, store.sizes[x]!, store.state[x]!, this.tags.get(store.offsets[x]!))
+      }
     }
+    this.tags.clear()
     this.index.clear()
     this.pointers.clear()
     this.counters.clearLayout()
@@ -185,18 +248,79 @@ export class HeapAllocator implements Allocator {
     this.index.restoreOrder?.(nodes)
   }
 
+  snapshot (): AllocatorSnapshot {
+    const store = this.store
+    const blocks: Block[] = []
+    for (let x = store.next[HEAD]!; x !== NIL; x = store.next[x]!) {
+      if (store.state[x] !== FREE) blocks.push(this.blockOf(x))
+    }
+    const { allocs, frees, reallocs, failedAllocs, peakUsed, peakLiveBlocks } = this.counters
+    return {
+      size: this.size,
+      strategy: this.strategy,
+      alignment: this.alignment,
+      blocks,
+      freeOrder: this.freeOrder(),
+      counters: { allocs, frees, reallocs, failedAllocs, peakUsed, peakLiveBlocks }
+    }
+  }
+
+  /**
+   * Claims every block of `blocks` in an empty heap, in address order, at its ptr, with its
+   * requested alignment and tag; counts no alloc. Throws InvalidArgumentError, before changing
+   * anything, when the blocks are not sorted, overlap, leave the heap or are malformed.
+   */
+  restoreLayout (blocks: readonly Block[]): void {
+    if (this.counters.liveBlocks > 0) throw new InvalidArgumentError('blocks', 'a layout is restored into an empty heap')
+    let end = 0
+    for (const [i, block] of blocks.entries()) {
+      const name = `blocks[${i}]`
+      if (typeof block !== 'object' || block === null) throw new InvalidArgumentError(name, 'must be a block')
+      checkInteger(`${name}.ptr`, block.ptr)
+      checkSize(`${name}.size`, block.size)
+      if (block.align !== undefined && block.ptr % checkAlignment(`${name}.align`, block.align) !== 0) {
+        throw new InvalidArgumentError(`${name}.align`, `${block.ptr} is not a multiple of ${block.align}`)
+      }
+      if (block.tag !== undefined) checkTag(`${name}.tag`, block.tag)
+      if (block.ptr < end || block.ptr + block.size > this.size) {
+        throw new InvalidArgumentError(name, `[${block.ptr}, ${block.ptr + block.size}) overlaps the block before it or leaves the heap of ${this.size} bytes`)
+      }
+      end = block.ptr + block.size
+    }
+    for (const block of blocks) {
+      this.claimAt(block.ptr, block.size, block.align === undefined ? USED : usedState(block.align))
+      if (block.tag !== undefined) this.tags.set(block.ptr, block.tag)
+    }
+    this.counters.notePeaks()
+  }
+
   bookkeepingBytes (): number {
     return this.store.byteLength() + this.pointers.byteLength() + typedArrayBytes(this.index, 3, new Set([this.store]))
   }
 
-  /** Places a block by the strategy's choice and returns its ptr; throws when nothing fits. */
-  private place (size: number, align: number): number {
+  /** Places a block (used state `state`) by the strategy's choice and returns its ptr; throws when nothing fits. */
+  private place (size: number, align: number, state: number): number {
     if (size > this.size) throw new ExceedsHeapSizeError(size, this.size)
     const node = this.index.find(size, align)
     if (node === NIL) throw this.outOfMemory(size, align)
     const ptr = alignUp(this.store.offsets[node]!, align)
-    this.split(node, ptr, size, log2(align))
+    this.split(node, ptr, size, state)
     return ptr
+  }
+
+  /** The alignment a block of used state `state` is placed with: the heap's, or the larger one it asked for. */
+  alignmentOf (state: number): number {
+    return state === USED ? this.alignment : Math.max(requestedAlign(state), this.alignment)
+  }
+
+  /** Logs the undo of freeing the block at ptr (it is claimed again, with its state and tag). */
+  private logFree (ptr: number, size: number, state: number, tag: string | undefined): void {
+    if (tag === undefined) {
+      this.undo!.push(UNDO_FREE, ptr, size, state)
+    } else {
+      this.undo!.push(UNDO_FREE_TAGGED, ptr, size, state)
+      this.undoTags.push(tag)
+    }
   }
 
   /** Counts a failed alloc and returns its error. Error paths sit in functions of their own, so that the hot ones stay small enough for V8 to inline. */
@@ -205,18 +329,18 @@ export class HeapAllocator implements Allocator {
     return new OutOfMemoryError(size, this.counters.free, this.index.largest(), align)
   }
 
-  /** Claims [ptr, ptr + size) inside one free range; throws InvalidArgumentError otherwise. */
-  private claimAt (ptr: number, size: number, alignLog: number): void {
+  /** Claims [ptr, ptr + size) inside one free range as a block of used state `state`; throws InvalidArgumentError otherwise. */
+  private claimAt (ptr: number, size: number, state: number): void {
     const store = this.store
     const node = ptr >= 0 && ptr < this.size ? store.seek(ptr) : NIL
     if (node === NIL || store.state[node] !== FREE || ptr + size > store.offsets[node]! + store.sizes[node]!) {
       throw new InvalidArgumentError('ptr', `[${ptr}, ${ptr + size}) is not inside one free range`)
     }
-    this.split(node, ptr, size, alignLog)
+    this.split(node, ptr, size, state)
   }
 
-  /** Turns free node `node` into [free padding][block at ptr][free remainder]. */
-  private split (node: number, ptr: number, size: number, alignLog: number): void {
+  /** Turns free node `node` into [free padding][block at ptr, used state `state`][free remainder]. */
+  private split (node: number, ptr: number, size: number, state: number): void {
     const store = this.store
     store.assertRoom(2)
     const start = store.offsets[node]!
@@ -225,28 +349,28 @@ export class HeapAllocator implements Allocator {
       // The common case, a block cut from the front of a range: the range keeps the rest, in place
       // in the index or filed again when its size moved it out of its bin.
       this.moveFree(node, ptr + size, end - ptr - size)
-      const block = store.newNode(ptr, size, USED + alignLog)
+      const block = store.newNode(ptr, size, state)
       store.insertAfter(store.prev[node]!, block)
       this.pointers.add(block)
       this.counters.addUsed(size, 1)
       return
     }
-    this.carve(node, ptr, size, alignLog, start, end)
+    this.carve(node, ptr, size, state, start, end)
   }
 
   /** split() when the range leaves the index: padding before the block, or an exact fit. */
-  private carve (node: number, ptr: number, size: number, alignLog: number, start: number, end: number): void {
+  private carve (node: number, ptr: number, size: number, state: number, start: number, end: number): void {
     const store = this.store
     this.removeFree(node)
     let block = node
     if (ptr > start) {
       store.sizes[node] = ptr - start
       this.insertFree(node)
-      block = store.newNode(ptr, size, USED + alignLog)
+      block = store.newNode(ptr, size, state)
       store.insertAfter(node, block)
     } else {
       store.sizes[node] = size
-      store.state[node] = USED + alignLog
+      store.state[node] = state
     }
     if (ptr + size < end) {
       const rest = store.newNode(ptr + size, end - ptr - size, FREE)
@@ -314,7 +438,7 @@ export class HeapAllocator implements Allocator {
   }
 
   /** Node of the live block at ptr, or throws InvalidPointerError with the reason. */
-  private blockAt (ptr: number): number {
+  private nodeOf (ptr: number): number {
     checkInteger('ptr', ptr)
     const node = this.pointers.get(ptr)
     if (node !== NIL) return node
@@ -373,14 +497,18 @@ export class HeapAllocator implements Allocator {
   /** Undoes log entries back to `mark`, newest first. Each inverse fits the layout it meets. */
   private rollback (log: number[], mark: number): void {
     while (log.length > mark) {
-      const alignLog = log.pop()!
+      const state = log.pop()!
       const size = log.pop()!
       const ptr = log.pop()!
       const kind = log.pop()!
       if (kind === UNDO_ALLOC) {
         this.release(this.pointers.get(ptr))
+        this.tags.delete(ptr)
       } else if (kind === UNDO_FREE) {
-        this.claimAt(ptr, size, alignLog)
+        this.claimAt(ptr, size, state)
+      } else if (kind === UNDO_FREE_TAGGED) {
+        this.claimAt(ptr, size, state)
+        this.tags.set(ptr, this.undoTags.pop()!)
       } else if (kind === UNDO_RESIZE) {
         const node = this.pointers.get(ptr)
         if (size < this.store.sizes[node]!) this.shrink(node, size)
@@ -389,4 +517,3 @@ export class HeapAllocator implements Allocator {
     }
   }
 }
-

@@ -59,6 +59,11 @@ export function checkHeap (heap: HeapAllocator): void {
     if (store.state[node] === FREE) fail(`pointer map holds free node ${node}`)
   }
 
+  // Tags belong to live blocks.
+  for (const ptr of heap.tags.keys()) {
+    if (pointers.get(ptr) === NIL) fail(`tag kept for ${ptr}, which is no live block`)
+  }
+
   // The index knows exactly the free ranges: its largest, and a live free range for each size asked.
   if (index.largest() !== largest) fail(`index largest ${index.largest()}, layout ${largest}`)
   if (index.find(largest + 1, 1) !== NIL) fail(`index finds a range for ${largest + 1} bytes`)

@@ -27,6 +27,7 @@
  */
 import type { NodeView } from './free-index.js'
 import { MAX_LIVE_BLOCKS } from './types.js'
+import { log2 } from './validate.js'
 
 /**
  * The store's node ids, states and limit, in one object. A module that uses them copies them into
@@ -38,7 +39,7 @@ export const SEGMENT: Readonly<Record<'NIL' | 'HEAD' | 'FREE' | 'USED' | 'MAX_NO
   NIL: -1,
   /** The head sentinel: offset -1, highest level, never free. */
   HEAD: 0,
-  /** state[node]: FREE, or USED + log2(alignment the block was allocated with). */
+  /** state[node]: FREE, or a used state: USED for a block that asked for no alignment, else usedState(align). */
   FREE: 0,
   USED: 1,
   /**
@@ -48,7 +49,17 @@ export const SEGMENT: Readonly<Record<'NIL' | 'HEAD' | 'FREE' | 'USED' | 'MAX_NO
    */
   MAX_NODES: 2 ** 26
 })
-const { NIL, HEAD, FREE, MAX_NODES } = SEGMENT
+const { NIL, HEAD, FREE, USED, MAX_NODES } = SEGMENT
+
+/** The used state of a block that asked for alignment `align` (a power of two <= 2^30): the state byte keeps it, so it costs no memory. */
+export function usedState (align: number): number {
+  return USED + 1 + log2(align)
+}
+
+/** The alignment a block of used state `state` (not USED) asked for. */
+export function requestedAlign (state: number): number {
+  return 2 ** (state - USED - 1)
+}
 const HEAD_STATE = 255
 
 const INITIAL_CAPACITY = 64

@@ -1,6 +1,7 @@
 /**
- * Snapshots: a heap as data (its blocks with their alignments, plus its free order), and the
- * rebuild of an identical heap from it: same layout, and the same later placements.
+ * Snapshots: a heap as data (its blocks with their alignments and tags, its free order, its
+ * history counters), and the rebuild of an identical heap from it: same layout, same stats, and
+ * the same later placements. Allocator.snapshot() takes one; restoreAllocator() rebuilds it.
  *
  * Placement depends on the layout, on each block's alignment (a moving realloc keeps it) and, for
  * tlsf, on the order of each bin's free list, which is history. freeOrder() exports that order and
@@ -15,10 +16,51 @@
  * history counters set them afterwards.
  */
 import { HeapAllocator } from './allocator.js'
+import { createAllocator } from './create.js'
+import { InvalidArgumentError } from './errors.js'
 import { SEGMENT } from './segments.js'
-import type { Allocator } from './types.js'
+import type { Allocator, AllocatorSnapshot as FullSnapshot, HistoryCounters } from './types.js'
 
-const { FREE, HEAD, NIL, USED } = SEGMENT
+const { FREE, HEAD, NIL } = SEGMENT
+
+const HISTORY_COUNTERS = ['allocs', 'frees', 'reallocs', 'failedAllocs', 'peakUsed', 'peakLiveBlocks'] as const
+
+/**
+ * A new allocator identical to the one `snapshot` was taken from (Allocator.snapshot): same
+ * blocks, tags, requested alignments, stats and later placements. Throws InvalidArgumentError
+ * when the snapshot is malformed or inconsistent (overlapping blocks, a free order that does not
+ * name every free range once). O((live blocks + free ranges) log n).
+ */
+export function restoreAllocator (snapshot: FullSnapshot): Allocator {
+  if (typeof snapshot !== 'object' || snapshot === null) throw new InvalidArgumentError('snapshot', 'must be an object')
+  const { size, strategy, alignment, blocks, freeOrder, counters } = snapshot
+  if (!Array.isArray(blocks)) throw new InvalidArgumentError('blocks', 'must be an array')
+  if (!Array.isArray(freeOrder)) throw new InvalidArgumentError('freeOrder', 'must be an array')
+  const history = checkHistory(counters)
+  const heap = createAllocator({ size, strategy, alignment }) as HeapAllocator
+  heap.restoreLayout(blocks)
+  heap.restoreFreeOrder(freeOrder)
+  const current = heap.counters.snapshot()
+  heap.counters.restore({
+    ...current,
+    ...history,
+    peakUsed: Math.max(history.peakUsed, current.used),
+    peakLiveBlocks: Math.max(history.peakLiveBlocks, current.liveBlocks)
+  })
+  return heap
+}
+
+function checkHistory (counters: unknown): HistoryCounters {
+  if (typeof counters !== 'object' || counters === null) throw new InvalidArgumentError('counters', 'must be an object')
+  const values = counters as Record<string, unknown>
+  for (const name of HISTORY_COUNTERS) {
+    const value = values[name]
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+      throw new InvalidArgumentError(`counters.${name}`, `must be a safe integer >= 0, got ${String(value)}`)
+    }
+  }
+  return values as unknown as HistoryCounters
+}
 
 export interface SnapshotBlock {
   ptr: number
@@ -48,7 +90,7 @@ export function takeSnapshot (heap: HeapAllocator): AllocatorSnapshot {
   for (let x = store.next[HEAD]!; x !== NIL; x = store.next[x]!) {
     const state = store.state[x]!
     if (state === FREE) continue
-    const align = 2 ** (state - USED)
+    const align = heap.alignmentOf(state)
     blocks.push(align > heap.alignment ? { ptr: store.offsets[x]!, size: store.sizes[x]!, align } : { ptr: store.offsets[x]!, size: store.sizes[x]! })
   }
   return { blocks, freeOrder: heap.freeOrder() }

@@ -17,9 +17,16 @@ export interface AllocatorOptions {
   alignment?: number
 }
 
+/**
+ * A live block. `align` is the alignment the client asked for (alloc's `align`), kept even when
+ * the heap's own alignment is larger, absent when it asked for none; `tag` is alloc's `tag`,
+ * absent when none was given. Both follow the block through a moving realloc.
+ */
 export interface Block {
   ptr: number
   size: number
+  align?: number
+  tag?: string
 }
 
 export interface FreeRange {
@@ -31,6 +38,40 @@ export interface Segment {
   offset: number
   size: number
   state: 'used' | 'free'
+  /** Used segments: the block's requested alignment, as Block.align. */
+  align?: number
+  /** Used segments: the block's tag, as Block.tag. */
+  tag?: string
+}
+
+/** The counters that are history, not layout: what stats() cannot recompute from the blocks. */
+export interface HistoryCounters {
+  allocs: number
+  frees: number
+  reallocs: number
+  failedAllocs: number
+  peakUsed: number
+  peakLiveBlocks: number
+}
+
+/**
+ * A heap as plain data (JSON-safe: numbers, strings, arrays), from Allocator.snapshot(); the
+ * input of restoreAllocator(). Enough to rebuild a heap that answers every later call as this
+ * one would, for every strategy: same blocks (with requested alignment and tag), same stats and
+ * the same later placements.
+ */
+export interface AllocatorSnapshot {
+  size: number
+  strategy: Strategy
+  alignment: number
+  /** Live blocks in address order. */
+  blocks: Block[]
+  /**
+   * Offsets of the free ranges in the order the strategy keeps them (Allocator.freeOrder): tlsf's
+   * bin lists are history and decide its later picks; first-fit and best-fit: address order.
+   */
+  freeOrder: number[]
+  counters: HistoryCounters
 }
 
 export interface HeapStats {
@@ -65,21 +106,29 @@ export interface Allocator {
   readonly size: number
   readonly strategy: Strategy
   readonly alignment: number
-  /** Pointer (offset) of a new block of exactly `size` bytes, aligned to max(align, heap alignment). Throws AllocatorError. */
-  alloc(size: number, align?: number): number
-  /** Frees the block starting at `ptr`. Throws InvalidPointerError. */
-  free(ptr: number): void
-  /** Resizes a block: in place when it can, else moves it. On failure the block is unchanged. */
+  /**
+   * Pointer (offset) of a new block of exactly `size` bytes, aligned to max(align, heap alignment).
+   * `align` (when given) and `tag` are kept with the block (see Block): a block without them costs
+   * no more memory, a tagged one an entry in a Map. Throws AllocatorError.
+   */
+  alloc(size: number, align?: number, tag?: string): number
+  /** Frees the block starting at `ptr` and answers it as it was (with align and tag). Throws InvalidPointerError. */
+  free(ptr: number): Block
+  /** Resizes a block: in place when it can, else moves it, with its requested alignment and tag. On failure the block is unchanged. */
   realloc(ptr: number, size: number): number
   /** Size of the live block starting at `ptr`, or undefined. */
   sizeOf(ptr: number): number | undefined
+  /** The live block starting at `ptr` (with align and tag), or undefined. O(1) expected. */
+  block(ptr: number): Block | undefined
+  /** Tag of the live block starting at `ptr`, or undefined (no such block, or no tag). O(1) expected. */
+  tagOf(ptr: number): string | undefined
   /** O(1). */
   stats(): HeapStats
-  /** Live blocks in address order, starting with the first block whose ptr >= `from` (O(log n) seek). */
+  /** Live blocks in address order (with align and tag), starting with the first block whose ptr >= `from` (O(log n) seek). */
   blocks(from?: number): IterableIterator<Block>
   /** Free ranges in address order, starting with the first range whose offset >= `from`. */
   freeRanges(from?: number): IterableIterator<FreeRange>
-  /** Used and free segments in address order, tiling [0, size), starting with the segment that contains `from`. */
+  /** Used and free segments in address order, tiling [0, size), starting with the segment that contains `from`; used ones carry their block's align and tag. */
   segments(from?: number): IterableIterator<Segment>
   /** Used bytes per bucket over [from, to) (default the whole heap); cost O(segments in range + buckets). */
   occupancy(buckets: number, from?: number, to?: number): Occupancy
@@ -103,11 +152,17 @@ export interface Allocator {
    */
   restoreFreeOrder(offsets: readonly number[]): void
   /**
-   * Runs `fn`; if it throws, every change it made (layout and counters) is undone before the error
+   * The heap as data: blocks, free order and history counters. restoreAllocator(snapshot) builds
+   * a heap that makes the same later placements, whatever the strategy. Cold: O(live blocks +
+   * free ranges); the snapshot shares nothing with the heap.
+   */
+  snapshot(): AllocatorSnapshot
+  /**
+   * Runs `fn`; if it throws, every change it made (layout, tags and counters) is undone before the error
    * propagates, so the heap is exactly as before. Cost of the undo: O(changes made by fn).
    */
   atomically<T>(fn: () => T): T
-  /** Frees every block; counters (allocs, frees, peaks) are kept. */
+  /** Frees every block (and forgets their tags); counters (allocs, frees, peaks) are kept. */
   reset(): void
   /**
    * Bytes of bookkeeping in typed arrays: node storage, pointer map and the strategy's index

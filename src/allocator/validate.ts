@@ -27,6 +27,12 @@ export function checkInteger (name: string, value: unknown): number {
   return value
 }
 
+/** A block's tag: any string (the service bounds its length). */
+export function checkTag (name: string, value: unknown): string {
+  if (typeof value !== 'string') throw new InvalidArgumentError(name, `must be a string, got ${typeof value}`)
+  return value
+}
+
 /** log2 of a power of two up to 2^30. */
 export function log2 (align: number): number {
   return 31 - Math.clz32(align)

@@ -3,6 +3,7 @@
  * O(log n) seek in the skip list, then O(1) per item along the physical links), and occupancy
  * per bucket. Iterators read the live layout: do not change the heap while iterating.
  */
+import type { HeapAllocator } from './allocator.js'
 import { InvalidArgumentError } from './errors.js'
 import { SEGMENT, type SegmentStore } from './segments.js'
 import type { Block, FreeRange, Occupancy, Segment } from './types.js'
@@ -13,20 +14,30 @@ const { FREE, HEAD, NIL } = SEGMENT
 /** Most buckets occupancy() computes in one call. */
 export const MAX_BUCKETS = 10000
 
-/** Segments in address order, starting with the one containing `from` (the first one when from < 0, none when from >= size). */
-export function * segmentsFrom (store: SegmentStore, from: number): IterableIterator<Segment> {
+/** Segments in address order, starting with the one containing `from` (the first one when from < 0, none when from >= size); used ones with their block's requested alignment and tag. */
+export function * segmentsFrom (heap: HeapAllocator, from: number): IterableIterator<Segment> {
+  const store = heap.store
   let x = store.seek(from)
   if (x === HEAD) x = store.next[HEAD]!
   else if (store.offsets[x]! + store.sizes[x]! <= from) x = store.next[x]! // from is past the heap's end
   for (; x !== NIL; x = store.next[x]!) {
-    yield { offset: store.offsets[x]!, size: store.sizes[x]!, state: store.state[x] === FREE ? 'free' : 'used' }
+    if (store.state[x] === FREE) {
+      yield { offset: store.offsets[x]!, size: store.sizes[x]!, state: 'free' }
+    } else {
+      const { ptr, size, align, tag } = heap.blockOf(x)
+      const segment: Segment = { offset: ptr, size, state: 'used' }
+      if (align !== undefined) segment.align = align
+      if (tag !== undefined) segment.tag = tag
+      yield segment
+    }
   }
 }
 
-/** Live blocks in address order whose ptr >= from. */
-export function * blocksFrom (store: SegmentStore, from: number): IterableIterator<Block> {
+/** Live blocks in address order whose ptr >= from, with their requested alignment and tag. */
+export function * blocksFrom (heap: HeapAllocator, from: number): IterableIterator<Block> {
+  const store = heap.store
   for (let x = firstAtOrAfter(store, from); x !== NIL; x = store.next[x]!) {
-    if (store.state[x] !== FREE) yield { ptr: store.offsets[x]!, size: store.sizes[x]! }
+    if (store.state[x] !== FREE) yield heap.blockOf(x)
   }
 }
 
@@ -61,11 +72,12 @@ export function occupancyOf (store: SegmentStore, heapSize: number, buckets: num
   const width = ceilDiv(span, buckets)
   const count = ceilDiv(span, width)
   const used = new Array<number>(count).fill(0)
-  for (const segment of segmentsFrom(store, from)) {
-    if (segment.offset >= to) break
-    if (segment.state === 'free') continue
-    const start = Math.max(segment.offset, from) - from
-    const end = Math.min(segment.offset + segment.size, to) - from
+  let x = store.seek(from)
+  if (x === HEAD) x = store.next[HEAD]!
+  for (; x !== NIL && store.offsets[x]! < to; x = store.next[x]!) {
+    if (store.state[x] === FREE) continue
+    const start = Math.max(store.offsets[x]!, from) - from
+    const end = Math.min(store.offsets[x]! + store.sizes[x]!, to) - from
     for (let b = floorDiv(start, width); b * width < end; b++) {
       used[b]! += Math.min(end, (b + 1) * width) - Math.max(start, b * width)
     }

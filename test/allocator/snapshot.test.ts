@@ -1,22 +1,23 @@
 /**
- * Snapshots (src/allocator/snapshot.ts): after any history of allocs (with alignments), frees,
- * reallocs, allocAt, resets and atomic groups (failed ones reorder tlsf lists on undo), a heap
- * rebuilt from its snapshot (blocks with alignments + free order) answers every later operation
- * exactly as the original does, and both pass check().
+ * Snapshots (src/allocator/snapshot.ts): after any history of allocs (with alignments and tags),
+ * frees, reallocs, allocAt, resets and atomic groups (failed ones reorder tlsf lists on undo), a
+ * heap rebuilt from its snapshot answers every later operation exactly as the original does, and
+ * both pass check(). Both forms: Allocator.snapshot() with restoreAllocator(), and the older
+ * takeSnapshot() with restoreSnapshot().
  */
 import t from 'tap'
 import fc from 'fast-check'
 import { createAllocator } from '../../src/allocator/create.js'
 import { HeapAllocator } from '../../src/allocator/allocator.js'
 import { AllocatorError, InvalidArgumentError } from '../../src/allocator/errors.js'
-import { layOut, restoreSnapshot, takeSnapshot } from '../../src/allocator/snapshot.js'
+import { layOut, restoreAllocator, restoreSnapshot, takeSnapshot } from '../../src/allocator/snapshot.js'
 import { STRATEGIES, type Allocator, type Strategy } from '../../src/allocator/types.js'
 import { opsArbitrary, type Op } from '../helpers/model-runner.js'
 
 const ROLLBACK = Symbol('roll the group back')
 
 /** Runs `ops` on `heap`, picking blocks from `live` (kept up to date); answers what each op returned. */
-function drive (heap: Allocator, ops: readonly Op[], live: number[]): string[] {
+function drive (heap: Allocator, ops: readonly Op[], live: number[], tagged = false): string[] {
   const trace: string[] = []
   const attempt = (fn: () => string) => {
     try {
@@ -29,8 +30,13 @@ function drive (heap: Allocator, ops: readonly Op[], live: number[]): string[] {
   const pick = (n: number) => live.length === 0 ? -1 : n % live.length
   const run = (op: Op): void => {
     switch (op.op) {
-      case 'alloc': return attempt(() => { const ptr = heap.alloc(op.size, op.align); live.push(ptr); return `+${ptr}` })
-      case 'free': return attempt(() => { const i = pick(op.pick); heap.free(live[i] ?? -1); live.splice(i, 1); return 'freed' })
+      case 'alloc': return attempt(() => {
+        // Every other alloc tagged, so that tags meet frees, moves and undos.
+        const ptr = heap.alloc(op.size, op.align, tagged && trace.length % 2 === 0 ? `tag ${trace.length}` : undefined)
+        live.push(ptr)
+        return `+${ptr}`
+      })
+      case 'free': return attempt(() => { const i = pick(op.pick); const block = heap.free(live[i] ?? -1); live.splice(i, 1); return tagged ? `freed ${JSON.stringify(block)}` : 'freed' })
       case 'freeBad': return attempt(() => { heap.free(op.ptr); live.splice(live.indexOf(op.ptr), 1); return 'freed' })
       case 'realloc': return attempt(() => { const i = pick(op.pick); const ptr = heap.realloc(live[i] ?? -1, op.size); live[i] = ptr; return `~${ptr}` })
       case 'allocAt': return attempt(() => { heap.allocAt(op.ptr, op.size); live.push(op.ptr); return `@${op.ptr}` })
@@ -97,7 +103,9 @@ function sameFuture (strategy: Strategy, rebuild: (copy: Allocator, original: He
     const copy = fresh(strategy, heap)
     rebuild(copy, original)
     copy.check()
-    if (JSON.stringify([...copy.segments()]) !== JSON.stringify([...original.segments()])) return false
+    // The older form keeps no tags, and a requested alignment only when it is larger than the heap's.
+    const layout = (a: Allocator) => JSON.stringify([...a.segments()].map(({ offset, size, state }) => [offset, size, state]))
+    if (layout(copy) !== layout(original)) return false
     if (JSON.stringify(copy.freeOrder()) !== JSON.stringify(original.freeOrder())) return false
     const expected = drive(original, future, [...live])
     const actual = drive(copy, future, [...live])
@@ -113,6 +121,77 @@ for (const strategy of STRATEGIES) {
     t.pass('no counterexample')
   })
 }
+
+/** True when restoreAllocator(snapshot through JSON) after `history` answers `future` as the original does, tags and stats included. */
+function sameFutureRestored (strategy: Strategy) {
+  return ([heap, history, future]: [{ size: number, alignment: number }, Op[], Op[]]) => {
+    const original = fresh(strategy, heap)
+    const live: number[] = []
+    drive(original, history, live, true)
+    const copy = restoreAllocator(JSON.parse(JSON.stringify(original.snapshot())))
+    copy.check()
+    const state = (a: Allocator) => JSON.stringify([[...a.segments()], a.freeOrder(), a.stats()])
+    if (state(copy) !== state(original)) return false
+    const expected = drive(original, future, [...live], true)
+    const actual = drive(copy, future, [...live], true)
+    original.check()
+    copy.check()
+    return JSON.stringify(actual) === JSON.stringify(expected) && state(copy) === state(original)
+  }
+}
+
+for (const strategy of STRATEGIES) {
+  t.test(`${strategy}: restoreAllocator(snapshot()) makes the same later placements, with the same tags and stats`, async t => {
+    fc.assert(fc.property(scenario, sameFutureRestored(strategy)), { numRuns: 300 })
+    t.pass('no counterexample')
+  })
+}
+
+t.test('snapshot() is plain data: blocks with requested alignment and tag, free order, history counters', async t => {
+  const heap = fresh('tlsf', { size: 4096, alignment: 16 })
+  const a = heap.alloc(100, undefined, 'a')
+  const b = heap.alloc(10, 4)
+  const c = heap.alloc(10, 256, 'c')
+  heap.free(b)
+  t.throws(() => heap.alloc(4000), { code: 'OUT_OF_MEMORY' })
+  const snapshot = heap.snapshot()
+  t.same(snapshot, {
+    size: 4096,
+    strategy: 'tlsf',
+    alignment: 16,
+    blocks: [{ ptr: a, size: 100, tag: 'a' }, { ptr: c, size: 10, align: 256, tag: 'c' }],
+    freeOrder: heap.freeOrder(),
+    counters: { allocs: 3, frees: 1, reallocs: 0, failedAllocs: 1, peakUsed: 120, peakLiveBlocks: 3 }
+  })
+  const copy = restoreAllocator(snapshot)
+  t.same(copy.stats(), heap.stats())
+  t.same(copy.block(c), { ptr: c, size: 10, align: 256, tag: 'c' })
+  snapshot.blocks[0]!.tag = 'changed'
+  t.equal(heap.tagOf(a), 'a', 'the snapshot shares nothing with the heap')
+})
+
+t.test('restoreAllocator refuses a malformed or inconsistent snapshot', async t => {
+  const good = fresh('first-fit', { size: 1000, alignment: 1 })
+  good.alloc(100, 8, 'x')
+  good.alloc(50)
+  const base = good.snapshot()
+  const variants: Array<[string, unknown]> = [
+    ['not an object', null],
+    ['blocks not an array', { ...base, blocks: 3 }],
+    ['overlapping blocks', { ...base, blocks: [{ ptr: 0, size: 100 }, { ptr: 50, size: 10 }] }],
+    ['blocks out of order', { ...base, blocks: [...base.blocks].reverse() }],
+    ['a block past the end', { ...base, blocks: [{ ptr: 990, size: 20 }] }],
+    ['a misaligned block', { ...base, blocks: [{ ptr: 4, size: 10, align: 8 }] }],
+    ['a tag that is no string', { ...base, blocks: [{ ptr: 0, size: 10, tag: 5 }] }],
+    ['a free order that misses a range', { ...base, freeOrder: [] }],
+    ['a negative counter', { ...base, counters: { ...base.counters, allocs: -1 } }],
+    ['no counters', { ...base, counters: undefined }],
+    ['an unknown strategy', { ...base, strategy: 'worst-fit' }]
+  ]
+  for (const [name, snapshot] of variants) {
+    t.throws(() => restoreAllocator(snapshot as never), InvalidArgumentError, name)
+  }
+})
 
 t.test('tlsf: the layout alone is not enough, the free order is what makes the placements equal', async t => {
   const layoutOnly = sameFuture('tlsf', (copy, original) => layOut(copy, takeSnapshot(original).blocks))

@@ -183,7 +183,7 @@ export function step (heap: Allocator, model: HeapModel, op: Op, policy: Policy)
 export function assertAgrees (heap: Allocator, model: HeapModel): void {
   const stats = heap.stats() as unknown as Record<string, number>
   for (const [key, value] of Object.entries(model.expectedStats())) assert.equal(stats[key], value, `stats.${key}`)
-  assert.deepEqual([...heap.blocks()], model.blocks.map(b => ({ ptr: b.ptr, size: b.size })))
+  assert.deepEqual([...heap.blocks()].map(b => ({ ptr: b.ptr, size: b.size })), model.blocks.map(b => ({ ptr: b.ptr, size: b.size })))
   assert.deepEqual([...heap.freeRanges()], model.gaps())
   for (const b of model.blocks) assert.equal(heap.sizeOf(b.ptr), b.size)
 }

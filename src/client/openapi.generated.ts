@@ -1,0 +1,1765 @@
+// Generated from openapi/openapi.json by `npm run openapi` (openapi-typescript): do not edit.
+
+export interface paths {
+    "/heaps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List heaps
+         * @description Heaps in creation order, a page at a time. Follow `nextCursor` until it is null; cursors stay valid when heaps are deleted.
+         */
+        get: operations["listHeaps"];
+        put?: never;
+        /**
+         * Create a heap
+         * @description Creates an empty heap: the address range [0, size), managed by the chosen strategy. Answers the heap with a Location header naming it. The heap ID is unguessable (128 random bits).
+         */
+        post: operations["createHeap"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/heaps/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a heap
+         * @description The heap's settings and current statistics.
+         */
+        get: operations["getHeap"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a heap
+         * @description Deletes the heap and every block in it. Its ID is never reused.
+         */
+        delete: operations["deleteHeap"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/heaps/{id}/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Free every block
+         * @description Frees every block at once. Counters (allocs, frees, peaks) are kept. Answers the heap.
+         */
+        post: operations["resetHeap"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/heaps/{id}/alloc": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Allocate a block
+         * @description Reserves `size` bytes and answers the block's pointer (its offset in the heap), aligned to max(align, the heap's alignment). 409 out-of-memory when no free range fits, with `reason` `full` (not enough free bytes) or `fragmented` (enough in total, not contiguous).
+         */
+        post: operations["allocBlock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/heaps/{id}/blocks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List live blocks
+         * @description Live blocks in address order, a page at a time. Follow `nextCursor` until it is null.
+         */
+        get: operations["listBlocks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/heaps/{id}/blocks/{ptr}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a block
+         * @description The live block starting at `ptr`. 404 block-not-found with `reason`: `out-of-bounds`, `free` (in free space) or `interior` (inside a block, not at its start).
+         */
+        get: operations["getBlock"];
+        put?: never;
+        post?: never;
+        /**
+         * Free a block
+         * @description Frees the block starting at `ptr`; its range merges with free neighbours. A second free of the same pointer answers 404 block-not-found with reason `free`.
+         */
+        delete: operations["freeBlock"];
+        options?: never;
+        head?: never;
+        /**
+         * Resize a block (realloc)
+         * @description Resizes the block in place when it can, otherwise moves it; `moved` says which. On failure the block is unchanged.
+         */
+        patch: operations["reallocBlock"];
+        trace?: never;
+    };
+    "/heaps/{id}/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run many ops in one request
+         * @description Runs up to 10000 alloc, free and realloc ops in order and answers one result per op. Without `atomic`, each op succeeds or fails on its own (`ok: false` carries its problem). With `"atomic": true`, the first failing op answers its problem with its `index` and the heap is left exactly as before.
+         */
+        post: operations["runBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/heaps/{id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Heap statistics
+         * @description Used and free bytes, the largest free range, fragmentation (1 - largestFree / free), Sawicki's metric, live blocks, free ranges, peaks and counters. O(1).
+         */
+        get: operations["getStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/heaps/{id}/layout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Heap layout
+         * @description Without `buckets`: used and free segments in address order, tiling [0, size), a page at a time (the cursor is an offset, so pages stay consistent while the heap changes). With `buckets=N`: used bytes in each of N equal-width buckets of [from, to), for a heap of any size; narrow `from` and `to` to zoom in.
+         */
+        get: operations["getLayout"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness
+         * @description Answers 200 while the process serves requests.
+         */
+        get: operations["healthz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness
+         * @description Answers 200 when the service takes traffic, 503 not-ready once it is shutting down.
+         */
+        get: operations["readyz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        Problem: {
+            /**
+             * @description https://heapd.dev/problems/<code>; the code is stable.
+             * @example https://heapd.dev/problems/out-of-memory
+             */
+            type: string;
+            /** @example Out of memory */
+            title: string;
+            status: number;
+            /** @example out of memory: 4096 bytes requested, 6144 free but the largest free range is 2048 bytes */
+            detail: string;
+            /**
+             * @description The request path.
+             * @example /heaps/3q2-7wAAAAD8tYc0QmH1Kg/alloc
+             */
+            instance: string;
+            /** @description out-of-memory: `full` or `fragmented`; block-not-found: `out-of-bounds`, `free` or `interior`. */
+            reason?: string;
+            /** @description out-of-memory, exceeds-heap-size: bytes requested. */
+            requested?: number;
+            /** @description out-of-memory: total free bytes. */
+            free?: number;
+            /** @description out-of-memory: the largest free range. */
+            largestFree?: number;
+            /** @description exceeds-heap-size: the heap's size. */
+            heapSize?: number;
+            /** @description block-not-found: the pointer given. */
+            ptr?: number;
+            /** @description block-not-found with reason `interior`: the start of the block containing ptr. */
+            blockPtr?: number;
+            /** @description Atomic batch: index of the op that failed. */
+            index?: number;
+            /**
+             * @description quota-exceeded: the name of the limit reached.
+             * @example maxBlocksPerHeap
+             */
+            limit?: string;
+            /** @description quota-exceeded: the limit's setting. */
+            limitValue?: number;
+            /** @description validation-error: every issue found. */
+            issues?: {
+                /**
+                 * @description Which part of the request.
+                 * @enum {string}
+                 */
+                in: "body" | "params" | "querystring" | "headers";
+                /**
+                 * @description JSON Pointer to the offending value within that part ("" for the whole).
+                 * @example /size
+                 */
+                path: string;
+                message: string;
+            }[];
+            /** @description internal-error: quote it when reporting the problem. */
+            requestId?: string;
+        };
+        /**
+         * @example {
+         *       "results": [
+         *         {
+         *           "ok": true,
+         *           "op": "alloc",
+         *           "ptr": 0,
+         *           "size": 4096,
+         *           "tag": "a"
+         *         },
+         *         {
+         *           "ok": true,
+         *           "op": "alloc",
+         *           "ptr": 4096,
+         *           "size": 1024
+         *         },
+         *         {
+         *           "ok": true,
+         *           "op": "free",
+         *           "ptr": 0,
+         *           "size": 4096,
+         *           "tag": "a"
+         *         }
+         *       ]
+         *     }
+         */
+        BatchResponse: {
+            /** @description One per op, in order. */
+            results: ({
+                /** @constant */
+                ok: true;
+                /** @enum {string} */
+                op: "alloc" | "free" | "realloc";
+                ptr: number;
+                size: number;
+                align?: number;
+                tag?: string;
+                /** @description realloc only. */
+                moved?: boolean;
+            } | {
+                /** @constant */
+                ok: false;
+                /** @enum {string} */
+                op: "alloc" | "free" | "realloc";
+                error: components["schemas"]["Problem"];
+            })[];
+        };
+        /**
+         * @example {
+         *       "ptr": 0,
+         *       "size": 4096,
+         *       "align": 256,
+         *       "tag": "texture"
+         *     }
+         */
+        Block: {
+            /** @description The block's pointer: its offset in the heap. */
+            ptr: number;
+            size: number;
+            /** @description The alignment requested at allocation, if any. */
+            align?: number;
+            tag?: string;
+        };
+        /**
+         * @example {
+         *       "ptr": 0,
+         *       "size": 8192,
+         *       "moved": false
+         *     }
+         */
+        ReallocResult: {
+            /** @description The block's pointer: its offset in the heap. */
+            ptr: number;
+            size: number;
+            /** @description The alignment requested at allocation, if any. */
+            align?: number;
+            tag?: string;
+            /** @description Whether the block moved (ptr changed) or was resized in place. */
+            moved: boolean;
+        };
+        BlockList: {
+            items: components["schemas"]["Block"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        /**
+         * @example {
+         *       "size": 1048576,
+         *       "used": 4096,
+         *       "free": 1044480,
+         *       "largestFree": 1040384,
+         *       "liveBlocks": 2,
+         *       "freeRanges": 2,
+         *       "fragmentation": 0.0039,
+         *       "sawicki": 0.0039,
+         *       "peakUsed": 8192,
+         *       "peakLiveBlocks": 3,
+         *       "allocs": 3,
+         *       "frees": 1,
+         *       "reallocs": 0,
+         *       "failedAllocs": 0
+         *     }
+         */
+        Stats: {
+            /** @description Heap size in bytes. */
+            size: number;
+            /** @description Bytes in live blocks. */
+            used: number;
+            /** @description Bytes not in any block. */
+            free: number;
+            /** @description The largest contiguous free range: the largest block that can be allocated now (alignment permitting). */
+            largestFree: number;
+            liveBlocks: number;
+            /** @description Number of disjoint free ranges. */
+            freeRanges: number;
+            /** @description 1 - largestFree / free; 0 when nothing is free. */
+            fragmentation: number;
+            /** @description Sawicki's metric: 1 - sqrt(sum f^2) / sum f over free ranges f. */
+            sawicki: number;
+            peakUsed: number;
+            peakLiveBlocks: number;
+            allocs: number;
+            frees: number;
+            reallocs: number;
+            failedAllocs: number;
+        };
+        /**
+         * @example {
+         *       "id": "3q2-7wAAAAD8tYc0QmH1Kg",
+         *       "size": 1048576,
+         *       "strategy": "best-fit",
+         *       "alignment": 16,
+         *       "name": "gpu-arena",
+         *       "createdAt": "2026-01-01T00:00:00.000Z",
+         *       "stats": {
+         *         "size": 1048576,
+         *         "used": 4096,
+         *         "free": 1044480,
+         *         "largestFree": 1044480,
+         *         "liveBlocks": 1,
+         *         "freeRanges": 1,
+         *         "fragmentation": 0,
+         *         "sawicki": 0,
+         *         "peakUsed": 4096,
+         *         "peakLiveBlocks": 1,
+         *         "allocs": 1,
+         *         "frees": 0,
+         *         "reallocs": 0,
+         *         "failedAllocs": 0
+         *       }
+         *     }
+         */
+        Heap: {
+            /**
+             * @description The heap ID returned by POST /heaps.
+             * @example 3q2-7wAAAAD8tYc0QmH1Kg
+             */
+            id: string;
+            size: number;
+            /**
+             * @description Placement policy: `first-fit` (lowest address), `best-fit` (smallest range that fits), `tlsf` (O(1) segregated fit).
+             * @enum {string}
+             */
+            strategy: "first-fit" | "best-fit" | "tlsf";
+            alignment: number;
+            name?: string;
+            /**
+             * @description ISO 8601 time of creation.
+             * @example 2026-01-01T00:00:00.000Z
+             */
+            createdAt: string;
+            /**
+             * @description ISO 8601 time at which the heap is deleted unless a request reads or changes it before; every such request moves it. Absent when the server lets heaps live forever (HEAPD_HEAP_TTL unset).
+             * @example 2026-01-01T01:00:00.000Z
+             */
+            expiresAt?: string;
+            stats: components["schemas"]["Stats"];
+        };
+        HeapList: {
+            items: components["schemas"]["Heap"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        LayoutSegment: {
+            offset: number;
+            size: number;
+            /** @enum {string} */
+            state: "used" | "free";
+            /** @description Used segments: the block's pointer (equal to offset). */
+            ptr?: number;
+            tag?: string;
+        };
+        /**
+         * @description Used and free segments in address order; together they tile [0, size).
+         * @example {
+         *       "items": [
+         *         {
+         *           "offset": 0,
+         *           "size": 4096,
+         *           "state": "used",
+         *           "ptr": 0,
+         *           "tag": "texture"
+         *         },
+         *         {
+         *           "offset": 4096,
+         *           "size": 1044480,
+         *           "state": "free"
+         *         }
+         *       ],
+         *       "nextCursor": null
+         *     }
+         */
+        Layout: {
+            items: components["schemas"]["LayoutSegment"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        /**
+         * @description Used bytes per equal-width bucket of [from, to).
+         * @example {
+         *       "from": 0,
+         *       "to": 1048576,
+         *       "bucketSize": 524288,
+         *       "buckets": [
+         *         {
+         *           "offset": 0,
+         *           "size": 524288,
+         *           "used": 4096
+         *         },
+         *         {
+         *           "offset": 524288,
+         *           "size": 524288,
+         *           "used": 0
+         *         }
+         *       ]
+         *     }
+         */
+        Occupancy: {
+            from: number;
+            to: number;
+            /** @description Width of each bucket in bytes; the last may be narrower. */
+            bucketSize: number;
+            buckets: {
+                offset: number;
+                size: number;
+                used: number;
+            }[];
+        };
+    };
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    listHeaps: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 1000 (HEAPD_MAX_PAGE_SIZE); 100 when omitted. A larger limit answers 429 quota-exceeded with `limit: "maxPageSize"`. */
+                limit?: string;
+                /** @description The `nextCursor` of the previous page, unchanged. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of heaps. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeapList"];
+                };
+            };
+            /** @description Invalid request (validation-error), or a size larger than the heap (exceeds-heap-size). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            429: {
+                headers: {
+                    /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Overloaded (overloaded): the event loop lags past HEAPD_MAX_EVENT_LOOP_DELAY and /heaps* requests are shed; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createHeap: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "size": 1048576,
+                 *       "strategy": "best-fit",
+                 *       "alignment": 16,
+                 *       "name": "gpu-arena"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description Heap size in bytes: the heap is the range [0, size).
+                     * @example 1048576
+                     */
+                    size: number;
+                    /**
+                     * @description `first-fit` when omitted.
+                     * @enum {string}
+                     */
+                    strategy?: "first-fit" | "best-fit" | "tlsf";
+                    /**
+                     * @description Default alignment of every block (a power of two); 1 when omitted.
+                     * @example 16
+                     */
+                    alignment?: number;
+                    /**
+                     * @description A label for people.
+                     * @example gpu-arena
+                     */
+                    name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The new heap; Location names it. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Heap"];
+                };
+            };
+            /** @description Invalid request (validation-error), or a size larger than the heap (exceeds-heap-size). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over the size limit (payload-too-large). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON (unsupported-media-type). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            429: {
+                headers: {
+                    /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Overloaded (overloaded): the event loop lags past HEAPD_MAX_EVENT_LOOP_DELAY and /heaps* requests are shed; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getHeap: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The heap ID returned by POST /heaps.
+                 * @example 3q2-7wAAAAD8tYc0QmH1Kg
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The heap with its statistics. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Heap"];
+                };
+            };
+            /** @description Missing or invalid API key (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown heap (heap-not-found) or pointer that is not a live block (block-not-found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            429: {
+                headers: {
+                    /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Overloaded (overloaded): the event loop lags past HEAPD_MAX_EVENT_LOOP_DELAY and /heaps* requests are shed; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteHeap: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The heap ID returned by POST /heaps.
+                 * @example 3q2-7wAAAAD8tYc0QmH1Kg
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid API key (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown heap (heap-not-found) or pointer that is not a live block (block-not-found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            429: {
+                headers: {
+                    /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Overloaded (overloaded): the event loop lags past HEAPD_MAX_EVENT_LOOP_DELAY and /heaps* requests are shed; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resetHeap: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The heap ID returned by POST /heaps.
+                 * @example 3q2-7wAAAAD8tYc0QmH1Kg
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The heap, now empty. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Heap"];
+                };
+            };
+            /** @description Missing or invalid API key (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown heap (heap-not-found) or pointer that is not a live block (block-not-found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            429: {
+                headers: {
+                    /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Overloaded (overloaded): the event loop lags past HEAPD_MAX_EVENT_LOOP_DELAY and /heaps* requests are shed; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    allocBlock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The heap ID returned by POST /heaps.
+                 * @example 3q2-7wAAAAD8tYc0QmH1Kg
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "size": 4096,
+                 *       "align": 256,
+                 *       "tag": "texture"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description Block size in bytes.
+                     * @example 4096
+                     */
+                    size: number;
+                    /**
+                     * @description Alignment of this block (a power of two); the heap's alignment applies at least.
+                     * @example 16
+                     */
+                    align?: number;
+                    /**
+                     * @description A label of your choice for the block.
+                     * @example texture
+                     */
+                    tag?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The new block; Location names it. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Block"];
+                };
+            };
+            /** @description Invalid request (validation-error), or a size larger than the heap (exceeds-heap-size). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown heap (heap-not-found) or pointer that is not a live block (block-not-found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No free range fits (out-of-memory). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over the size limit (payload-too-large). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON (unsupported-media-type). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            429: {
+                headers: {
+                    /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Overloaded (overloaded): the event loop lags past HEAPD_MAX_EVENT_LOOP_DELAY and /heaps* requests are shed; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listBlocks: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 1000 (HEAPD_MAX_PAGE_SIZE); 100 when omitted. A larger limit answers 429 quota-exceeded with `limit: "maxPageSize"`. */
+                limit?: string;
+                /** @description The `nextCursor` of the previous page, unchanged. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The heap ID returned by POST /heaps.
+                 * @example 3q2-7wAAAAD8tYc0QmH1Kg
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of live blocks. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlockList"];
+                };
+            };
+            /** @description Invalid request (validation-error), or a size larger than the heap (exceeds-heap-size). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown heap (heap-not-found) or pointer that is not a live block (block-not-found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            429: {
+                headers: {
+                    /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Overloaded (overloaded): the event loop lags past HEAPD_MAX_EVENT_LOOP_DELAY and /heaps* requests are shed; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getBlock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The heap ID returned by POST /heaps.
+                 * @example 3q2-7wAAAAD8tYc0QmH1Kg
+                 */
+                id: string;
+                /** @description The block's pointer (offset in the heap), in decimal. */
+                ptr: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The block. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Block"];
+                };
+            };
+            /** @description Invalid request (validation-error), or a size larger than the heap (exceeds-heap-size). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown heap (heap-not-found) or pointer that is not a live block (block-not-found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            429: {
+                headers: {
+                    /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Overloaded (overloaded): the event loop lags past HEAPD_MAX_EVENT_LOOP_DELAY and /heaps* requests are shed; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    freeBlock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The heap ID returned by POST /heaps.
+                 * @example 3q2-7wAAAAD8tYc0QmH1Kg
+                 */
+                id: string;
+                /** @description The block's pointer (offset in the heap), in decimal. */
+                ptr: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Freed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (validation-error), or a size larger than the heap (exceeds-heap-size). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown heap (heap-not-found) or pointer that is not a live block (block-not-found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            429: {
+                headers: {
+                    /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Overloaded (overloaded): the event loop lags past HEAPD_MAX_EVENT_LOOP_DELAY and /heaps* requests are shed; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reallocBlock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The heap ID returned by POST /heaps.
+                 * @example 3q2-7wAAAAD8tYc0QmH1Kg
+                 */
+                id: string;
+                /** @description The block's pointer (offset in the heap), in decimal. */
+                ptr: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The new size in bytes.
+                     * @example 8192
+                     */
+                    size: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The block after the resize. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReallocResult"];
+                };
+            };
+            /** @description Invalid request (validation-error), or a size larger than the heap (exceeds-heap-size). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown heap (heap-not-found) or pointer that is not a live block (block-not-found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No free range fits (out-of-memory). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over the size limit (payload-too-large). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON (unsupported-media-type). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            429: {
+                headers: {
+                    /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Overloaded (overloaded): the event loop lags past HEAPD_MAX_EVENT_LOOP_DELAY and /heaps* requests are shed; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    runBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The heap ID returned by POST /heaps.
+                 * @example 3q2-7wAAAAD8tYc0QmH1Kg
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "ops": [
+                 *         {
+                 *           "op": "alloc",
+                 *           "size": 4096,
+                 *           "tag": "a"
+                 *         },
+                 *         {
+                 *           "op": "alloc",
+                 *           "size": 1024
+                 *         },
+                 *         {
+                 *           "op": "free",
+                 *           "ptr": 0
+                 *         }
+                 *       ],
+                 *       "atomic": true
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Run in order. */
+                    ops: ({
+                        /** @enum {string} */
+                        op: "alloc";
+                        size: number;
+                        /**
+                         * @description A power of two up to 2^30.
+                         * @example 16
+                         */
+                        align?: number;
+                        /**
+                         * @description A label of your choice for the block.
+                         * @example texture
+                         */
+                        tag?: string;
+                    } | {
+                        /** @enum {string} */
+                        op: "free";
+                        ptr: number;
+                    } | {
+                        /** @enum {string} */
+                        op: "realloc";
+                        ptr: number;
+                        size: number;
+                    })[];
+                    /** @description When true, either every op succeeds or none is applied; the first failure answers its problem with its `index`. */
+                    atomic?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description One result per op, in order (also when some failed, unless atomic). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchResponse"];
+                };
+            };
+            /** @description Invalid request (validation-error), or a size larger than the heap (exceeds-heap-size). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown heap (heap-not-found) or pointer that is not a live block (block-not-found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No free range fits (out-of-memory). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over the size limit (payload-too-large). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON (unsupported-media-type). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            429: {
+                headers: {
+                    /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Overloaded (overloaded): the event loop lags past HEAPD_MAX_EVENT_LOOP_DELAY and /heaps* requests are shed; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getStats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The heap ID returned by POST /heaps.
+                 * @example 3q2-7wAAAAD8tYc0QmH1Kg
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The heap's statistics. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Stats"];
+                };
+            };
+            /** @description Missing or invalid API key (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown heap (heap-not-found) or pointer that is not a live block (block-not-found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            429: {
+                headers: {
+                    /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Overloaded (overloaded): the event loop lags past HEAPD_MAX_EVENT_LOOP_DELAY and /heaps* requests are shed; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLayout: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 1000 (HEAPD_MAX_PAGE_SIZE); 100 when omitted. A larger limit answers 429 quota-exceeded with `limit: "maxPageSize"`. */
+                limit?: string;
+                /** @description The `nextCursor` of the previous page, unchanged. */
+                cursor?: string;
+                /** @description Answer occupancy in this many equal-width buckets (1 to 10000) instead of segments. */
+                buckets?: string;
+                /** @description With `buckets`: start of the range to cover (default 0). */
+                from?: string;
+                /** @description With `buckets`: end of the range to cover, exclusive (default the heap size). */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The heap ID returned by POST /heaps.
+                 * @example 3q2-7wAAAAD8tYc0QmH1Kg
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of segments (Layout), or with `buckets` the occupancy (Occupancy). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Layout"] | components["schemas"]["Occupancy"];
+                };
+            };
+            /** @description Invalid request (validation-error), or a size larger than the heap (exceeds-heap-size). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown heap (heap-not-found) or pointer that is not a live block (block-not-found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            429: {
+                headers: {
+                    /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Overloaded (overloaded): the event loop lags past HEAPD_MAX_EVENT_LOOP_DELAY and /heaps* requests are shed; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    healthz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alive. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ok";
+                    };
+                };
+            };
+        };
+    };
+    readyz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready for traffic. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ready";
+                    };
+                };
+            };
+            /** @description The service is shutting down (not-ready): send new work to another instance. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+}

@@ -58,7 +58,8 @@ t.test('npm pack, unpacked elsewhere: a typed import of heapd/allocator compiles
   t.ok(paths.includes('dist/allocator/index.js'), 'the tarball carries the allocator')
   t.ok(paths.includes('dist/allocator/index.d.ts'), 'and its types')
   t.ok(paths.includes('LICENSE'), 'and the licence')
-  t.same(paths.filter((path) => !/^(dist\/|package\.json$|README\.md$|LICENSE$)/.test(path)), [], 'and nothing but dist, package.json, README and LICENSE')
+  t.ok(paths.includes('public/index.html'), 'and the heap map the server serves')
+  t.same(paths.filter((path) => !/^(dist\/|public\/|package\.json$|README\.md$|LICENSE$)/.test(path)), [], 'and nothing but dist, public, package.json, README and LICENSE')
 
   const app = join(dir, 'app')
   mkdirSync(join(app, 'node_modules', 'heapd'), { recursive: true })

@@ -16,8 +16,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '../src/config.js'
-import { buildApp } from '../src/http/app.js'
-import { openStore, type SqliteStore } from '../src/registry/durable/store.js'
+import { buildApp, createRegistry } from '../src/http/app.js'
+import { SqliteStore } from '../src/registry/store/sqlite/store.js'
 import { Registry } from '../src/registry/index.js'
 import { flagsOf } from './args.js'
 import { load } from './cannon.js'
@@ -29,8 +29,8 @@ const dir = mkdtempSync(join(tmpdir(), 'heapd-durable-bench-'))
 const limits = { maxHeaps: 10, maxHeapSize: Number.MAX_SAFE_INTEGER, maxBlocksPerHeap: 10_000_000 }
 
 function registryWith (store: SqliteStore | undefined): Registry {
-  const registry = new Registry({ limits, ...(store !== undefined ? { events: store } : {}) })
-  store?.restore(registry)
+  const registry = new Registry({ limits, ...(store !== undefined ? { events: store.events } : {}) })
+  if (store !== undefined) registry.load(store.load())
   return registry
 }
 
@@ -50,8 +50,10 @@ function inProcess (label: string, store: SqliteStore | undefined): void {
 }
 
 async function overHttp (label: string, store: SqliteStore | undefined): Promise<void> {
-  const app = buildApp(loadConfig({}), store !== undefined ? { events: store } : {})
-  store?.restore(app.registry)
+  const config = loadConfig({})
+  const registry = createRegistry(config, store !== undefined ? { events: store.events } : {})
+  if (store !== undefined) registry.load(store.load())
+  const app = buildApp(config, { registry })
   const address = await app.listen({ port: 0, host: '127.0.0.1' })
   const created = await app.inject({ method: 'POST', url: '/heaps', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ size: 2 ** 50 }) })
   const { id } = created.json() as { id: string }
@@ -96,16 +98,16 @@ function snapshotPause (store: SqliteStore, live: number): void {
 }
 
 try {
-  const pauseStore = openStore(join(dir, 'pause.db'))
+  const pauseStore = SqliteStore.open(join(dir, 'pause.db'))
   snapshotPause(pauseStore, 100_000)
   pauseStore.close()
   if (!onlyPause) {
     inProcess('memory', undefined)
-    const store = openStore(join(dir, 'a.db'))
+    const store = SqliteStore.open(join(dir, 'a.db'))
     inProcess('sqlite', store)
     store.close()
     await overHttp('memory', undefined)
-    const httpStore = openStore(join(dir, 'b.db'))
+    const httpStore = SqliteStore.open(join(dir, 'b.db'))
     await overHttp('sqlite', httpStore)
     httpStore.close()
   }

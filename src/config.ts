@@ -73,6 +73,7 @@ const EnvSchema = z.object({
   HEAPD_API_KEYS: ApiKeys.optional(),
   HEAPD_MAX_HEAPS_PER_TENANT: integer(1_000, 1),
   HEAPD_MAX_BLOCKS_TOTAL: integer(10_000_000, 1),
+  HEAPD_MAX_BLOCKS_PER_TENANT: integer(1_000_000, 1),
   HEAPD_HEAP_TTL: integer(0, 0),
   HEAPD_RATE_LIMIT: integer(0, 0),
   HEAPD_MAX_EVENT_LOOP_DELAY: integer(0, 0),
@@ -106,6 +107,8 @@ export interface Limits {
   maxHeapsPerTenant: number
   /** Live blocks across all heaps of this process. */
   maxBlocksTotal: number
+  /** Live blocks across one tenant's heaps (only when API keys are configured). */
+  maxBlocksPerTenant: number
   /** Requests per minute per tenant (or per client IP without API keys); 0: no rate limit. */
   rateLimit: number
   /** Event loop delay in milliseconds above which requests are shed with 503; 0: never shed. */
@@ -174,6 +177,7 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
       defaultPageSize: e.HEAPD_DEFAULT_PAGE_SIZE ?? Math.min(100, e.HEAPD_MAX_PAGE_SIZE),
       maxHeapsPerTenant: e.HEAPD_MAX_HEAPS_PER_TENANT,
       maxBlocksTotal: e.HEAPD_MAX_BLOCKS_TOTAL,
+      maxBlocksPerTenant: e.HEAPD_MAX_BLOCKS_PER_TENANT,
       rateLimit: e.HEAPD_RATE_LIMIT,
       maxEventLoopDelay: e.HEAPD_MAX_EVENT_LOOP_DELAY
     },

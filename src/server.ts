@@ -1,37 +1,46 @@
 /**
- * The entry point: configuration from the environment, a pino logger, listen, and a graceful close
- * on SIGTERM/SIGINT (in-flight requests finish, /readyz turns 503, then exit 0). With HEAPD_DATA,
- * the heaps are restored from the SQLite file before listening and every change is committed to it.
+ * The composition root: configuration from the environment, a pino logger, the store (memory, or
+ * the SQLite file of HEAPD_DATA), the registry rebuilt from it, the app, listen, and a graceful
+ * close on SIGTERM/SIGINT (in-flight requests finish, /readyz turns 503, then exit 0).
+ *
+ * What keeps the service from starting (a bad variable, a damaged or busy data file, a disk that
+ * cannot be written, a port in use) is one line on stderr and exit code 1, never a stack.
  */
 import closeWithGrace from 'close-with-grace'
 import { ConfigError, loadConfig, type Config } from './config.js'
-import { buildApp } from './http/app.js'
+import { buildApp, createRegistry } from './http/app.js'
 import { buildLogger } from './http/logger.js'
-import type { SqliteStore } from './registry/durable/store.js'
+import { openStore } from './registry/store/open.js'
+import type { Store } from './registry/store/store.js'
+
+/** Stops the start: one line saying why, exit code 1. */
+function refuse (message: string, store?: Store): never {
+  store?.close()
+  console.error(`heapd: ${message}`)
+  process.exit(1)
+}
 
 function readConfig (): Config {
   try {
     return loadConfig(process.env)
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error
-    console.error(error.message)
-    process.exit(1)
+    return refuse(error.message)
   }
 }
 
-/** The durable store when HEAPD_DATA is set; SQLite is loaded only then. */
-async function openStore (file: string | undefined): Promise<SqliteStore | undefined> {
-  if (file === undefined) return undefined
-  const { openStore } = await import('./registry/durable/store.js')
-  return openStore(file)
-}
-
 const config = readConfig()
-const store = await openStore(config.dataFile)
-const app = buildApp(config, { logger: buildLogger(config.logLevel), ...(store !== undefined ? { events: store } : {}) })
-if (store !== undefined) {
-  const restored = store.restore(app.registry)
-  app.log.info({ file: config.dataFile, ...restored }, 'heaps restored from the data file')
+const store = await openStore(config.dataFile !== undefined ? { dataFile: config.dataFile } : {}).catch((error: unknown) => refuse((error as Error).message))
+const registry = createRegistry(config, { events: store.events })
+let restored
+try {
+  restored = registry.load(store.load())
+} catch (error) {
+  refuse(`cannot restore the heaps of ${store.location}: ${(error as Error).message}`, store)
+}
+const app = buildApp(config, { logger: buildLogger(config.logLevel), registry, store })
+if (config.dataFile !== undefined) {
+  app.log.info({ file: store.location, ...restored }, 'heaps restored from the data file')
   if (restored.fellBack.length > 0) app.log.warn({ heaps: restored.fellBack }, 'tlsf history did not replay: these heaps were laid out from their blocks')
 }
 
@@ -39,7 +48,17 @@ closeWithGrace({ delay: config.shutdownDelay, logger: app.log }, async ({ signal
   if (err !== undefined) app.log.error({ err }, 'closing after an uncaught error')
   else app.log.info({ signal }, 'closing: finishing in-flight requests')
   await app.close()
-  store?.close()
+  store.close()
 })
 
-await app.listen({ port: config.port, host: config.host })
+let address: string
+try {
+  address = await app.listen({ port: config.port, host: config.host })
+} catch (error) {
+  const code = (error as { code?: unknown }).code
+  refuse(code === 'EADDRINUSE'
+    ? `port ${config.port} on ${config.host} is already in use (set PORT or HOST)`
+    : `cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`, store)
+}
+app.log.info({ map: `${address}/`, ...(config.docs ? { docs: `${address}/docs` } : {}) },
+  `heapd is serving: the heap map at ${address}/${config.docs ? `, the API docs at ${address}/docs` : ''}`)

@@ -12,6 +12,7 @@ import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-z
 import type { Config } from '../config.js'
 import type { RegistryEvents } from '../registry/events.js'
 import { Registry } from '../registry/registry.js'
+import type { Store } from '../registry/store/store.js'
 import { startExpirySweep, sweepInterval, type SweepTimers } from '../registry/expiry.js'
 import { installAuth, isApiPath } from './auth.js'
 import { installErrorHandling, sendProblem } from './errors.js'
@@ -38,9 +39,11 @@ declare module 'fastify' {
 export interface AppOptions {
   /** A pino logger (server.ts builds one); none when omitted, as in tests. */
   logger?: FastifyBaseLogger
-  /** Listeners for every change (a journal, metrics); see src/registry/events.ts. */
-  events?: RegistryEvents
-  /** The registry's clock (creation and access times, expiry); tests move it by hand. */
+  /** The heaps to serve (server.ts builds them over its store); an empty in-memory registry when omitted. */
+  registry?: Registry
+  /** The store behind the registry: /readyz answers 503 while it cannot commit. */
+  store?: Pick<Store, 'ready'>
+  /** The clock of the registry built when none is given (creation and access times, expiry); tests move it by hand. */
   now?: () => Date
   /** Timers of the idle-expiry sweep; tests drive the sweep themselves. */
   sweepTimers?: SweepTimers
@@ -112,12 +115,7 @@ export function buildApp (config: Config, options: AppOptions = {}) {
   })
   installAuth(app, config.apiKeys)
 
-  const registry = new Registry({
-    limits: config.limits,
-    heapTtl: config.heapTtl * 1000,
-    ...(options.events !== undefined ? { events: options.events } : {}),
-    ...(options.now !== undefined ? { now: options.now } : {})
-  })
+  const registry = options.registry ?? createRegistry(config, options.now !== undefined ? { now: options.now } : {})
   app.decorate('registry', registry)
   if (config.heapTtl > 0) {
     const stop = startExpirySweep(registry, {
@@ -180,7 +178,8 @@ export function buildApp (config: Config, options: AppOptions = {}) {
   app.register(blockRoutes, routeOptions)
   app.register(batchRoutes, routeOptions)
   app.register(layoutRoutes, routeOptions)
-  app.register(healthRoutes, { isClosing: () => closing })
+  const store = options.store
+  app.register(healthRoutes, { isClosing: () => closing, isStoreReady: () => store === undefined || store.ready() })
   // The heap map page at `/`: static files that talk to the API above like any client.
   app.register(uiPlugin)
 
@@ -188,6 +187,16 @@ export function buildApp (config: Config, options: AppOptions = {}) {
 }
 
 export type App = ReturnType<typeof buildApp>
+
+/** A registry with the configured limits and heap TTL, announcing its changes to `events` (a store's). */
+export function createRegistry (config: Config, options: { events?: RegistryEvents, now?: () => Date } = {}): Registry {
+  return new Registry({
+    limits: config.limits,
+    heapTtl: config.heapTtl * 1000,
+    ...(options.events !== undefined ? { events: options.events } : {}),
+    ...(options.now !== undefined ? { now: options.now } : {})
+  })
+}
 
 function trustHops (hops: number): (address: string, hop: number) => boolean {
   return (_address, hop) => hop < hops

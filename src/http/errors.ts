@@ -4,6 +4,7 @@
  * answered with a generic 500 that reveals nothing of the internals.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { StoreUnavailableError } from '../registry/store/errors.js'
 import { problem, PROBLEM_CONTENT_TYPE, toProblem } from './problems.js'
 import type { ProblemBody } from './schemas/problem.js'
 
@@ -16,6 +17,7 @@ export function installErrorHandling (app: FastifyInstance): void {
     const body = toProblem(error, request.url)
     if (body !== undefined) {
       if (body.status >= 500) request.log.error({ err: error }, 'request failed')
+      if (error instanceof StoreUnavailableError) reply.header('retry-after', String(error.retryAfter))
       return sendProblem(reply, body)
     }
     request.log.error({ err: error }, 'unexpected error')

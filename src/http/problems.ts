@@ -8,6 +8,7 @@ import {
   AllocatorError, ExceedsHeapSizeError, InvalidArgumentError, InvalidPointerError, OutOfMemoryError
 } from '../allocator/errors.js'
 import { BatchOpError, HeapNotFoundError, QuotaExceededError } from '../registry/errors.js'
+import { StoreUnavailableError } from '../registry/store/errors.js'
 import type { ProblemBody } from './schemas/problem.js'
 
 export const PROBLEM_TYPE_BASE = 'https://heapd.dev/problems/'
@@ -28,7 +29,9 @@ const CATALOGUE = {
   // Readiness (the process is shutting down) and overload (it sheds requests for a moment) are both
   // 503, but a client retries the second and a balancer drains the first: two types.
   'not-ready': { status: 503, title: 'Not ready' },
-  overloaded: { status: 503, title: 'Service overloaded' }
+  overloaded: { status: 503, title: 'Service overloaded' },
+  // The store cannot commit (a full disk): nothing changed, and retrying later succeeds.
+  unavailable: { status: 503, title: 'Service unavailable' }
 } as const satisfies Record<string, { status: number, title: string }>
 
 export type ProblemCode = keyof typeof CATALOGUE
@@ -67,6 +70,9 @@ export function toProblem (error: unknown, instance: string): ProblemBody | unde
     return cause === undefined ? undefined : { ...cause, detail: error.message, index: error.index }
   }
   if (error instanceof HeapNotFoundError) return problem('heap-not-found', error.message, instance)
+  if (error instanceof StoreUnavailableError) {
+    return problem('unavailable', 'the change cannot be recorded right now, so nothing changed; retry after Retry-After seconds', instance)
+  }
   if (error instanceof QuotaExceededError) {
     return problem('quota-exceeded', error.message, instance, { limit: error.limit, limitValue: error.value })
   }

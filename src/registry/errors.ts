@@ -8,7 +8,7 @@ export class HeapNotFoundError extends Error {
   }
 }
 
-export type LimitName = 'maxHeaps' | 'maxHeapsPerTenant' | 'maxHeapSize' | 'maxBlocksPerHeap' | 'maxBlocksTotal' | 'maxBatchOps' | 'maxPageSize'
+export type LimitName = 'maxHeaps' | 'maxHeapsPerTenant' | 'maxHeapSize' | 'maxBlocksPerHeap' | 'maxBlocksTotal' | 'maxBlocksPerTenant' | 'maxBatchOps' | 'maxPageSize'
 
 /** A configured limit would be exceeded; `limit` names it and `value` is its setting. */
 export class QuotaExceededError extends Error {

@@ -1,17 +1,17 @@
 /**
  * The one place where every successful change to the registry is announced.
  *
- * Heaps change only through Registry and Heap methods, and each of them reports what it did here,
- * after the change succeeded, with the data needed to replay it exactly (pointers included, so a
- * replay can use allocAt and rebuild the identical layout). Durability (a SQLite journal) and
- * metrics hang off this interface instead of being threaded through every route.
+ * Heaps change only through Registry and Heap methods, and each of them reports what it did here
+ * with the data needed to record it: pointers included (so that a journal can replay them), and a
+ * HeapState through which a store reads the heap's counters or takes its snapshot. A store never
+ * looks a heap up in the registry: what an event carries is all it gets.
  *
  * The hook is synchronous on purpose: it runs before the HTTP response is sent and before any other
  * request can touch the heap, so a journal commits changes in the order they happened and nothing
  * is acknowledged before it is recorded. If the hook throws, the heap's change is rolled back
  * (allocator.atomically) and the error propagates, so memory never gets ahead of the journal.
  */
-import type { Strategy } from '../allocator/types.js'
+import type { AllocatorSnapshot, HeapStats, Strategy } from '../allocator/types.js'
 
 export type Mutation =
   | { op: 'alloc', ptr: number, size: number, align?: number, tag?: string }
@@ -30,27 +30,40 @@ export interface HeapDescription {
   createdAt: string
 }
 
+/** A heap as a store may read it while recording a change, in the state the change left. */
+export interface HeapState {
+  /** O(1). */
+  stats: () => HeapStats
+  /** The heap as data (blocks with alignment and tag, free order, counters). Cold: O(live blocks). */
+  snapshot: () => AllocatorSnapshot
+}
+
 export type Change =
   /** `seq` is the heap's place in the registry's creation order (the heap list's cursor key). */
-  | { kind: 'heap-created', heap: HeapDescription, seq: number }
+  | { kind: 'heap-created', heap: HeapDescription, seq: number, state: HeapState }
   | { kind: 'heap-deleted', heapId: string }
   /** One request's worth of block changes (a single op, or the successful ops of a batch), in order. */
-  | { kind: 'mutations', heapId: string, mutations: Mutation[] }
-  | { kind: 'heap-reset', heapId: string }
+  | { kind: 'mutations', heapId: string, mutations: Mutation[], state: HeapState }
+  | { kind: 'heap-reset', heapId: string, state: HeapState }
   /**
-   * An atomic batch failed after applying `mutations`, and they were undone. The layout is as
-   * before, but the undo may leave a tlsf heap's free lists in another order, which decides later
-   * pointers: a journal that replays history records this to replay the same undo.
+   * An atomic batch failed after applying `mutations`, and they were undone (this is announced
+   * after the undo). The layout is as before, but the undo may leave a tlsf heap's free lists in
+   * another order, which decides later pointers: a store records the undo, or the heap's snapshot.
    */
-  | { kind: 'rolled-back', heapId: string, mutations: Mutation[] }
+  | { kind: 'rolled-back', heapId: string, mutations: Mutation[], state: HeapState }
   /**
    * The heap's history counters changed with no block changing: refused allocs count in
    * failedAllocs. A journal keeps the counters with the blocks, so it records them again.
    */
-  | { kind: 'counted', heapId: string }
+  | { kind: 'counted', heapId: string, state: HeapState }
+  /**
+   * A heap was rebuilt from its blocks on load because its recorded history did not replay to
+   * them: the store records it whole (a snapshot), so that the next load rebuilds it exactly.
+   */
+  | { kind: 'rebuilt', heapId: string, state: HeapState }
 
 export interface RegistryEvents {
-  changed (change: Change): void
+  changed: (change: Change) => void
 }
 
 /** The default: an in-memory registry with nothing listening. */

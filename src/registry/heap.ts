@@ -1,26 +1,20 @@
 /**
- * One heap: an Allocator plus what the service adds on top (name, creation time, each block's tag
- * and requested alignment). Every mutation of a heap is a method here, and each one reports its
- * change to RegistryEvents (see events.ts) and keeps the tag maps consistent on failure.
+ * One heap: an Allocator (which keeps each block's tag and requested alignment beside it) plus what
+ * the service adds on top: name, owner, creation time, and the block quotas it shares with other
+ * heaps. Every mutation of a heap is a method here, and each one reports its change to
+ * RegistryEvents (see events.ts).
  */
-import type { Allocator, Block, HeapStats, Occupancy, Segment } from '../allocator/types.js'
+import type { Allocator, AllocatorSnapshot, Block, HeapStats, Occupancy, Segment } from '../allocator/types.js'
 import { AllocatorError, InvalidPointerError } from '../allocator/errors.js'
-import { snapshotOf, type AllocatorSnapshot } from '../allocator/snapshot.js'
 import type { Page } from './cursor.js'
-import { BatchOpError, QuotaExceededError } from './errors.js'
-import { noEvents, type Change, type HeapDescription, type Mutation, type RegistryEvents } from './events.js'
+import { BatchOpError, QuotaExceededError, type LimitName } from './errors.js'
+import { noEvents, type Change, type HeapDescription, type HeapState, type Mutation, type RegistryEvents } from './events.js'
 
-export interface BlockView {
-  ptr: number
-  size: number
-  /** The alignment the client asked for, when it asked for one. */
-  align?: number
-  tag?: string
-}
+/** A live block: `align` is the alignment the client asked for, when it asked for one. */
+export type BlockView = Block
 
 export interface SegmentView extends Segment {
   ptr?: number
-  tag?: string
 }
 
 export type BatchOp =
@@ -33,17 +27,14 @@ export type BatchResult =
   | ({ ok: true, op: 'realloc', moved: boolean } & BlockView)
   | { ok: false, op: BatchOp['op'], error: AllocatorError | QuotaExceededError }
 
-/** Live blocks across every heap of a registry, against its limit; heaps share one. */
+/** Live blocks of a group of heaps (the whole service, or one tenant's) against a limit. */
 export interface BlockBudget {
   live: number
   readonly max: number
+  readonly limit: LimitName
+  /** Who holds the blocks, for the refusal's message: "the service", "tenant acme". */
+  readonly holder: string
 }
-
-/**
- * Undo steps for the tag and alignment maps, run in reverse when a change is rolled back; undefined
- * when nothing can be rolled back (a single op with nobody listening), so that no step is built.
- */
-type UndoLog = Array<() => void> | undefined
 
 export interface HeapInit {
   id: string
@@ -54,13 +45,17 @@ export interface HeapInit {
   tenant?: string
   createdAt: string
   maxBlocks: number
-  /** Shared with the other heaps of the registry; a private, unlimited one when omitted. */
-  budget?: BlockBudget
+  /** Shared with other heaps (the service's, the tenant's); the heap's blocks count in each. */
+  budgets?: BlockBudget[]
   /** Milliseconds since the epoch of the last request that read or changed the heap (idle expiry). */
   touchedAt?: number
   events?: RegistryEvents
-  /** Tags and requested alignments of blocks already in the allocator (a heap restored from a store). */
-  meta?: Iterable<BlockView>
+}
+
+interface Done<T> {
+  result: T
+  mutations?: Mutation[]
+  change?: Change
 }
 
 export class Heap {
@@ -72,13 +67,14 @@ export class Heap {
   readonly createdAt: string
   /** See HeapInit.touchedAt; the registry moves it on every access. */
   touchedAt: number
+  /** What a store may read of this heap when it records a change (events.ts). */
+  readonly state: HeapState
   private readonly allocator: Allocator
   private readonly maxBlocks: number
-  private readonly budget: BlockBudget
+  private readonly budgets: BlockBudget[]
+  /** How many of this heap's blocks the budgets count: the allocator's live blocks after the last change. */
+  private counted = 0
   private readonly events: RegistryEvents
-  // Only blocks that have a tag or a requested alignment appear here: most blocks cost nothing extra.
-  private readonly tags = new Map<number, string>()
-  private readonly aligns = new Map<number, number>()
 
   constructor (init: HeapInit) {
     this.id = init.id
@@ -89,10 +85,10 @@ export class Heap {
     this.touchedAt = init.touchedAt ?? Date.parse(init.createdAt)
     this.allocator = init.allocator
     this.maxBlocks = init.maxBlocks
-    this.budget = init.budget ?? { live: 0, max: Infinity }
+    this.budgets = init.budgets ?? []
     this.events = init.events ?? noEvents
-    for (const block of init.meta ?? []) this.setMeta(block.ptr, block)
-    this.budget.live += this.liveBlocks
+    this.state = { stats: () => this.allocator.stats(), snapshot: () => this.allocator.snapshot() }
+    this.countBlocks()
   }
 
   get size (): number { return this.allocator.size }
@@ -115,14 +111,14 @@ export class Heap {
 
   /** The live block starting at `ptr`; throws InvalidPointerError saying why `ptr` is not one. */
   block (ptr: number): BlockView {
-    const size = this.allocator.sizeOf(ptr)
-    if (size === undefined) throw this.whyNotABlock(ptr)
-    return this.view(ptr, size)
+    const block = this.allocator.block(ptr)
+    if (block === undefined) throw this.whyNotABlock(ptr)
+    return block
   }
 
   /** Live blocks in address order from the first with ptr >= `from`. */
   blocks (from: number, limit: number): Page<BlockView> {
-    return page(this.allocator.blocks(from), limit, (b: Block) => b.ptr, (b) => this.view(b.ptr, b.size))
+    return page(this.allocator.blocks(from), limit, (b: Block) => b.ptr, (b) => b)
   }
 
   /** Used and free segments in address order, from the one containing `from`. */
@@ -130,18 +126,14 @@ export class Heap {
     return page(this.allocator.segments(from), limit, (s: Segment) => s.offset, (s) => {
       if (s.state === 'free') return { offset: s.offset, size: s.size, state: s.state }
       const segment: SegmentView = { offset: s.offset, size: s.size, state: s.state, ptr: s.offset }
-      const tag = this.tags.get(s.offset)
-      if (tag !== undefined) segment.tag = tag
+      if (s.tag !== undefined) segment.tag = s.tag
       return segment
     })
   }
 
-  /**
-   * The allocator as data (allocator/snapshot.ts), for a durable store to rebuild this heap exactly.
-   * Cold: O(live blocks). Undefined for an allocator that is not the library's own (a test double).
-   */
-  snapshot (): AllocatorSnapshot | undefined {
-    return snapshotOf(this.allocator)
+  /** The allocator as data (Allocator.snapshot). Cold: O(live blocks). */
+  snapshot (): AllocatorSnapshot {
+    return this.allocator.snapshot()
   }
 
   occupancy (buckets: number, from = 0, to = this.size): Occupancy {
@@ -149,27 +141,35 @@ export class Heap {
   }
 
   alloc (size: number, align?: number, tag?: string): BlockView {
-    // The hot path with nobody listening: no undo log, no mutation record (see apply).
-    if (this.events === noEvents) return this.allocOne(size, align, tag, undefined)
-    return this.apply(false, (undo) => {
-      const block = this.allocOne(size, align, tag, undo)
+    // The hot path with nobody listening: no atomically, no mutation record.
+    if (this.events === noEvents) {
+      const block = this.allocOne(size, align, tag)
+      this.recount(1)
+      return block
+    }
+    return this.apply(false, () => {
+      const block = this.allocOne(size, align, tag)
       return { result: block, mutations: [allocMutation(block)] }
     })
   }
 
   /** Frees the block at `ptr` and answers what it was. */
   free (ptr: number): BlockView {
-    if (this.events === noEvents) return this.freeOne(ptr, undefined)
-    return this.apply(false, (undo) => {
-      const block = this.freeOne(ptr, undo)
+    if (this.events === noEvents) {
+      const block = this.allocator.free(ptr)
+      this.recount(-1)
+      return block
+    }
+    return this.apply(false, () => {
+      const block = this.allocator.free(ptr)
       return { result: block, mutations: [{ op: 'free', ptr }] }
     })
   }
 
   realloc (ptr: number, size: number): BlockView & { moved: boolean } {
-    if (this.events === noEvents) return this.reallocOne(ptr, size, undefined)
-    return this.apply(false, (undo) => {
-      const block = this.reallocOne(ptr, size, undo)
+    if (this.events === noEvents) return this.reallocOne(ptr, size)
+    return this.apply(false, () => {
+      const block = this.reallocOne(ptr, size)
       return { result: block, mutations: [{ op: 'realloc', from: ptr, ptr: block.ptr, size }] }
     })
   }
@@ -179,150 +179,110 @@ export class Heap {
    * failing op throws BatchOpError with its index, and every earlier op is undone.
    */
   batch (ops: readonly BatchOp[], atomic: boolean): BatchResult[] {
-    return this.apply(atomic, (undo) => {
-      const results: BatchResult[] = []
-      const mutations: Mutation[] = []
-      for (let index = 0; index < ops.length; index++) {
-        const op = ops[index]!
-        try {
-          results.push(this.runOp(op, undo, mutations))
-        } catch (error) {
-          if (!(error instanceof AllocatorError || error instanceof QuotaExceededError)) throw error
-          if (atomic) {
-            if (mutations.length > 0) this.events.changed({ kind: 'rolled-back', heapId: this.id, mutations })
-            throw new BatchOpError(index, error)
+    const mutations: Mutation[] = []
+    try {
+      return this.apply(atomic, () => {
+        const results: BatchResult[] = []
+        for (let index = 0; index < ops.length; index++) {
+          const op = ops[index]!
+          try {
+            results.push(this.runOp(op, mutations))
+          } catch (error) {
+            if (!(error instanceof AllocatorError || error instanceof QuotaExceededError)) throw error
+            if (atomic) throw new BatchOpError(index, error)
+            results.push({ ok: false, op: op.op, error })
           }
-          results.push({ ok: false, op: op.op, error })
         }
+        return { result: results, mutations }
+      })
+    } catch (error) {
+      // Announced once the heap is undone, so that a store may record the heap as it is now.
+      if (error instanceof BatchOpError && mutations.length > 0) {
+        this.events.changed({ kind: 'rolled-back', heapId: this.id, mutations, state: this.state })
       }
-      return { result: results, mutations }
-    })
+      throw error
+    }
   }
 
   /** Frees every block. */
   reset (): void {
-    this.apply(false, (undo) => {
-      const tags = new Map(this.tags)
-      const aligns = new Map(this.aligns)
-      const live = this.liveBlocks
+    this.apply(false, () => {
       this.allocator.reset()
-      this.budget.live -= live
-      undo?.push(() => { this.budget.live += live })
-      this.tags.clear()
-      this.aligns.clear()
-      undo?.push(() => { restore(this.tags, tags); restore(this.aligns, aligns) })
-      return { result: undefined, change: { kind: 'heap-reset', heapId: this.id } }
+      return { result: undefined, change: { kind: 'heap-reset', heapId: this.id, state: this.state } }
     })
   }
 
-  private runOp (op: BatchOp, undo: UndoLog, mutations: Mutation[]): BatchResult {
+  /** Takes this heap's blocks out of the budgets it counts in (the heap is being deleted). */
+  release (): void {
+    for (const budget of this.budgets) budget.live -= this.counted
+    this.counted = 0
+  }
+
+  private runOp (op: BatchOp, mutations: Mutation[]): BatchResult {
     switch (op.op) {
       case 'alloc': {
-        const block = this.allocOne(op.size, op.align, op.tag, undo)
+        const block = this.allocOne(op.size, op.align, op.tag)
         mutations.push(allocMutation(block))
         return { ok: true, op: 'alloc', ...block }
       }
       case 'free': {
-        const block = this.freeOne(op.ptr, undo)
+        const block = this.allocator.free(op.ptr)
         mutations.push({ op: 'free', ptr: op.ptr })
         return { ok: true, op: 'free', ...block }
       }
       case 'realloc': {
-        const block = this.reallocOne(op.ptr, op.size, undo)
+        const block = this.reallocOne(op.ptr, op.size)
         mutations.push({ op: 'realloc', from: op.ptr, ptr: block.ptr, size: op.size })
         return { ok: true, op: 'realloc', ...block }
       }
     }
   }
 
-  private allocOne (size: number, align: number | undefined, tag: string | undefined, undo: UndoLog): BlockView {
-    if (this.allocator.stats().liveBlocks >= this.maxBlocks) {
+  private allocOne (size: number, align: number | undefined, tag: string | undefined): BlockView {
+    const live = this.allocator.stats().liveBlocks
+    if (live >= this.maxBlocks) {
       throw new QuotaExceededError('maxBlocksPerHeap', this.maxBlocks, `heap ${this.id} already holds ${this.maxBlocks} live blocks`)
     }
-    if (this.budget.live >= this.budget.max) {
-      throw new QuotaExceededError('maxBlocksTotal', this.budget.max, `the service already holds ${this.budget.max} live blocks`)
+    // Blocks made since the last change are not yet in the budgets' counts.
+    for (const budget of this.budgets) {
+      if (budget.live + live - this.counted >= budget.max) {
+        throw new QuotaExceededError(budget.limit, budget.max, `${budget.holder} already holds ${budget.max} live blocks`)
+      }
     }
-    const ptr = this.allocator.alloc(size, align)
-    // The shared count moves with every block made or freed, and back when the change is undone.
-    this.budget.live++
-    undo?.push(() => { this.budget.live-- })
+    const ptr = this.allocator.alloc(size, align, tag)
     const block: BlockView = { ptr, size }
-    if (align !== undefined) {
-      this.aligns.set(ptr, align)
-      block.align = align
-    }
-    if (tag !== undefined) {
-      this.tags.set(ptr, tag)
-      block.tag = tag
-    }
-    if (align !== undefined || tag !== undefined) {
-      undo?.push(() => { this.aligns.delete(ptr); this.tags.delete(ptr) })
-    }
+    if (align !== undefined) block.align = align
+    if (tag !== undefined) block.tag = tag
     return block
   }
 
-  private freeOne (ptr: number, undo: UndoLog): BlockView {
-    const size = this.allocator.sizeOf(ptr)
-    if (size === undefined) throw this.whyNotABlock(ptr)
-    const block = this.view(ptr, size)
-    this.allocator.free(ptr)
-    this.budget.live--
-    undo?.push(() => { this.budget.live++ })
-    if (block.align !== undefined || block.tag !== undefined) {
-      this.aligns.delete(ptr)
-      this.tags.delete(ptr)
-      undo?.push(() => this.setMeta(ptr, block))
-    }
-    return block
-  }
-
-  private reallocOne (ptr: number, size: number, undo: UndoLog): BlockView & { moved: boolean } {
+  private reallocOne (ptr: number, size: number): BlockView & { moved: boolean } {
     const newPtr = this.allocator.realloc(ptr, size)
-    const moved = newPtr !== ptr
-    const meta = this.view(ptr, size)
-    if (moved && (meta.align !== undefined || meta.tag !== undefined)) {
-      this.aligns.delete(ptr)
-      this.tags.delete(ptr)
-      this.setMeta(newPtr, meta)
-      undo?.push(() => {
-        this.aligns.delete(newPtr)
-        this.tags.delete(newPtr)
-        this.setMeta(ptr, meta)
-      })
-    }
-    return { ...meta, ptr: newPtr, moved }
+    return { ...this.allocator.block(newPtr)!, moved: newPtr !== ptr }
   }
 
   /**
    * Runs one change. When it must be all-or-nothing (an atomic batch) or someone records changes
-   * (a journal that may fail), it runs inside allocator.atomically and the tag maps are restored
-   * from the undo log on failure. Otherwise it runs directly, with no undo log: single allocator
-   * calls either succeed or leave the allocator untouched, and the maps are written only after they
-   * succeed. (alloc, free and realloc skip this method altogether in that case.)
+   * (a journal that may fail), it runs inside allocator.atomically, and the change is announced
+   * inside it, so that a refusal by the listener undoes it. Otherwise it runs directly: single
+   * allocator calls either succeed or leave the allocator untouched. Either way the budgets follow
+   * the live blocks once the change is done or undone.
    */
-  private apply<T> (
-    atomic: boolean,
-    work: (undo: UndoLog) => { result: T, mutations?: Mutation[], change?: Change }
-  ): T {
-    if (!atomic && this.events === noEvents) return work(undefined).result
+  private apply<T> (atomic: boolean, work: () => Done<T>): T {
+    if (!atomic && this.events === noEvents) {
+      try {
+        return work().result
+      } finally {
+        this.countBlocks()
+      }
+    }
     // Refused allocs still count (failedAllocs): a change of that count alone is announced too.
     const failedBefore = this.allocator.stats().failedAllocs
-    const announceCounted = (): void => {
-      if (this.allocator.stats().failedAllocs !== failedBefore) this.events.changed({ kind: 'counted', heapId: this.id })
-    }
-    const announce = (done: ReturnType<typeof work>): T => {
-      if (done.change !== undefined) this.events.changed(done.change)
-      else if (done.mutations !== undefined && done.mutations.length > 0) {
-        this.events.changed({ kind: 'mutations', heapId: this.id, mutations: done.mutations })
-      } else announceCounted()
-      return done.result
-    }
-    const undo: Array<() => void> = []
     let refused: { error: unknown } | undefined
     try {
       const result = this.allocator.atomically(() => {
         try {
-          return announce(work(undo))
+          return this.announce(work(), failedBefore)
         } catch (error) {
           // A refused single op changed nothing but the failure count (failedAllocs): leave
           // atomically normally so that count stays, as it does without listeners.
@@ -332,28 +292,36 @@ export class Heap {
         }
       })
       if (refused !== undefined) {
-        announceCounted()
+        this.announceCounted(failedBefore)
         throw refused.error
       }
       return result as T
-    } catch (error) {
-      for (let i = undo.length - 1; i >= 0; i--) undo[i]!()
-      throw error
+    } finally {
+      this.countBlocks()
     }
   }
 
-  private view (ptr: number, size: number): BlockView {
-    const block: BlockView = { ptr, size }
-    const align = this.aligns.get(ptr)
-    if (align !== undefined) block.align = align
-    const tag = this.tags.get(ptr)
-    if (tag !== undefined) block.tag = tag
-    return block
+  private announce<T> (done: Done<T>, failedBefore: number): T {
+    if (done.change !== undefined) this.events.changed(done.change)
+    else if (done.mutations !== undefined && done.mutations.length > 0) {
+      this.events.changed({ kind: 'mutations', heapId: this.id, mutations: done.mutations, state: this.state })
+    } else this.announceCounted(failedBefore)
+    return done.result
   }
 
-  private setMeta (ptr: number, meta: BlockView): void {
-    if (meta.align !== undefined) this.aligns.set(ptr, meta.align)
-    if (meta.tag !== undefined) this.tags.set(ptr, meta.tag)
+  private announceCounted (failedBefore: number): void {
+    if (this.allocator.stats().failedAllocs !== failedBefore) this.events.changed({ kind: 'counted', heapId: this.id, state: this.state })
+  }
+
+  /** Brings the budgets' counts of this heap's blocks up to date. */
+  private countBlocks (): void {
+    const live = this.allocator.stats().liveBlocks
+    if (live !== this.counted) this.recount(live - this.counted)
+  }
+
+  private recount (delta: number): void {
+    for (const budget of this.budgets) budget.live += delta
+    this.counted += delta
   }
 
   private whyNotABlock (ptr: number): InvalidPointerError {
@@ -369,11 +337,6 @@ function allocMutation (block: BlockView): Mutation {
   if (block.align !== undefined) mutation.align = block.align
   if (block.tag !== undefined) mutation.tag = block.tag
   return mutation
-}
-
-function restore<K, V> (target: Map<K, V>, saved: Map<K, V>): void {
-  target.clear()
-  for (const [key, value] of saved) target.set(key, value)
 }
 
 /** Takes `limit` items and peeks one more to learn where the next page starts. */

@@ -1,5 +1,5 @@
-export { Registry, type CreateHeap, type RegistryLimits, type RegistryOptions } from './registry.js'
+export { Registry, type CreateHeap, type LoadReport, type RegistryLimits, type RegistryOptions } from './registry.js'
 export { Heap, type BatchOp, type BatchResult, type BlockView, type SegmentView } from './heap.js'
 export { HeapNotFoundError, QuotaExceededError, BatchOpError, type LimitName } from './errors.js'
-export { noEvents, type Change, type HeapDescription, type Mutation, type RegistryEvents } from './events.js'
+export { noEvents, type Change, type HeapDescription, type HeapState, type Mutation, type RegistryEvents } from './events.js'
 export { encodeCursor, decodeCursor, type Page } from './cursor.js'

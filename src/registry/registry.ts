@@ -9,14 +9,18 @@
  *
  * Idle expiry: `get` records the time of every access; expireIdle() deletes the heaps not
  * accessed for `heapTtl` milliseconds, through delete() so that listeners (a journal) see it.
+ *
+ * Loading: load() rebuilds the heaps a store gave back (store.ts, rebuild.ts), before serving.
  */
 import { createAllocator } from '../allocator/index.js'
 import type { Allocator, Strategy } from '../allocator/types.js'
 import type { Page } from './cursor.js'
 import { HeapNotFoundError, QuotaExceededError } from './errors.js'
-import { noEvents, type HeapDescription, type RegistryEvents } from './events.js'
-import { Heap, type BlockBudget, type BlockView } from './heap.js'
+import { noEvents, type RegistryEvents } from './events.js'
+import { Heap, type BlockBudget } from './heap.js'
 import { newHeapId } from './ids.js'
+import { rebuildAllocator } from './rebuild.js'
+import type { StoredHeap } from './store/store.js'
 
 export interface RegistryLimits {
   maxHeaps: number
@@ -26,6 +30,23 @@ export interface RegistryLimits {
   maxHeapsPerTenant?: number
   /** Live blocks across all heaps; unlimited when omitted. */
   maxBlocksTotal?: number
+  /** Live blocks across one tenant's heaps; unlimited when omitted. Heaps without a tenant count only towards maxBlocksTotal. */
+  maxBlocksPerTenant?: number
+}
+
+/** What load() rebuilt. */
+export interface LoadReport {
+  heaps: number
+  blocks: number
+  /** tlsf ops replayed. */
+  replayed: number
+  /** tlsf heaps whose replay began from a snapshot. */
+  snapshots: number
+  /**
+   * Heaps whose history did not replay to their recorded blocks and were laid out from the blocks
+   * instead (every block kept); a snapshot of that layout is recorded, so the next load is exact.
+   */
+  fellBack: string[]
 }
 
 export interface RegistryOptions {
@@ -62,6 +83,7 @@ export class Registry {
   private readonly heapTtl: number
   private readonly heapsPerTenant = new Map<string, number>()
   private readonly budget: BlockBudget
+  private readonly tenantBudgets = new Map<string, BlockBudget>()
 
   constructor (options: RegistryOptions) {
     this.limits = options.limits
@@ -72,7 +94,7 @@ export class Registry {
     // Date.now looked up per call, so that fake timers installed later still drive it.
     this.nowMs = now === undefined ? () => Date.now() : () => now().getTime()
     this.heapTtl = options.heapTtl ?? 0
-    this.budget = { live: 0, max: this.limits.maxBlocksTotal ?? Infinity }
+    this.budget = { live: 0, max: this.limits.maxBlocksTotal ?? Infinity, limit: 'maxBlocksTotal', holder: 'the service' }
   }
 
   /** Live blocks across all heaps. */
@@ -113,13 +135,13 @@ export class Registry {
       ...(spec.tenant !== undefined ? { tenant: spec.tenant } : {}),
       createdAt: this.now().toISOString(),
       maxBlocks: maxBlocksPerHeap,
-      budget: this.budget,
+      budgets: this.budgetsOf(spec.tenant),
       events: this.events
     })
     this.heapsById.set(heap.id, heap)
     this.order.push(heap)
     try {
-      this.events.changed({ kind: 'heap-created', heap: heap.describe(), seq: heap.seq })
+      this.events.changed({ kind: 'heap-created', heap: heap.describe(), seq: heap.seq, state: heap.state })
     } catch (error) {
       this.heapsById.delete(heap.id)
       this.order.pop()
@@ -130,33 +152,46 @@ export class Registry {
   }
 
   /**
-   * Re-creates a heap that a durable store recorded, under its old ID and sequence number, without
-   * announcing it (it is recorded already) and without the creation limits (it was admitted once).
-   * `rebuild` gets the fresh allocator, rebuilds the layout in it and returns the blocks' tags and
-   * requested alignments. Restore heaps in sequence order, before new ones are created.
+   * Rebuilds the heaps a store loaded (in creation order, before any other heap exists), under
+   * their old IDs and sequence numbers, without the creation limits (they were admitted once) and
+   * without announcing them (they are recorded already), except the heaps whose history did not
+   * replay: each is announced as 'rebuilt', so that the store records it whole.
    */
-  restore (description: HeapDescription, seq: number, rebuild: (allocator: Allocator) => Iterable<BlockView>): Heap {
-    if (this.heapsById.has(description.id)) throw new Error(`heap ${description.id} exists already`)
-    const allocator = this.createAllocator({ size: description.size, strategy: description.strategy, alignment: description.alignment })
-    const heap = new Heap({
-      id: description.id,
-      seq,
-      allocator,
-      ...(description.name !== undefined ? { name: description.name } : {}),
-      ...(description.tenant !== undefined ? { tenant: description.tenant } : {}),
-      createdAt: description.createdAt,
-      // A restart counts as an access: an idle heap gets a full TTL after downtime, not zero.
-      touchedAt: this.nowMs(),
-      maxBlocks: this.limits.maxBlocksPerHeap,
-      budget: this.budget,
-      events: this.events,
-      meta: rebuild(allocator)
-    })
-    this.heapsById.set(heap.id, heap)
-    this.countTenant(heap.tenant, 1)
-    this.order.splice(firstAtOrAfter(this.order, seq), 0, heap)
-    this.nextSeq = Math.max(this.nextSeq, seq + 1)
-    return heap
+  load (stored: Iterable<StoredHeap>): LoadReport {
+    const report: LoadReport = { heaps: 0, blocks: 0, replayed: 0, snapshots: 0, fellBack: [] }
+    const rebuilt: Heap[] = []
+    for (const record of stored) {
+      const { description, seq } = record
+      if (this.heapsById.has(description.id)) throw new Error(`heap ${description.id} is recorded twice`)
+      const { allocator, replayed, fromSnapshot, exact } = rebuildAllocator(record)
+      const heap = new Heap({
+        id: description.id,
+        seq,
+        allocator,
+        ...(description.name !== undefined ? { name: description.name } : {}),
+        ...(description.tenant !== undefined ? { tenant: description.tenant } : {}),
+        createdAt: description.createdAt,
+        // A restart counts as an access: an idle heap gets a full TTL after downtime, not zero.
+        touchedAt: this.nowMs(),
+        maxBlocks: this.limits.maxBlocksPerHeap,
+        budgets: this.budgetsOf(description.tenant),
+        events: this.events
+      })
+      this.heapsById.set(heap.id, heap)
+      this.countTenant(heap.tenant, 1)
+      this.order.splice(firstAtOrAfter(this.order, seq), 0, heap)
+      this.nextSeq = Math.max(this.nextSeq, seq + 1)
+      report.heaps++
+      report.blocks += record.blocks.length
+      report.replayed += replayed
+      if (fromSnapshot) report.snapshots++
+      if (!exact) rebuilt.push(heap)
+    }
+    for (const heap of rebuilt) {
+      this.events.changed({ kind: 'rebuilt', heapId: heap.id, state: heap.state })
+      report.fellBack.push(heap.id)
+    }
+    return report
   }
 
   /**
@@ -174,7 +209,7 @@ export class Registry {
     this.events.changed({ kind: 'heap-deleted', heapId: id })
     this.heapsById.delete(id)
     this.countTenant(heap.tenant, -1)
-    this.budget.live -= heap.liveBlocks
+    heap.release()
     if (this.order.length > 2 * this.heapsById.size + 64) this.order = this.order.filter((heap) => this.isLive(heap))
   }
 
@@ -208,6 +243,18 @@ export class Registry {
     const heap = this.heapsById.get(id)
     if (heap === undefined || heap.tenant !== tenant) throw new HeapNotFoundError(id)
     return heap
+  }
+
+  /** The budgets a heap of `tenant` counts its blocks in: the service's, and the tenant's. */
+  private budgetsOf (tenant: string | undefined): BlockBudget[] {
+    const max = this.limits.maxBlocksPerTenant
+    if (tenant === undefined || max === undefined) return [this.budget]
+    let budget = this.tenantBudgets.get(tenant)
+    if (budget === undefined) {
+      budget = { live: 0, max, limit: 'maxBlocksPerTenant', holder: `tenant ${tenant}` }
+      this.tenantBudgets.set(tenant, budget)
+    }
+    return [this.budget, budget]
   }
 
   private countTenant (tenant: string | undefined, by: number): void {

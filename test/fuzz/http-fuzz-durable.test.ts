@@ -9,9 +9,9 @@ import fc from 'fast-check'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildApp } from '../../src/http/app.js'
+import { buildApp, createRegistry } from '../../src/http/app.js'
 import { configWith } from '../../src/config.js'
-import { openStore } from '../../src/registry/durable/store.js'
+import { SqliteStore } from '../../src/registry/store/sqlite/store.js'
 import { FuzzTally, fuzzParameters, fuzzProperty } from '../helpers/fuzz-properties.js'
 import { snapshot } from '../helpers/fuzz-state.js'
 
@@ -23,9 +23,10 @@ t.test('fuzz with a durable store, then a restart restores the same state', asyn
   const file = join(dir, 'heaps.db')
   const config = configWith({})
 
-  const store = openStore(file)
-  const app = buildApp(config, { events: store })
-  store.restore(app.registry)
+  const store = SqliteStore.open(file)
+  const registry = createRegistry(config, { events: store.events })
+  registry.load(store.load())
+  const app = buildApp(config, { registry, store })
   await app.ready()
   const tally = new FuzzTally()
   try {
@@ -37,11 +38,12 @@ t.test('fuzz with a durable store, then a restart restores the same state', asyn
   store.close()
   t.ok(tally.requests >= 1000, tally.summary())
 
-  const reopened = openStore(file)
+  const reopened = SqliteStore.open(file)
   t.teardown(() => reopened.close())
-  const restarted = buildApp(config, { events: reopened })
+  const restoredRegistry = createRegistry(config, { events: reopened.events })
+  restoredRegistry.load(reopened.load())
+  const restarted = buildApp(config, { registry: restoredRegistry, store: reopened })
   t.teardown(() => restarted.close())
-  reopened.restore(restarted.registry)
   t.ok(before.size > 0, `${before.size} heaps to restore`)
   t.same(snapshot(restarted), before, 'the restarted app holds exactly the state the fuzzed one ended with')
 })

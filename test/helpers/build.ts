@@ -4,13 +4,18 @@
  */
 import type { LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
-import { buildApp, type App, type AppOptions } from '../../src/http/app.js'
+import { buildApp, createRegistry, type App, type AppOptions } from '../../src/http/app.js'
 import { configWith, type ConfigOverrides } from '../../src/config.js'
+import type { RegistryEvents } from '../../src/registry/events.js'
 
 interface Teardown { teardown: (fn: () => unknown) => void }
 
-export async function build (t: Teardown, overrides: ConfigOverrides = {}, options: AppOptions = {}): Promise<App> {
-  const app = buildApp(configWith(overrides), options)
+/** `events`: a registry announcing its changes there is built for the app, as server.ts does for a store. */
+export async function build (t: Teardown, overrides: ConfigOverrides = {}, options: AppOptions & { events?: RegistryEvents } = {}): Promise<App> {
+  const { events, ...appOptions } = options
+  const config = configWith(overrides)
+  const registry = events === undefined ? undefined : createRegistry(config, { events, ...(options.now !== undefined ? { now: options.now } : {}) })
+  const app = buildApp(config, { ...appOptions, ...(registry !== undefined ? { registry } : {}) })
   t.teardown(() => app.close())
   await app.ready()
   return app

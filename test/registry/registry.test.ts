@@ -8,11 +8,20 @@ import {
 
 const LIMITS: RegistryLimits = { maxHeaps: 100, maxHeapSize: Number.MAX_SAFE_INTEGER, maxBlocksPerHeap: 1000 }
 
-function registry (limits: Partial<RegistryLimits> = {}, changes?: Change[]): Registry {
+/** A change as recorded by the tests: without the HeapState it carries (functions), plus the live blocks it reads. */
+type Recorded = Omit<Change, 'state'> & { live?: number }
+
+function registry (limits: Partial<RegistryLimits> = {}, changes?: Recorded[]): Registry {
   return new Registry({
     limits: { ...LIMITS, ...limits },
-    ...(changes !== undefined ? { events: { changed: (change) => { changes.push(change) } } } : {})
+    ...(changes !== undefined ? { events: { changed: (change) => { changes.push(recorded(change)) } } } : {})
   })
+}
+
+function recorded (change: Change): Recorded {
+  if (!('state' in change)) return change
+  const { state: _state, ...rest } = change
+  return rest
 }
 
 /** The error `fn` throws (tap's t.throws types its pattern too narrowly for custom fields). */
@@ -166,7 +175,7 @@ t.test('an atomic batch that fails leaves the heap exactly as before, tags inclu
 })
 
 t.test('every change is announced with what it takes to replay it', async (t) => {
-  const changes: Change[] = []
+  const changes: Recorded[] = []
   const r = registry({}, changes)
   const heap = r.create({ size: 1000, alignment: 4, name: 'j' })
   heap.alloc(10, 32, 't')
@@ -201,6 +210,19 @@ t.test('every change is announced with what it takes to replay it', async (t) =>
   t.same(changes.slice(-2), [{ kind: 'heap-reset', heapId: heap.id }, { kind: 'heap-deleted', heapId: heap.id }])
 })
 
+t.test('a change carries the heap as the change left it; a rolled-back batch is announced after the undo', async (t) => {
+  const seen: Array<[string, number, number]> = []
+  const r = new Registry({
+    limits: LIMITS,
+    events: { changed: (change) => { if ('state' in change) seen.push([change.kind, change.state.stats().liveBlocks, change.state.snapshot().blocks.length]) } }
+  })
+  const heap = r.create({ size: 100, strategy: 'tlsf' })
+  heap.alloc(10, undefined, 'a')
+  t.throws(() => heap.batch([{ op: 'alloc', size: 5 }, { op: 'alloc', size: 500 }], true))
+  heap.reset()
+  t.same(seen, [['heap-created', 0, 0], ['mutations', 1, 1], ['rolled-back', 1, 1], ['heap-reset', 0, 0]])
+})
+
 t.test('a failing listener rolls the change back', async (t) => {
   let fail = false
   const r = new Registry({
@@ -227,4 +249,36 @@ t.test('cursors round-trip and reject what this service did not issue', async (t
     Buffer.from('9007199254740993').toString('base64url'), Buffer.from('007').toString('base64url')]) {
     t.equal(decodeCursor(bad), undefined, bad)
   }
+})
+
+t.test('maxBlocksPerTenant: a tenant\'s heaps share its quota of live blocks, beside the service\'s total', async (t) => {
+  const r = registry({ maxBlocksTotal: 11, maxBlocksPerTenant: 4 })
+  const a1 = r.create({ size: 100, tenant: 'a' })
+  const a2 = r.create({ size: 100, tenant: 'a' })
+  const b = r.create({ size: 100, tenant: 'b' })
+  const open = r.create({ size: 100 })
+  a1.alloc(1)
+  a1.alloc(1)
+  a2.alloc(1)
+  a2.alloc(1)
+  const refused = caught(() => a2.alloc(1))
+  t.type(refused, QuotaExceededError)
+  t.match(refused, { limit: 'maxBlocksPerTenant', value: 4, message: /tenant a already holds 4 live blocks/ })
+  const atomic = caught(() => a1.batch([{ op: 'free', ptr: 0 }, { op: 'alloc', size: 1 }, { op: 'alloc', size: 1 }], true)) as BatchOpError
+  t.match(atomic, { index: 2, cause: { limit: 'maxBlocksPerTenant' } }, 'a batch counts its own allocs and frees')
+  t.match(a1.batch([{ op: 'alloc', size: 1 }, { op: 'free', ptr: 0 }, { op: 'alloc', size: 1 }], false).map((result) => result.ok), [false, true, true])
+  for (let i = 0; i < 4; i++) b.alloc(1)
+  t.match(caught(() => b.alloc(1)), { limit: 'maxBlocksPerTenant' }, 'every tenant has a quota of its own')
+  open.alloc(1)
+  open.alloc(1)
+  open.alloc(1)
+  t.match(caught(() => open.alloc(1)), { limit: 'maxBlocksTotal', value: 11 }, 'heaps without a tenant count only in the total')
+  open.free(0)
+  a2.reset()
+  a1.alloc(1)
+  t.equal(r.liveBlocks, 9)
+  r.delete(a1.id, 'a')
+  t.equal(r.liveBlocks, 6)
+  for (let i = 0; i < 4; i++) a2.alloc(1)
+  t.match(caught(() => a2.alloc(1)), { limit: 'maxBlocksPerTenant' }, 'a reset and a delete give the tenant its blocks back')
 })

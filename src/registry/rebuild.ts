@@ -1,0 +1,129 @@
+/**
+ * Rebuilding a heap's allocator from what a store loaded, so that later pointers are exactly those
+ * the process would have answered had it never stopped. Only the allocator's public API is used:
+ * createAllocator, restoreAllocator (a heap from data) and replay through alloc/free/realloc.
+ *
+ * first-fit and best-fit: the choice depends only on the layout (free ranges ordered by address,
+ * or by size then address), so the live blocks suffice: they are restored with the free ranges in
+ * address order. Cost O(live blocks).
+ *
+ * tlsf: the pick inside a bin is the head of its free list, and list order depends on the order
+ * ranges were freed, split and merged (history), not on the layout alone. So a store keeps a
+ * snapshot (blocks + free order) taken at some moment, and the ops since then: the snapshot is
+ * restored, the ops replayed (each pointer checked against the recorded one, a failed atomic batch
+ * applied then undone, as its undo reorders lists), and the result must hold exactly the recorded
+ * blocks. The final heap takes its free order from that replay, its blocks (tags, alignments) and
+ * counters from the record. A history that does not replay to the recorded blocks is set aside:
+ * the blocks are the authority, laid out with their free ranges in address order (`exact` false;
+ * the store records a snapshot of that heap so the next load is exact again).
+ */
+import { createAllocator, restoreAllocator } from '../allocator/index.js'
+import type { Allocator, AllocatorOptions, Block } from '../allocator/types.js'
+import type { Mutation } from './events.js'
+import type { StoredHeap, StoredHistory, StoredOp } from './store/store.js'
+
+export interface Rebuilt {
+  allocator: Allocator
+  /** tlsf ops replayed. */
+  replayed: number
+  /** Whether the replay began from a snapshot. */
+  fromSnapshot: boolean
+  /** False when the history did not replay and the heap was laid out from its blocks. */
+  exact: boolean
+}
+
+export class ReplayMismatchError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'ReplayMismatchError'
+  }
+}
+
+const NO_COUNTS = { allocs: 0, frees: 0, reallocs: 0, failedAllocs: 0, peakUsed: 0, peakLiveBlocks: 0 }
+
+export function rebuildAllocator (stored: StoredHeap): Rebuilt {
+  const { size, strategy, alignment } = stored.description
+  const options = { size, strategy, alignment }
+  if (stored.history !== undefined) {
+    const tally = { ops: 0 }
+    try {
+      const replayed = replayHistory(options, stored.history, tally)
+      if (!sameLayout(replayed, stored.blocks)) throw new ReplayMismatchError('the replayed layout differs from the recorded blocks')
+      const allocator = restoreAllocator({ ...options, blocks: stored.blocks, freeOrder: replayed.freeOrder(), counters: stored.counters })
+      return { allocator, replayed: tally.ops, fromSnapshot: stored.history.snapshot !== undefined, exact: true }
+    } catch {
+      // Fall through: the blocks alone, below.
+    }
+  }
+  const allocator = restoreAllocator({ ...options, blocks: stored.blocks, freeOrder: freeRangesOf(size, stored.blocks), counters: stored.counters })
+  return { allocator, replayed: 0, fromSnapshot: false, exact: stored.history === undefined }
+}
+
+function replayHistory (options: Required<AllocatorOptions>, history: StoredHistory, tally: { ops: number }): Allocator {
+  const { snapshot } = history
+  const allocator = snapshot === undefined || snapshot.blocks.length === 0
+    ? createAllocator(options)
+    : restoreAllocator({ ...options, ...snapshot, counters: NO_COUNTS })
+  replay(allocator, history.ops, tally)
+  return allocator
+}
+
+const UNDO = Symbol('undo the replayed batch')
+
+/** Runs recorded history through `allocator`; throws ReplayMismatchError on any divergence. */
+export function replay (allocator: Allocator, ops: Iterable<StoredOp>, tally = { ops: 0 }): void {
+  for (const op of ops) {
+    tally.ops++
+    if (op.op === 'rolled-back') {
+      try {
+        allocator.atomically(() => {
+          for (const mutation of op.mutations) apply(allocator, mutation)
+          throw UNDO
+        })
+      } catch (error) {
+        if (error !== UNDO) throw error
+      }
+    } else {
+      apply(allocator, op)
+    }
+  }
+}
+
+function apply (allocator: Allocator, mutation: Mutation): void {
+  switch (mutation.op) {
+    case 'alloc': {
+      const ptr = allocator.alloc(mutation.size, mutation.align)
+      if (ptr !== mutation.ptr) throw new ReplayMismatchError(`alloc(${mutation.size}) replayed at ${ptr}, recorded at ${mutation.ptr}`)
+      return
+    }
+    case 'free':
+      allocator.free(mutation.ptr)
+      return
+    case 'realloc': {
+      const ptr = allocator.realloc(mutation.from, mutation.size)
+      if (ptr !== mutation.ptr) throw new ReplayMismatchError(`realloc(${mutation.from}, ${mutation.size}) replayed at ${ptr}, recorded at ${mutation.ptr}`)
+    }
+  }
+}
+
+/** True when the allocator's live blocks are exactly `blocks` (address order), ptr and size. */
+function sameLayout (allocator: Allocator, blocks: readonly Block[]): boolean {
+  let i = 0
+  for (const block of allocator.blocks()) {
+    const stored = blocks[i++]
+    if (stored === undefined || stored.ptr !== block.ptr || stored.size !== block.size) return false
+  }
+  return i === blocks.length
+}
+
+/** Offsets of the free ranges between `blocks` (address order) in a heap of `size` bytes. */
+function freeRangesOf (size: number, blocks: readonly Block[]): number[] {
+  const offsets: number[] = []
+  let end = 0
+  for (const block of blocks) {
+    if (block.ptr > end) offsets.push(end)
+    end = block.ptr + block.size
+  }
+  if (end < size) offsets.push(end)
+  return offsets
+}

@@ -1,0 +1,12 @@
+/** The default store: heaps live in this process only and are gone when it stops. */
+import { noEvents } from '../events.js'
+import type { Store, StoredHeap } from './store.js'
+
+export class MemoryStore implements Store {
+  readonly location = 'memory'
+  // noEvents itself, so that heaps keep their fast path when nobody records changes (heap.ts).
+  readonly events = noEvents
+  load (): Iterable<StoredHeap> { return [] }
+  ready (): boolean { return true }
+  close (): void {}
+}

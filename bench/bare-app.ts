@@ -29,7 +29,7 @@ export async function buildBareApp (): Promise<FastifyInstance> {
 }
 
 /**
- * The yardstick of `npm run bench:load -- --baseline`: bare Fastify 5 routes answering the load
+ * The yardstick of `npm run bench:load`: bare Fastify 5 routes answering the load
  * mix (alloc, free, stats) with JSON-schema validation and replies shaped like heapd's, over a
  * bump pointer per heap and no allocator, logging, metrics or security headers. What p50 and p99
  * this machine allows for that traffic before heapd adds anything.

@@ -1,11 +1,12 @@
 /**
- * `npm run bench`: every trace of ../shared/traces on every strategy and on the naive port, then
- * the 1 M live blocks run, then the targets of issue 2 against those numbers. Tables on stdout.
+ * `npm run bench`: every trace (traces/, or the full ones of ../shared/traces when present, see
+ * test/helpers/trace.ts) on every strategy and on the naive port, then the 1 M live blocks run.
+ * Tables on stdout.
  * Options in bench/options.ts (`npm run bench -- --quick real-`).
  * It runs compiled (tsc to .bench-build/, then plain node), as a user of `heapd/allocator` runs
  * dist/: under tsx's loader the same replay measured about 1.4x slower.
  */
-import { loadTrace, traceExists, tracesDir, TRACE_NAMES } from '../test/helpers/trace.js'
+import { CARRIED_TRACES_DIR, loadTrace, traceExists, tracesDir, TRACE_NAMES } from '../test/helpers/trace.js'
 import { parseOptions } from './options.js'
 import { naiveSubject, strategySubjects } from './subjects.js'
 import { finishTrace, prepareTrace, ROOMY_HEAP, SPEEDUP_FROM_LIVE_BLOCKS, timedPass } from './trace-bench.js'
@@ -13,11 +14,11 @@ import { replayInstance, withSlotIds } from './replay.js'
 import type { TraceBench, TraceResult } from './trace-bench.js'
 import { benchMillion } from './million.js'
 import type { MillionResult } from './million.js'
-import { checkTargets } from './targets.js'
 import { printTable, int, mops, percent, ratio, mib } from './table.js'
 import type { Cell } from './table.js'
 import { collect } from './memory.js'
 import { cpus, loadavg } from 'node:os'
+import { relative } from 'node:path'
 
 const options = parseOptions(process.argv.slice(2), process.env)
 const available = await strategySubjects()
@@ -29,9 +30,9 @@ const started = Date.now()
 
 console.log('# heapd allocator benchmark\n')
 console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${loadavg()[0]!.toFixed(2)} at start; ${options.quick ? 'quick run; ' : ''}best of ${options.passes} timed pass(es) after one untimed pass, in rounds over all traces and strategies; process.hrtime.bigint()`)
+console.log(`traces: ${relative(process.cwd(), tracesDir()) || '.'}${tracesDir() === CARRIED_TRACES_DIR ? ' (the first ops of each trace, carried by the repository)' : ''}`)
 console.log(`strategies: ${strategies.map((s) => s.name).join(', ') || 'none'}${missing.length > 0 ? `; not available: ${missing.join('; ')}` : ''}`)
 
-const traceResults: TraceResult[] = []
 const names = TRACE_NAMES.filter((name) => options.traceFilters.length === 0 || options.traceFilters.some((f) => name.includes(f)))
 if (names.length === 0) console.log(`\n(no trace matches ${options.traceFilters.join(', ')}; traces: ${TRACE_NAMES.join(', ')})`)
 const benches: TraceBench[] = []
@@ -52,11 +53,7 @@ for (let round = 1; round <= options.passes && benches.length > 0; round++) {
   console.error(`timed round ${round} of ${options.passes}`)
   for (const bench of benches) timedPass(bench)
 }
-for (const bench of benches) {
-  const result = finishTrace(bench)
-  printTraceTable(result)
-  traceResults.push(result)
-}
+for (const bench of benches) printTraceTable(finishTrace(bench))
 
 const millionResults: MillionResult[] = []
 if (options.million && strategies.length > 0) {
@@ -64,8 +61,6 @@ if (options.million && strategies.length > 0) {
   printMillionTable(millionResults)
 }
 
-const targets = checkTargets(traceResults, millionResults)
-if (targets.length > 0) printTable('Targets (issue 2), against the numbers above', ['target', 'measured', 'verdict'], targets)
 console.log(`\n(total ${((Date.now() - started) / 1000).toFixed(0)} s; load average ${loadavg()[0]!.toFixed(2)} at the end: other processes on this machine skew the figures)`)
 
 function printTraceTable (r: TraceResult): void {

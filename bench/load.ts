@@ -1,28 +1,26 @@
 /**
- * `npm run bench:load` (issue 4, item 6): heapd's real server in a child process, as `npm start`
- * runs it, loaded for 60 s by autocannon in this process at 50 connections with a mixed sequence
- * per connection: alloc, alloc, free the older of its blocks, stats. One block per cycle stays
- * live, so the heaps grow while the run lasts. Reports p50/p99, errors and the server's RSS before
- * and after (measured after a short warm-up of the same mix, whose blocks are then reset, so that
- * the growth reflects the blocks and not the JIT). Loopback only; the child is stopped with SIGTERM.
+ * `npm run bench:load`: the latency heapd adds, against bare Fastify routes answering the same
+ * mixed traffic in the same run. Both servers run in child processes as `npm start` runs heapd:
+ * dist/server.js (compiled from src when older, as npm test's pretest does) and bench/bare-app.ts
+ * compiled the same way, with the node flags of the start script and production logging (one pino
+ * line per request at info) to /dev/null or --server-output=FILE.
  *
- * The server is the production build: dist, compiled by tsc from src when older than it (as npm
- * start's prestart and npm test's pretest do), run by plain node with the node flags of `npm start`
- * (read from package.json, so the two never differ); the sources through tsx's loader cost about
- * 10 % more server CPU per request. Its logging is production's: one pino line per request at
- * info, written to its stdout, which here is /dev/null (or a file with --server-output=FILE), not
- * a pipe this process would have to drain while it drives the load. With --baseline, the same mix
- * first runs against bare Fastify routes (bench/bare-app.ts, compiled too, child process, same
- * flags): the p50/p99 this machine allows for that traffic, in the same run.
+ *  1. Warm-up: each server gets the mix for a few seconds; its heaps are then reset.
+ *  2. Saturation: autocannon in this process, closed loop (each connection sends its next request
+ *     when the last is answered), on each server: the throughput each allows and its CPU per
+ *     request. Latency there is about connections / throughput whatever the server does, so it is
+ *     shown but not compared.
+ *  3. Paced: the same mix open loop (bench/paced.ts: each request due at its own time, latency from
+ *     that time) at half of bare's saturation rate, on each server in alternating rounds (bare then
+ *     heapd, heapd then bare, ...) so that a slow stretch of this machine falls on both. heapd's p99
+ *     over bare's, on the rounds pooled, is the latency heapd adds where the server keeps up.
  *
- * The run above saturates the server: 50 connections each send their next request as soon as the
- * last one is answered, so latency there is about connections / throughput, whatever the server
- * does. The target is judged on it. After it, the same mix runs again at an evenly paced rate
- * (--rate req/s, below saturation; bench/paced.ts), reported beside it, not instead of it: the
- * latency a client sees when the server keeps up. Not with autocannon's rate, which has each
- * connection send its share of a second back to back when the second starts: one burst a second
- * at full speed, whose p99 is the burst's.
- *   npm run bench:load -- [--seconds=60] [--warmup=5] [--connections=50] [--heaps=10] [--log-level=info] [--baseline] [--server-output=FILE] [--rate=2000] [--rate-seconds=30] [--node-flags='--flag ...']
+ * The mix, per connection or stream: alloc, alloc, free its oldest block, stats. One block per
+ * cycle stays live, so the heaps grow while the run lasts. Loopback only; children stop on SIGTERM.
+ *   npm run bench:load -- [--warmup=5] [--saturation-seconds=10] [--rounds=4] [--round-seconds=10]
+ *     [--connections=50] [--streams=50] [--heaps=10] [--rate=N] [--log-level=info]
+ *     [--server-output=FILE] [--node-flags='--flag ...']
+ * --rate sets the paced rate instead of half of bare's saturation.
  */
 import autocannon from 'autocannon'
 import type { Options, Request } from 'autocannon'
@@ -32,26 +30,33 @@ import { createServer } from 'node:net'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { loadavg } from 'node:os'
-import { printTable, int, mib, verdict } from './table.js'
+import { printTable, int, mib } from './table.js'
 import { ensureBuilt } from '../test/helpers/built-server.js'
 import { flagsOf } from './args.js'
-import { runPaced, type Latency, type PacedResult } from './paced.js'
+import { latencyOf, runPaced, type Latency, type PacedResult } from './paced.js'
+import { median } from './stats.js'
 
-const MAX_P99_MS = 5
-
-const args = flagsOf(process.argv.slice(2))
-const seconds = Number(args.get('seconds') ?? 60)
-const warmupSeconds = Number(args.get('warmup') ?? 5)
-const connections = Number(args.get('connections') ?? 50)
-const heapCount = Number(args.get('heaps') ?? 10)
+const args = flagsOf(process.argv.slice(2), ['warmup', 'saturation-seconds', 'rounds', 'round-seconds', 'connections', 'streams', 'heaps', 'rate', 'log-level', 'server-output', 'node-flags'])
+const warmupSeconds = positive('warmup', 5)
+const saturationSeconds = positive('saturation-seconds', 10)
+const rounds = positive('rounds', 4)
+const roundSeconds = positive('round-seconds', 10)
+const connections = positive('connections', 50)
+const streams = positive('streams', 50)
+const heapCount = positive('heaps', 10)
+const fixedRate = args.has('rate') ? positive('rate', 0) : undefined
 const logLevel = args.get('log-level') ?? 'info'
-const withBaseline = args.has('baseline')
 const serverOutput = args.get('server-output') ?? '/dev/null'
-/** Offered load of the paced run, requests per second over all connections; 0 skips it. */
-const rate = Number(args.get('rate') ?? 2000)
-const rateSeconds = Number(args.get('rate-seconds') ?? 30)
 
-/** The node flags of `npm start` (`node [flags] dist/server.js`), applied to the servers here. */
+function positive (name: string, fallback: number): number {
+  const value = args.get(name)
+  if (value === undefined) return fallback
+  const n = Number(value)
+  if (!(n > 0)) throw new Error(`--${name} must be a positive number, got ${value}`)
+  return n
+}
+
+/** The node flags of `npm start` (`node [flags] dist/server.js`), applied to both servers. */
 function startFlags (): string[] {
   const { scripts } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }
   const match = /^node((?: --\S+)*) dist\/server\.js$/.exec(scripts.start)
@@ -64,12 +69,12 @@ const nodeFlags = args.has('node-flags') ? args.get('node-flags')!.split(' ').fi
 const root = fileURLToPath(new URL('..', import.meta.url))
 
 /** Compiles with tsc (run from the repository root); throws with its output when it fails. */
-function compile (args: string[]): void {
-  const build = spawnSync('npx', ['tsc', ...args], { cwd: root, encoding: 'utf8' })
-  if (build.status !== 0) throw new Error(`tsc ${args.join(' ')} failed:\n${build.stdout}${build.stderr}`)
+function compile (tscArgs: string[]): void {
+  const build = spawnSync('npx', ['tsc', ...tscArgs], { cwd: root, encoding: 'utf8' })
+  if (build.status !== 0) throw new Error(`tsc ${tscArgs.join(' ')} failed:\n${build.stdout}${build.stderr}`)
 }
 
-/** A port free right now on 127.0.0.1, for the child to listen on. */
+/** A port free right now on 127.0.0.1, for a child to listen on. */
 async function freePort (): Promise<number> {
   const probe = createServer().listen(0, '127.0.0.1')
   await once(probe, 'listening')
@@ -111,36 +116,30 @@ async function json<T> (url: string, init?: RequestInit): Promise<T> {
   return await res.json() as T
 }
 
-interface Measured {
-  /** The paced run: the mix evenly paced below saturation. */
-  paced?: PacedResult
-  requests: number
-  requestsPerSecond: number
-  latency: Latency
-  errors: number
-  timeouts: number
-  non2xx: number
-  cpuUsPerRequest: number
-  /** This process's CPU a request: autocannon's, which shares the machine's two cores with the server. */
-  clientCpuUsPerRequest: number
-  rssBefore: number
-  rssAfter: number
-  live: number
-  exit: string
+interface Server {
+  name: string
+  base: string
+  pid: number
+  heaps: string[]
+  /** SIGTERM, then how it exited. */
+  stop: () => Promise<string>
 }
 
-/** Starts `script` (compiled JavaScript, relative to the repository root) in a child process, loads it with the mix, stops it with SIGTERM. */
-async function measure (script: string): Promise<Measured> {
+/** Starts `script` (compiled JavaScript, relative to the repository root) in a child process with its heaps. */
+async function startServer (name: string, script: string): Promise<Server> {
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
-  const output = openSync(serverOutput, 'a')
-  const server = spawn(process.execPath, [...nodeFlags, script], {
+  const child = spawn(process.execPath, [...nodeFlags, script], {
     cwd: root,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: logLevel },
-    stdio: ['ignore', output, 'inherit']
+    stdio: ['ignore', openSync(serverOutput, 'a'), 'inherit']
   })
-  const exited = once(server, 'exit')
-  let exit = 'not stopped'
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
+  const stop = async (): Promise<string> => {
+    child.kill('SIGTERM')
+    const [code, signal] = await exited
+    return `${code ?? signal}${code === 0 ? ' (graceful)' : ''}`
+  }
   try {
     await waitReady(base)
     const heaps: string[] = []
@@ -148,95 +147,141 @@ async function measure (script: string): Promise<Measured> {
       const heap = await json<{ id: string }>(`${base}/heaps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ size: 2 ** 40, name: `load-${i}` }) })
       heaps.push(heap.id)
     }
+    return { name, base, pid: child.pid!, heaps, stop }
+  } catch (error) {
+    await stop()
+    throw error
+  }
+}
 
-    interface Ctx { heap?: string, ptrs?: number[] }
-    const heapOf = (ctx: Ctx): string => (ctx.heap ??= heaps[Math.floor(Math.random() * heaps.length)]!)
-    const keepPtr = (status: number, body: string, ctx: Ctx): void => {
+interface Saturation {
+  requestsPerSecond: number
+  latency: Latency
+  failures: number
+  cpuUsPerRequest: number
+  /** This process's CPU a request: autocannon's, which shares the machine's cores with the server. */
+  clientCpuUsPerRequest: number
+}
+
+/** The mix, closed loop, for `seconds` at `connections` connections (autocannon in this process). */
+async function closedLoop (server: Server, seconds: number): Promise<Saturation> {
+  interface Ctx { heap?: string, ptrs?: number[] }
+  const heapOf = (ctx: Ctx): string => (ctx.heap ??= server.heaps[Math.floor(Math.random() * server.heaps.length)]!)
+  // Only the alloc carries a body: a DELETE or GET declaring a JSON body and sending none is a 400.
+  const alloc = {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    setupRequest: (req: Request, ctx: Ctx) => ({ ...req, path: `/heaps/${heapOf(ctx)}/alloc`, body: JSON.stringify({ size: 1 + Math.floor(Math.random() * 4096) }) }),
+    onResponse: (status: number, body: string, ctx: Ctx) => {
       if (status === 201) (ctx.ptrs ??= []).push((JSON.parse(body) as { ptr: number }).ptr)
     }
-    // Only the alloc carries a body: a DELETE or GET declaring a JSON body and sending none is a 400.
-    const alloc = {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      setupRequest: (req: Request, ctx: Ctx) => ({ ...req, path: `/heaps/${heapOf(ctx)}/alloc`, body: JSON.stringify({ size: 1 + Math.floor(Math.random() * 4096) }) }),
-      onResponse: keepPtr
+  }
+  const requests = [alloc, alloc, {
+    method: 'DELETE',
+    // Frees the connection's oldest block; with none to free (an alloc failed), start over.
+    setupRequest: (req: Request, ctx: Ctx) => {
+      const ptr = ctx.ptrs?.shift()
+      return ptr === undefined ? undefined : { ...req, path: `/heaps/${heapOf(ctx)}/blocks/${ptr}`, body: undefined }
     }
-    const requests = [alloc, alloc, {
-      method: 'DELETE',
-      // Frees the connection's oldest block; with none to free (an alloc failed), start over.
-      setupRequest: (req: Request, ctx: Ctx) => {
-        const ptr = ctx.ptrs?.shift()
-        return ptr === undefined ? undefined : { ...req, path: `/heaps/${heapOf(ctx)}/blocks/${ptr}`, body: undefined }
-      }
-    }, {
-      method: 'GET',
-      setupRequest: (req: Request, ctx: Ctx) => ({ ...req, path: `/heaps/${heapOf(ctx)}/stats`, body: undefined })
-    }]
+  }, {
+    method: 'GET',
+    setupRequest: (req: Request, ctx: Ctx) => ({ ...req, path: `/heaps/${heapOf(ctx)}/stats`, body: undefined })
+  }]
+  const cpuBefore = cpuSecondsOf(server.pid)
+  const clientBefore = process.cpuUsage()
+  const result = await autocannon({ url: server.base, connections, pipelining: 1, duration: seconds, requests } as unknown as Options)
+  const client = process.cpuUsage(clientBefore)
+  const total = result.requests.total
+  return {
+    requestsPerSecond: total / seconds,
+    latency: result.latency,
+    failures: result.errors + result.timeouts + result.non2xx,
+    cpuUsPerRequest: (cpuSecondsOf(server.pid) - cpuBefore) / total * 1e6,
+    clientCpuUsPerRequest: (client.user + client.system) / total
+  }
+}
 
-    const run = async (duration: number) => await autocannon({ url: base, connections, pipelining: 1, duration, requests } as unknown as Options)
-    await run(warmupSeconds)
-    for (const heap of heaps) await json(`${base}/heaps/${heap}/reset`, { method: 'POST' })
-    const rssBefore = rssOf(server.pid!)
-    const cpuBefore = cpuSecondsOf(server.pid!)
-    const clientCpuBefore = process.cpuUsage()
-    const result = await run(seconds)
-    const cpuUsPerRequest = (cpuSecondsOf(server.pid!) - cpuBefore) / result.requests.total * 1e6
-    const clientCpu = process.cpuUsage(clientCpuBefore)
-    const clientCpuUsPerRequest = (clientCpu.user + clientCpu.system) / result.requests.total
-    const rssAfter = rssOf(server.pid!)
-    let live = 0
-    for (const heap of heaps) live += (await json<{ liveBlocks: number }>(`${base}/heaps/${heap}/stats`)).liveBlocks
-    const paced = rate > 0 ? await runPaced({ base, heaps, streams: connections, rate, seconds: rateSeconds }) : undefined
-    return {
-      ...(paced !== undefined ? { paced } : {}),
-      requests: result.requests.total,
-      requestsPerSecond: result.requests.total / seconds,
-      latency: result.latency,
-      errors: result.errors,
-      timeouts: result.timeouts,
-      non2xx: result.non2xx,
-      cpuUsPerRequest,
-      clientCpuUsPerRequest,
-      rssBefore,
-      rssAfter,
-      live,
-      get exit () { return exit }
-    }
-  } finally {
-    server.kill('SIGTERM')
-    const [code, signal] = await exited as [number | null, NodeJS.Signals | null]
-    exit = `${code ?? signal}${code === 0 ? ' (graceful)' : ''}`
+async function liveBlocks (server: Server): Promise<number> {
+  let live = 0
+  for (const heap of server.heaps) live += (await json<{ liveBlocks: number }>(`${server.base}/heaps/${heap}/stats`)).liveBlocks
+  return live
+}
+
+/** The rounds of one server pooled: every request's latency, one set of percentiles. */
+function pooled (runs: PacedResult[]): { latency: Latency, requestsPerSecond: number, errors: number } {
+  const samples = new Float64Array(runs.reduce((n, run) => n + run.samples.length, 0))
+  let at = 0
+  for (const run of runs) {
+    samples.set(run.samples, at)
+    at += run.samples.length
+  }
+  return {
+    latency: latencyOf(samples.sort()),
+    requestsPerSecond: runs.reduce((sum, run) => sum + run.requestsPerSecond, 0) / runs.length,
+    errors: runs.reduce((sum, run) => sum + run.errors, 0)
   }
 }
 
 console.log('# heapd load benchmark\n')
-// dist as the tests build it: only when older than src, one build at a time across processes.
 ensureBuilt()
-if (withBaseline) compile(['bench/bare-app.ts', '--outDir', '.bench-build', '--rootDir', '.', '--module', 'nodenext', '--target', 'es2023', '--skipLibCheck'])
+compile(['bench/bare-app.ts', '--outDir', '.bench-build', '--rootDir', '.', '--module', 'nodenext', '--target', 'es2023', '--skipLibCheck'])
+console.log(`node ${process.version}, load average ${loadavg()[0]!.toFixed(2)} at start; servers: node ${[...nodeFlags, '<script>'].join(' ')}, LOG_LEVEL=${logLevel}, stdout to ${serverOutput}; ${heapCount} heaps of 2^40 bytes each; mix per connection or stream: alloc, alloc, free (its oldest block), stats`)
 
-console.log(`node ${process.version}, load average ${loadavg()[0]!.toFixed(2)} at start; server: node ${[...nodeFlags, 'dist/server.js'].join(' ')} (npm start without its build, done just before), LOG_LEVEL=${logLevel}, its stdout (one log line per request at info) to ${serverOutput}; ${heapCount} heaps of 2^40 bytes; autocannon in this process, ${connections} connections, ${seconds} s after a ${warmupSeconds} s warm-up, pipelining 1; each connection loops alloc, alloc, free (its oldest block), stats${rate > 0 ? `; then ${rateSeconds} s of the same mix evenly paced at ${int(rate)} req/s (bench/paced.ts, ${connections} streams)` : ''}`)
+const bare = await startServer('bare Fastify routes', '.bench-build/bench/bare-app.js')
+const heapd = await startServer('heapd (dist/server.js)', 'dist/server.js')
+const servers = [bare, heapd]
 
-const runs: Array<[string, Measured]> = []
-if (withBaseline) runs.push(['bare Fastify routes (baseline)', await measure('.bench-build/bench/bare-app.js')])
-const heapd = await measure('dist/server.js')
-runs.push(['heapd (dist/server.js)', heapd])
-
-printTable(`Mixed load, ${seconds} s each`, ['server', 'requests', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', 'timeouts', 'non-2xx', 'server CPU µs/req', 'client CPU µs/req'], runs.map(([name, r]) => [
-  name, int(r.requests), int(r.requestsPerSecond), r.latency.p50, r.latency.p90, r.latency.p99, r.latency.max, r.errors, r.timeouts, r.non2xx, r.cpuUsPerRequest.toFixed(0), r.clientCpuUsPerRequest.toFixed(0)
-]), ['client CPU: autocannon, in this process. When it nears a core (1e6 µs / req/s), the client, not the server, sets the pace and much of the latency.'])
-if (rate > 0) {
-  printTable(`The same mix evenly paced at ${int(rate)} req/s, ${rateSeconds} s each (after the run above; open loop, latency from each request's due time)`, ['server', 'req/s achieved', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors + timeouts + non-2xx', 'client send lag p50/p99 ms'], runs.map(([name, r]) => [
-    name, int(r.paced!.requestsPerSecond), r.paced!.latency.p50, r.paced!.latency.p90, r.paced!.latency.p99, r.paced!.latency.max, r.paced!.errors, `${r.paced!.sendLag.p50}/${r.paced!.sendLag.p99}`
-  ]), ['client send lag: how late the client (one thread, waking every millisecond) sent its requests; it is part of every latency in the row.',
-    'a server that achieved clearly less than the offered rate was saturated: its figures are not latency below saturation.'])
+for (const server of servers) {
+  await closedLoop(server, warmupSeconds)
+  for (const heap of server.heaps) await json(`${server.base}/heaps/${heap}/reset`, { method: 'POST' })
 }
-printTable('Server memory', ['server', 'RSS before', 'RSS after', 'Δ RSS', 'live blocks at the end', 'Δ RSS per live block'], runs.map(([name, r]) => [
-  name, mib(r.rssBefore), mib(r.rssAfter), mib(r.rssAfter - r.rssBefore), int(r.live), r.live > 0 ? `${((r.rssAfter - r.rssBefore) / r.live).toFixed(0)} B` : '—'
+const rssBefore = servers.map((server) => rssOf(server.pid))
+
+const saturation: Saturation[] = []
+for (const server of servers) saturation.push(await closedLoop(server, saturationSeconds))
+printTable(`Saturation: autocannon, closed loop, ${connections} connections, ${saturationSeconds} s each, after a ${warmupSeconds} s warm-up`,
+  ['server', 'req/s', 'p50 ms', 'p99 ms', 'errors + timeouts + non-2xx', 'server CPU µs/req', 'client CPU µs/req'],
+  servers.map((server, i) => {
+    const s = saturation[i]!
+    return [server.name, int(s.requestsPerSecond), s.latency.p50, s.latency.p99, s.failures, s.cpuUsPerRequest.toFixed(0), s.clientCpuUsPerRequest.toFixed(0)]
+  }),
+  ['Closed-loop latency is about connections / throughput: it says how fast the server is, not what a client waits below saturation.',
+    'client CPU: autocannon, in this process; near a core (1e6 µs / req/s) the client, not the server, sets the pace.'])
+
+const rate = fixedRate ?? Math.round(saturation[0]!.requestsPerSecond / 2)
+const paced = new Map<Server, PacedResult[]>(servers.map((server) => [server, []]))
+for (let round = 0; round < rounds; round++) {
+  const order = round % 2 === 0 ? servers : [...servers].reverse()
+  for (const server of order) {
+    console.error(`paced round ${round + 1} of ${rounds}: ${server.name}`)
+    paced.get(server)!.push(await runPaced({ base: server.base, heaps: server.heaps, streams, rate, seconds: roundSeconds }))
+  }
+}
+const bareRuns = paced.get(bare)!
+const heapdRuns = paced.get(heapd)!
+printTable(`Paced rounds: ${int(rate)} req/s offered${fixedRate === undefined ? ' (half of bare\'s saturation)' : ''}, open loop, ${streams} streams, ${roundSeconds} s a round, alternating`,
+  ['round', 'bare p99 ms', 'heapd p99 ms', 'heapd / bare', 'bare req/s', 'heapd req/s', 'client send lag p99 ms (bare / heapd)'],
+  bareRuns.map((b, i) => {
+    const h = heapdRuns[i]!
+    return [String(i + 1), b.latency.p99, h.latency.p99, (h.latency.p99 / b.latency.p99).toFixed(2), int(b.requestsPerSecond), int(h.requestsPerSecond), `${b.sendLag.p99} / ${h.sendLag.p99}`]
+  }),
+  ['client send lag: how late this process (one thread, waking every millisecond) sent its requests; it is part of every latency in the row.'])
+
+const bareAll = pooled(bareRuns)
+const heapdAll = pooled(heapdRuns)
+printTable(`Paced, ${rounds} rounds pooled (latency from each request's due time)`,
+  ['server', 'req/s achieved', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors + non-2xx'],
+  ([[bare.name, bareAll], [heapd.name, heapdAll]] as const).map(([name, run]) => [
+    name, int(run.requestsPerSecond), run.latency.p50, run.latency.p90, run.latency.p99, run.latency.max, run.errors
+  ]),
+  [heapdAll.requestsPerSecond < 0.95 * rate ? `heapd achieved clearly less than the ${int(rate)} req/s offered: it was saturated, and its figures are not latency below saturation.` : `both servers kept up with the ${int(rate)} req/s offered.`])
+
+const rssAfter = servers.map((server) => rssOf(server.pid))
+const live = [await liveBlocks(bare), await liveBlocks(heapd)]
+printTable('Server memory, from after the warm-up to the end', ['server', 'RSS before', 'RSS after', 'Δ RSS', 'live blocks at the end', 'Δ RSS per live block'], servers.map((server, i) => [
+  server.name, mib(rssBefore[i]!), mib(rssAfter[i]!), mib(rssAfter[i]! - rssBefore[i]!), int(live[i]!), live[i]! > 0 ? `${((rssAfter[i]! - rssBefore[i]!) / live[i]!).toFixed(0)} B` : '—'
 ]))
-const errors = heapd.errors + heapd.timeouts + heapd.non2xx
-printTable('Targets (issue 4, item 6), heapd', ['target', 'measured', 'verdict'], [
-  ['0 errors', `${int(errors)}`, verdict(errors === 0)],
-  [`p99 < ${MAX_P99_MS} ms (saturating run)`, `${heapd.latency.p99} ms`, verdict(heapd.latency.p99 < MAX_P99_MS)]
-], heapd.paced !== undefined ? [`for information, not the target: p99 ${heapd.paced.latency.p99} ms at an evenly paced ${int(rate)} req/s offered, ${int(heapd.paced.requestsPerSecond)} achieved${heapd.paced.requestsPerSecond < 0.95 * rate ? ' (saturated: not below saturation)' : ''} (${heapd.paced.errors} errors).`] : [])
-for (const [name, r] of runs) console.log(`\n${name} stopped by SIGTERM: exit ${r.exit}`)
+
+console.log(`\nheapd p99 / bare p99 at ${int(rate)} req/s: ${(heapdAll.latency.p99 / bareAll.latency.p99).toFixed(2)} (${heapdAll.latency.p99} ms / ${bareAll.latency.p99} ms, ${rounds} rounds pooled; median of the rounds' ratios ${median(bareRuns.map((b, i) => heapdRuns[i]!.latency.p99 / b.latency.p99)).toFixed(2)})`)
+for (const server of servers) console.log(`${server.name} stopped by SIGTERM: exit ${await server.stop()}`)
 console.log(`\nload average ${loadavg()[0]!.toFixed(2)} at the end: other processes on this machine skew the latencies.`)

@@ -18,6 +18,8 @@ export interface PacedResult {
   /** Requests answered per second over the run. */
   requestsPerSecond: number
   latency: Latency
+  /** Every request's latency in ms, sorted: runs are pooled from these. */
+  samples: Float64Array
   /** Transport errors and answers other than 2xx. */
   errors: number
   /** How late the client sent its requests (ms after their due time): its own timer resolution and pauses, part of every latency above. */
@@ -32,6 +34,11 @@ interface Stream {
 
 /** What one request of the mix sends. */
 interface Call { method: string, path: string, body?: string, onAnswer?: (status: number, text: string) => void }
+
+/** The percentiles of latencies sorted ascending. */
+export function latencyOf (sorted: Float64Array): Latency {
+  return { p50: percentile(sorted, 0.5), p90: percentile(sorted, 0.9), p99: percentile(sorted, 0.99), max: percentile(sorted, 1) }
+}
 
 function nextCall (stream: Stream): Call {
   const step = stream.step++ % 4
@@ -103,7 +110,8 @@ export async function runPaced (options: { base: string, heaps: string[], stream
   const sortedLags = lags.subarray(0, sent).sort()
   return {
     requestsPerSecond: answered / elapsed,
-    latency: { p50: percentile(sorted, 0.5), p90: percentile(sorted, 0.9), p99: percentile(sorted, 0.99), max: percentile(sorted, 1) },
+    latency: latencyOf(sorted),
+    samples: sorted,
     errors,
     sendLag: { p50: percentile(sortedLags, 0.5), p99: percentile(sortedLags, 0.99) }
   }

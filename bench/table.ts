@@ -41,7 +41,3 @@ export function ratio (x: number): string {
 export function mib (bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(1)} MiB`
 }
-
-export function verdict (pass: boolean): string {
-  return pass ? 'PASS' : 'FAIL'
-}

@@ -65,6 +65,7 @@ const EnvSchema = z.object({
   HEAPD_MAX_HEAP_SIZE: integer(Number.MAX_SAFE_INTEGER, 1),
   HEAPD_MAX_BLOCKS_PER_HEAP: integer(1_000_000, 1, MAX_LIVE_BLOCKS),
   HEAPD_MAX_BATCH_OPS: integer(10_000, 1),
+  HEAPD_MAX_TAG_LENGTH: integer(64, 1, 4096),
   HEAPD_BODY_LIMIT: integer(1024 * 1024, 1024),
   HEAPD_MAX_PAGE_SIZE: integer(1000, 1),
   HEAPD_DEFAULT_PAGE_SIZE: optionalInteger(1).optional(),
@@ -97,6 +98,11 @@ export interface Limits {
   maxBlocksPerHeap: number
   /** Ops in one batch request. */
   maxBatchOps: number
+  /**
+   * Longest block tag, in UTF-16 code units (HEAPD_MAX_TAG_LENGTH, 64 by default, at most 4096):
+   * with the block limits it bounds the memory tags can take, at most 2 bytes a code unit.
+   */
+  maxTagLength: number
   /** Request body size in bytes. */
   bodyLimit: number
   /** Largest `limit` a paged list accepts. */
@@ -172,6 +178,7 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
       maxHeapSize: e.HEAPD_MAX_HEAP_SIZE,
       maxBlocksPerHeap: e.HEAPD_MAX_BLOCKS_PER_HEAP,
       maxBatchOps: e.HEAPD_MAX_BATCH_OPS,
+      maxTagLength: e.HEAPD_MAX_TAG_LENGTH,
       bodyLimit: e.HEAPD_BODY_LIMIT,
       maxPageSize: e.HEAPD_MAX_PAGE_SIZE,
       defaultPageSize: e.HEAPD_DEFAULT_PAGE_SIZE ?? Math.min(100, e.HEAPD_MAX_PAGE_SIZE),

@@ -66,6 +66,8 @@ export class HeapAllocator implements Allocator {
   }
 
   alloc (size: number, align?: number, tag?: string): number {
+    // An integer beyond the safe ones is still a size, larger than any heap.
+    if (Number.isInteger(size) && size > this.size) throw new ExceedsHeapSizeError(size, this.size)
     checkSize('size', size)
     let state = USED
     let a = this.alignment
@@ -103,6 +105,7 @@ export class HeapAllocator implements Allocator {
 
   realloc (ptr: number, size: number): number {
     const node = this.nodeOf(ptr)
+    if (Number.isInteger(size) && size > this.size) throw new ExceedsHeapSizeError(size, this.size)
     checkSize('size', size)
     const store = this.store
     const old = store.sizes[node]!

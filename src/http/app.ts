@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import Fastify, { type FastifyBaseLogger, type FastifyReply } from 'fastify'
 import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
-import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { Config } from '../config.js'
 import type { RegistryEvents } from '../registry/events.js'
 import { Registry } from '../registry/registry.js'
@@ -28,6 +28,8 @@ import { healthRoutes } from './routes/health.js'
 import { heapRoutes } from './routes/heaps.js'
 import { layoutRoutes } from './routes/layout.js'
 import { uiPlugin } from './ui.js'
+import { validatorCompiler } from './validation.js'
+import { clientErrorHandler } from './client-errors.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -83,7 +85,7 @@ export function buildApp (config: Config, options: AppOptions = {}) {
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     // Errors raised before routing (a malformed URL) bypass the error handler: answer them here.
     frameworkErrors: (error, request, reply) => {
-      const body = error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      const body = error.code === 'FST_ERR_BAD_URL'
         ? problem('validation-error', error.message, request.url, {
           issues: [{ in: 'params', path: '', message: error.message }]
         })
@@ -91,6 +93,16 @@ export function buildApp (config: Config, options: AppOptions = {}) {
       if (body.status >= 500) request.log.error({ err: error }, 'framework error')
       sendProblem(reply as unknown as FastifyReply, body)
     },
+    // Requests Node's parser refuses (not HTTP, headers too large, too slow) answer problem+json too.
+    clientErrorHandler: clientErrorHandler(config.requestTimeout),
+    // Given to Node's server as it is made: its headers timeout is derived then (the smaller of
+    // 60 s and the request timeout), and a request whose body is late is only timed out once its
+    // headers timeout is no longer than the request timeout. Node looks for requests over time
+    // every 30 s by default, which would let one run up to 30 s past HEAPD_REQUEST_TIMEOUT: four
+    // times per timeout instead.
+    ...(config.requestTimeout > 0
+      ? { http: { requestTimeout: config.requestTimeout, connectionsCheckingInterval: Math.max(50, Math.min(30_000, config.requestTimeout / 4)) } }
+      : {}),
     // One line per request instead of Fastify's two.
     logController: new OneLineRequestLog(),
     // While closing, keep serving in-flight and keep-alive requests; /readyz turns 503 instead.

@@ -14,7 +14,7 @@ export function sendProblem (reply: FastifyReply, body: ProblemBody): FastifyRep
 
 export function installErrorHandling (app: FastifyInstance): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const body = toProblem(error, request.url)
+    const body = toProblem(error, request.url, { bodyLimit: request.routeOptions.bodyLimit })
     if (body !== undefined) {
       if (body.status >= 500) request.log.error({ err: error }, 'request failed')
       if (error instanceof StoreUnavailableError) reply.header('retry-after', String(error.retryAfter))

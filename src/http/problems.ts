@@ -21,9 +21,12 @@ const CATALOGUE = {
   'heap-not-found': { status: 404, title: 'Heap not found' },
   'block-not-found': { status: 404, title: 'Block not found' },
   'not-found': { status: 404, title: 'Not found' },
+  'request-timeout': { status: 408, title: 'Request timeout' },
   'out-of-memory': { status: 409, title: 'Out of memory' },
   'payload-too-large': { status: 413, title: 'Payload too large' },
+  'uri-too-long': { status: 414, title: 'URI too long' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  'headers-too-large': { status: 431, title: 'Request headers too large' },
   'quota-exceeded': { status: 429, title: 'Quota exceeded' },
   'internal-error': { status: 500, title: 'Internal error' },
   // Readiness (the process is shutting down) and overload (it sheds requests for a moment) are both
@@ -58,11 +61,20 @@ interface ValidationItem {
   message?: string
 }
 
+/** Issues listed in a validation problem; the rest are counted (moreIssues), so that a huge invalid body gets a small answer. */
+export const MAX_LISTED_ISSUES = 20
+
+/** What the request was served under, for problems that name a limit. */
+export interface ProblemContext {
+  /** The route's body limit in bytes. */
+  bodyLimit?: number
+}
+
 /**
  * The problem for `error`, thrown while serving `instance`. Returns undefined for errors no client
  * input can cause: those are bugs, and the caller answers them with a generic 500.
  */
-export function toProblem (error: unknown, instance: string): ProblemBody | undefined {
+export function toProblem (error: unknown, instance: string, context: ProblemContext = {}): ProblemBody | undefined {
   if (error instanceof ProblemError) return problem(error.problemCode, error.message, instance, error.extras)
   if (error instanceof AllocatorError) return allocatorProblem(error, instance)
   if (error instanceof BatchOpError) {
@@ -77,21 +89,18 @@ export function toProblem (error: unknown, instance: string): ProblemBody | unde
     return problem('quota-exceeded', error.message, instance, { limit: error.limit, limitValue: error.value })
   }
   if (!isFastifyError(error)) return undefined
-  if (Array.isArray(error.validation)) {
-    const where = (error.validationContext ?? 'body') as ValidationContext
-    const issues = (error.validation as ValidationItem[]).map((item) => ({
-      in: where,
-      path: item.instancePath === '/' ? '' : item.instancePath ?? '',
-      message: item.message ?? 'invalid'
-    }))
-    const detail = `invalid ${where}: ${issues.map((issue) => `${issue.path || '(root)'}: ${issue.message}`).join('; ')}`
-    return problem('validation-error', detail, instance, { issues })
-  }
+  if (Array.isArray(error.validation)) return validationProblem(error.validation as ValidationItem[], (error.validationContext ?? 'body') as ValidationContext, instance)
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return problem('unsupported-media-type', 'the body must be JSON (Content-Type: application/json)', instance)
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return problem('payload-too-large', 'the request body is larger than the configured limit', instance)
+      return context.bodyLimit === undefined
+        ? problem('payload-too-large', 'the request body is larger than the server accepts', instance)
+        : problem('payload-too-large', `the request body is larger than the limit of ${context.bodyLimit} bytes`, instance, {
+          limit: 'bodyLimit', limitValue: context.bodyLimit
+        })
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return problem('uri-too-long', 'a path segment of the URL is longer than the server accepts', instance)
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return problem('validation-error', 'the body is empty but Content-Type says JSON', instance, {
         issues: [{ in: 'body', path: '', message: 'body is empty' }]
@@ -127,6 +136,17 @@ function allocatorProblem (error: AllocatorError, instance: string): ProblemBody
   })
 }
 
+function validationProblem (items: readonly ValidationItem[], where: ValidationContext, instance: string): ProblemBody {
+  const listed = items.slice(0, MAX_LISTED_ISSUES).map((item) => ({
+    in: where,
+    path: item.instancePath === '/' ? '' : item.instancePath ?? '',
+    message: item.message ?? 'a value is not valid'
+  }))
+  const more = items.length - listed.length
+  const detail = `invalid ${where}: ${listed.map((issue) => issue.message).join('; ')}${more > 0 ? `; and ${more} more issues` : ''}`
+  return problem('validation-error', detail, instance, more > 0 ? { issues: listed, moreIssues: more } : { issues: listed })
+}
+
 function invalidJson (error: Error, instance: string): ProblemBody {
   return problem('validation-error', `the body is not valid JSON: ${error.message}`, instance, {
     issues: [{ in: 'body', path: '', message: 'not valid JSON' }]
@@ -141,9 +161,12 @@ function codeForStatus (status: number): ProblemCode {
     case 403:
     case 404:
     case 405: return 'not-found'
+    case 408: return 'request-timeout'
     case 413: return 'payload-too-large'
+    case 414: return 'uri-too-long'
     case 415: return 'unsupported-media-type'
     case 429: return 'quota-exceeded'
+    case 431: return 'headers-too-large'
     default: return 'validation-error'
   }
 }

@@ -86,7 +86,7 @@ t.test('layout queries are validated', async (t) => {
     ['buckets=2&to=1001', '/to'],
     ['buckets=2&from=1000', '/from'],
     ['cursor=###', '/cursor'],
-    ['zoom=2', '']
+    ['zoom=2', '/zoom']
   ]
   for (const [query, path] of cases) {
     const problem = expectProblem(t, await app.inject(`/heaps/${heap.id}/layout?${query}`), 400, 'validation-error')

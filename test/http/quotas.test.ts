@@ -98,14 +98,6 @@ t.test('maxBatchOps: a longer batch answers 429 before anything runs', async (t)
   t.equal((await app.inject(`/heaps/${heap.id}/stats`)).json().liveBlocks, 0)
 })
 
-t.test('maxPageSize: a limit above it answers 429 on every paged route', async (t) => {
-  const app = await build(t, { limits: { maxPageSize: 10, defaultPageSize: 10 } })
-  const heap = await createHeap(app, { size: 1024 })
-  for (const url of ['/heaps?limit=11', `/heaps/${heap.id}/blocks?limit=11`, `/heaps/${heap.id}/layout?limit=11`]) {
-    expectQuota(t, await app.inject(url), 'maxPageSize', 10)
-  }
-})
-
 t.test('rate limit: 429 problem+json with Retry-After per tenant; probes are never limited', async (t) => {
   const app = await build(t, { apiKeys: KEYS, limits: { rateLimit: 3 } })
   for (let i = 0; i < 3; i++) t.equal((await app.inject({ url: '/heaps', headers: ALPHA })).statusCode, 200)

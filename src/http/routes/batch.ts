@@ -1,7 +1,7 @@
 /** Many allocs, frees and reallocs in one request, optionally all-or-nothing. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { QuotaExceededError } from '../../registry/errors.js'
-import { BatchBody, BatchResponse } from '../schemas/batch.js'
+import { batchBody, BatchResponse } from '../schemas/batch.js'
 import { HeapParams } from '../schemas/common.js'
 import { problemResponses, success } from '../schemas/problem.js'
 import { toProblem } from '../problems.js'
@@ -9,7 +9,7 @@ import { batchAnswerJson } from '../batch-json.js'
 import type { RouteOptions } from './options.js'
 
 export const batchRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { registry, config }) => {
-  const { maxBatchOps } = config.limits
+  const { maxBatchOps, maxTagLength } = config.limits
 
   app.post('/heaps/:id/batch', {
     schema: {
@@ -20,7 +20,7 @@ export const batchRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { re
         'Without `atomic`, each op succeeds or fails on its own (`ok: false` carries its problem). ' +
         'With `"atomic": true`, the first failing op answers its problem with its `index` and the heap is left exactly as before.',
       params: HeapParams,
-      body: BatchBody,
+      body: batchBody(maxTagLength),
       response: {
         200: success('One result per op, in order (also when some failed, unless atomic).', BatchResponse),
         ...problemResponses(400, 404, 409, 413, 415, 429)

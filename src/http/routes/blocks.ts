@@ -2,14 +2,14 @@
 import { z } from 'zod'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { BlockParams, HeapParams } from '../schemas/common.js'
-import { AllocBody, Block, BlockList, blockListQuery, ReallocBody, ReallocResult } from '../schemas/block.js'
+import { allocBody, Block, BlockList, blockListQuery, ReallocBody, ReallocResult } from '../schemas/block.js'
 import { pageSize } from '../schemas/page.js'
 import { problemResponses, success } from '../schemas/problem.js'
 import { blockPath, nextCursor } from '../representations.js'
 import type { RouteOptions } from './options.js'
 
 export const blockRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { registry, config }) => {
-  const { maxPageSize, defaultPageSize } = config.limits
+  const { maxPageSize, defaultPageSize, maxTagLength } = config.limits
 
   app.post('/heaps/:id/alloc', {
     schema: {
@@ -20,7 +20,7 @@ export const blockRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { re
         'max(align, the heap\'s alignment). 409 out-of-memory when no free range fits, with `reason` ' +
         '`full` (not enough free bytes) or `fragmented` (enough in total, not contiguous).',
       params: HeapParams,
-      body: AllocBody,
+      body: allocBody(maxTagLength),
       response: {
         201: success('The new block; Location names it.', Block),
         ...problemResponses(400, 404, 409, 413, 415, 429)

@@ -1,6 +1,6 @@
 /** Heaps: create, list, read, delete, reset. */
 import { z } from 'zod'
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod'
 import { HeapParams } from '../schemas/common.js'
 import { CreateHeapBody, Heap, HeapList, heapListQuery } from '../schemas/heap.js'
 import { pageSize } from '../schemas/page.js'
@@ -81,21 +81,34 @@ export const heapRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { reg
     return reply.code(204).send()
   })
 
-  app.post('/heaps/:id/reset', {
-    schema: {
-      operationId: 'resetHeap',
-      tags: ['heaps'],
-      summary: 'Free every block',
-      description: 'Frees every block at once. Counters (allocs, frees, peaks) are kept. Answers the heap.',
-      params: HeapParams,
-      response: {
-        200: success('The heap, now empty.', Heap),
-        ...problemResponses(404)
+  // Reset takes no options: a client may send no body, an empty one under Content-Type:
+  // application/json (which Fastify's JSON parser refuses alone), or `{}`.
+  app.register(async (scope) => {
+    const json = scope.getDefaultJsonParser('error', 'error')
+    scope.removeContentTypeParser('application/json')
+    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+      if (body === '') done(null, undefined)
+      else json(request, body as string, done)
+    })
+
+    scope.withTypeProvider<ZodTypeProvider>().post('/heaps/:id/reset', {
+      schema: {
+        operationId: 'resetHeap',
+        tags: ['heaps'],
+        summary: 'Free every block',
+        description: 'Frees every block at once. Counters (allocs, frees, peaks) are kept. Answers the heap. ' +
+          'The body may be absent, empty or `{}`.',
+        params: HeapParams,
+        body: z.strictObject({}).nullish(),
+        response: {
+          200: success('The heap, now empty.', Heap),
+          ...problemResponses(400, 404)
+        }
       }
-    }
-  }, async (request) => {
-    const heap = registry.get(request.params.id, request.tenant)
-    heap.reset()
-    return heapJson(heap, registry.expiresAt(heap))
+    }, async (request) => {
+      const heap = registry.get(request.params.id, request.tenant)
+      heap.reset()
+      return heapJson(heap, registry.expiresAt(heap))
+    })
   })
 }

@@ -1,19 +1,21 @@
 import { z } from 'zod'
-import { Alignment, Offset, Size, Tag } from './common.js'
+import { Alignment, Offset, RequestedSize, Size, tag } from './common.js'
 import { Problem } from './problem.js'
 
-const AllocOp = z.strictObject({ op: z.literal('alloc'), size: Size, align: Alignment.optional(), tag: Tag.optional() })
 const FreeOp = z.strictObject({ op: z.literal('free'), ptr: Offset })
-const ReallocOp = z.strictObject({ op: z.literal('realloc'), ptr: Offset, size: Size })
+const ReallocOp = z.strictObject({ op: z.literal('realloc'), ptr: Offset, size: RequestedSize })
 
-export const BatchBody = z.strictObject({
-  ops: z.array(z.discriminatedUnion('op', [AllocOp, FreeOp, ReallocOp])).meta({ description: 'Run in order.' }),
-  atomic: z.boolean().optional().meta({
-    description: 'When true, either every op succeeds or none is applied; the first failure answers its problem with its `index`.'
+export function batchBody (maxTagLength: number) {
+  const AllocOp = z.strictObject({ op: z.literal('alloc'), size: RequestedSize, align: Alignment.optional(), tag: tag(maxTagLength).optional() })
+  return z.strictObject({
+    ops: z.array(z.discriminatedUnion('op', [AllocOp, FreeOp, ReallocOp])).meta({ description: 'Run in order.' }),
+    atomic: z.boolean().optional().meta({
+      description: 'When true, either every op succeeds or none is applied; the first failure answers its problem with its `index`.'
+    })
+  }).meta({
+    examples: [{ ops: [{ op: 'alloc', size: 4096, tag: 'a' }, { op: 'alloc', size: 1024 }, { op: 'free', ptr: 0 }], atomic: true }]
   })
-}).meta({
-  examples: [{ ops: [{ op: 'alloc', size: 4096, tag: 'a' }, { op: 'alloc', size: 1024 }, { op: 'free', ptr: 0 }], atomic: true }]
-})
+}
 
 const BatchSuccess = z.object({
   ok: z.literal(true),

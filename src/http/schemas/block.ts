@@ -1,15 +1,17 @@
 import { z } from 'zod'
-import { Alignment, Offset, Size, Tag } from './common.js'
+import { Alignment, Offset, RequestedSize, Size, tag } from './common.js'
 import { pageOf, pageQueryShape } from './page.js'
 
-export const AllocBody = z.strictObject({
-  size: Size.meta({ description: 'Block size in bytes.', examples: [4096] }),
-  align: Alignment.optional().meta({ description: 'Alignment of this block (a power of two); the heap\'s alignment applies at least.' }),
-  tag: Tag.optional()
-}).meta({ examples: [{ size: 4096, align: 256, tag: 'texture' }] })
+export function allocBody (maxTagLength: number) {
+  return z.strictObject({
+    size: RequestedSize.meta({ description: 'Block size in bytes.', examples: [4096] }),
+    align: Alignment.optional().meta({ description: 'Alignment of this block (a power of two); the heap\'s alignment applies at least.' }),
+    tag: tag(maxTagLength).optional()
+  }).meta({ examples: [{ size: 4096, align: 256, tag: 'texture' }] })
+}
 
 export const ReallocBody = z.strictObject({
-  size: Size.meta({ description: 'The new size in bytes.', examples: [8192] })
+  size: RequestedSize.meta({ description: 'The new size in bytes.', examples: [8192] })
 })
 
 export const Block = z.object({

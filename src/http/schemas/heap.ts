@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Alignment, HeapId, Size, Strategy } from './common.js'
+import { Alignment, HeapId, Size, Strategy, text } from './common.js'
 import { pageOf, pageQueryShape } from './page.js'
 import { Stats } from './stats.js'
 
@@ -7,7 +7,7 @@ export const CreateHeapBody = z.strictObject({
   size: Size.meta({ description: 'Heap size in bytes: the heap is the range [0, size).', examples: [1048576] }),
   strategy: Strategy.optional().meta({ description: '`first-fit` when omitted.' }),
   alignment: Alignment.optional().meta({ description: 'Default alignment of every block (a power of two); 1 when omitted.' }),
-  name: z.string().min(1).max(128).optional().meta({ description: 'A label for people.', examples: ['gpu-arena'] })
+  name: text(128).optional().meta({ description: 'A label for people, 1 to 128 characters.', examples: ['gpu-arena'] })
 }).meta({ examples: [{ size: 1048576, strategy: 'best-fit', alignment: 16, name: 'gpu-arena' }] })
 
 export const Heap = z.object({

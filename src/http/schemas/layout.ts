@@ -6,23 +6,23 @@ import { pageOf, pageQueryShape } from './page.js'
 export function layoutQuery (maxPageSize: number, defaultPageSize: number) {
   return z.strictObject({
     ...pageQueryShape(maxPageSize, defaultPageSize),
-    buckets: decimal('buckets')
-      .pipe(z.int().min(1, 'buckets must be at least 1').max(MAX_BUCKETS, `buckets must be at most ${MAX_BUCKETS}`))
+    buckets: decimal()
+      .pipe(z.int().min(1).max(MAX_BUCKETS))
       .optional()
       .meta({ description: `Answer occupancy in this many equal-width buckets (1 to ${MAX_BUCKETS}) instead of segments.` }),
-    from: decimal('from').optional().meta({ description: 'With `buckets`: start of the range to cover (default 0).' }),
-    to: decimal('to').optional().meta({ description: 'With `buckets`: end of the range to cover, exclusive (default the heap size).' })
+    from: decimal().optional().meta({ description: 'With `buckets`: start of the range to cover (default 0).' }),
+    to: decimal().optional().meta({ description: 'With `buckets`: end of the range to cover, exclusive (default the heap size).' })
   }).superRefine((query, ctx) => {
     if (query.buckets === undefined) {
       for (const key of ['from', 'to'] as const) {
-        if (query[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `${key} needs buckets` })
+        if (query[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'applies only with buckets' })
       }
     } else {
       for (const key of ['limit', 'cursor'] as const) {
-        if (query[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `${key} does not apply with buckets` })
+        if (query[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'does not apply with buckets' })
       }
       if (query.from !== undefined && query.to !== undefined && query.from >= query.to) {
-        ctx.addIssue({ code: 'custom', path: ['to'], message: 'to must be greater than from' })
+        ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be greater than from' })
       }
     }
   })

@@ -24,9 +24,10 @@ export const Problem = z.object({
   ptr: z.int().optional().meta({ description: 'block-not-found: the pointer given.' }),
   blockPtr: z.int().optional().meta({ description: 'block-not-found with reason `interior`: the start of the block containing ptr.' }),
   index: z.int().optional().meta({ description: 'Atomic batch: index of the op that failed.' }),
-  limit: z.string().optional().meta({ description: 'quota-exceeded: the name of the limit reached.', examples: ['maxBlocksPerHeap'] }),
-  limitValue: z.int().optional().meta({ description: 'quota-exceeded: the limit\'s setting.' }),
-  issues: z.array(ValidationIssue).optional().meta({ description: 'validation-error: every issue found.' }),
+  limit: z.string().optional().meta({ description: 'quota-exceeded, payload-too-large: the name of the limit reached.', examples: ['maxBlocksPerHeap'] }),
+  limitValue: z.int().optional().meta({ description: 'quota-exceeded, payload-too-large: the limit\'s setting (bytes for bodyLimit).' }),
+  issues: z.array(ValidationIssue).optional().meta({ description: 'validation-error: the issues found, at most 20.' }),
+  moreIssues: z.int().optional().meta({ description: 'validation-error: how many further issues were found and not listed.' }),
   requestId: z.string().optional().meta({ description: 'internal-error: quote it when reporting the problem.' })
 }).meta({ id: 'Problem' })
 
@@ -37,7 +38,7 @@ const DESCRIPTIONS: Record<number, string> = {
   401: 'Missing or invalid API key (unauthorized).',
   404: 'Unknown heap (heap-not-found) or pointer that is not a live block (block-not-found).',
   409: 'No free range fits (out-of-memory).',
-  413: 'Body over the size limit (payload-too-large).',
+  413: 'Body over the size limit (payload-too-large); `limitValue` is the limit in bytes.',
   415: 'Body is not JSON (unsupported-media-type).',
   429: 'A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it).',
   500: 'Unexpected failure (internal-error); details are logged, not returned.',

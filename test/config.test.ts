@@ -46,6 +46,13 @@ t.test('an invalid environment is refused with every issue listed', async (t) =>
   t.equal(loadConfig({ HEAPD_MAX_BLOCKS_PER_HEAP: String(MAX_LIVE_BLOCKS) }).limits.maxBlocksPerHeap, MAX_LIVE_BLOCKS)
 })
 
+t.test('HEAPD_MAX_TAG_LENGTH bounds block tags: 64 by default, 1 to 4096', async (t) => {
+  t.equal(loadConfig({}).limits.maxTagLength, 64)
+  t.equal(loadConfig({ HEAPD_MAX_TAG_LENGTH: '256' }).limits.maxTagLength, 256)
+  t.throws(() => loadConfig({ HEAPD_MAX_TAG_LENGTH: '0' }), /HEAPD_MAX_TAG_LENGTH/)
+  t.throws(() => loadConfig({ HEAPD_MAX_TAG_LENGTH: '4097' }), /HEAPD_MAX_TAG_LENGTH/)
+})
+
 t.test('configWith replaces single values and single limits', async (t) => {
   const config = configWith({ port: 1, limits: { maxHeaps: 2 } })
   t.equal(config.port, 1)

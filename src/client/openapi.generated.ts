@@ -60,7 +60,7 @@ export interface paths {
         put?: never;
         /**
          * Free every block
-         * @description Frees every block at once. Counters (allocs, frees, peaks) are kept. Answers the heap.
+         * @description Frees every block at once. Counters (allocs, frees, peaks) are kept. Answers the heap. The body may be absent, empty or `{}`.
          */
         post: operations["resetHeap"];
         delete?: never;
@@ -226,7 +226,7 @@ export interface paths {
         };
         /**
          * Readiness
-         * @description Answers 200 when the service takes traffic, 503 not-ready once it is shutting down.
+         * @description Answers 200 when the service takes traffic; 503 not-ready once it is shutting down, 503 unavailable while the store cannot commit changes.
          */
         get: operations["readyz"];
         put?: never;
@@ -274,13 +274,13 @@ export interface components {
             /** @description Atomic batch: index of the op that failed. */
             index?: number;
             /**
-             * @description quota-exceeded: the name of the limit reached.
+             * @description quota-exceeded, payload-too-large: the name of the limit reached.
              * @example maxBlocksPerHeap
              */
             limit?: string;
-            /** @description quota-exceeded: the limit's setting. */
+            /** @description quota-exceeded, payload-too-large: the limit's setting (bytes for bodyLimit). */
             limitValue?: number;
-            /** @description validation-error: every issue found. */
+            /** @description validation-error: the issues found, at most 20. */
             issues?: {
                 /**
                  * @description Which part of the request.
@@ -294,6 +294,8 @@ export interface components {
                 path: string;
                 message: string;
             }[];
+            /** @description validation-error: how many further issues were found and not listed. */
+            moreIssues?: number;
             /** @description internal-error: quote it when reporting the problem. */
             requestId?: string;
         };
@@ -557,7 +559,7 @@ export interface operations {
     listHeaps: {
         parameters: {
             query?: {
-                /** @description Items per page, 1 to 1000 (HEAPD_MAX_PAGE_SIZE); 100 when omitted. A larger limit answers 429 quota-exceeded with `limit: "maxPageSize"`. */
+                /** @description Items per page, 1 to 1000 (HEAPD_MAX_PAGE_SIZE); 100 when omitted. */
                 limit?: string;
                 /** @description The `nextCursor` of the previous page, unchanged. */
                 cursor?: string;
@@ -653,7 +655,7 @@ export interface operations {
                      */
                     alignment?: number;
                     /**
-                     * @description A label for people.
+                     * @description A label for people, 1 to 128 characters.
                      * @example gpu-arena
                      */
                     name?: string;
@@ -688,7 +690,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body over the size limit (payload-too-large). */
+            /** @description Body over the size limit (payload-too-large); `limitValue` is the limit in bytes. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -873,7 +875,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
         responses: {
             /** @description The heap, now empty. */
             200: {
@@ -882,6 +888,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Heap"];
+                };
+            };
+            /** @description Invalid request (validation-error), or a size larger than the heap (exceeds-heap-size). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid API key (unauthorized). */
@@ -960,7 +975,7 @@ export interface operations {
                      */
                     align?: number;
                     /**
-                     * @description A label of your choice for the block.
+                     * @description A label of your choice for the block, 1 to 64 characters.
                      * @example texture
                      */
                     tag?: string;
@@ -1013,7 +1028,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body over the size limit (payload-too-large). */
+            /** @description Body over the size limit (payload-too-large); `limitValue` is the limit in bytes. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1058,7 +1073,7 @@ export interface operations {
     listBlocks: {
         parameters: {
             query?: {
-                /** @description Items per page, 1 to 1000 (HEAPD_MAX_PAGE_SIZE); 100 when omitted. A larger limit answers 429 quota-exceeded with `limit: "maxPageSize"`. */
+                /** @description Items per page, 1 to 1000 (HEAPD_MAX_PAGE_SIZE); 100 when omitted. */
                 limit?: string;
                 /** @description The `nextCursor` of the previous page, unchanged. */
                 cursor?: string;
@@ -1359,7 +1374,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body over the size limit (payload-too-large). */
+            /** @description Body over the size limit (payload-too-large); `limitValue` is the limit in bytes. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1448,7 +1463,7 @@ export interface operations {
                          */
                         align?: number;
                         /**
-                         * @description A label of your choice for the block.
+                         * @description A label of your choice for the block, 1 to 64 characters.
                          * @example texture
                          */
                         tag?: string;
@@ -1513,7 +1528,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body over the size limit (payload-too-large). */
+            /** @description Body over the size limit (payload-too-large); `limitValue` is the limit in bytes. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1624,7 +1639,7 @@ export interface operations {
     getLayout: {
         parameters: {
             query?: {
-                /** @description Items per page, 1 to 1000 (HEAPD_MAX_PAGE_SIZE); 100 when omitted. A larger limit answers 429 quota-exceeded with `limit: "maxPageSize"`. */
+                /** @description Items per page, 1 to 1000 (HEAPD_MAX_PAGE_SIZE); 100 when omitted. */
                 limit?: string;
                 /** @description The `nextCursor` of the previous page, unchanged. */
                 cursor?: string;

@@ -3,12 +3,16 @@
  * input ("HeapInput") and output ("Heap") components; only some are referenced, so the rest are
  * pruned to keep the document (and Swagger UI's schema list) to what the API uses. Its route
  * transform also drops the response headers a route declares (Retry-After); they are put back.
+ * @fastify/swagger marks every request body required; a body schema that also accepts null (the
+ * request may come without a body, as reset's) is an optional body of the other form instead.
  */
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod'
 
 type Transform = typeof jsonSchemaTransform
 type TransformObject = typeof jsonSchemaTransformObject
 type Responses = Record<string, { headers?: unknown } | undefined>
+interface BodySchema { type?: unknown, anyOf?: BodySchema[] }
+interface RequestBody { required?: boolean, content?: Record<string, { schema?: BodySchema }> }
 
 export const transform: Transform = (input) => {
   const output = jsonSchemaTransform(input)
@@ -22,8 +26,24 @@ export const transform: Transform = (input) => {
   return output
 }
 
+function optionalBodies (paths: Record<string, Record<string, { requestBody?: RequestBody }>>): void {
+  for (const operations of Object.values(paths)) {
+    for (const operation of Object.values(operations)) {
+      const body = operation.requestBody
+      for (const media of Object.values(body?.content ?? {})) {
+        const forms = media.schema?.anyOf
+        if (body === undefined || forms === undefined || !forms.some((form) => form.type === 'null')) continue
+        const rest = forms.filter((form) => form.type !== 'null')
+        media.schema = rest.length === 1 ? rest[0]! : { anyOf: rest }
+        body.required = false
+      }
+    }
+  }
+}
+
 export const transformObject: TransformObject = (input) => {
-  const document = jsonSchemaTransformObject(input) as { components?: { schemas?: Record<string, unknown> } }
+  const document = jsonSchemaTransformObject(input) as { paths?: Record<string, Record<string, { requestBody?: RequestBody }>>, components?: { schemas?: Record<string, unknown> } }
+  if (document.paths !== undefined) optionalBodies(document.paths)
   const schemas = document.components?.schemas
   if (schemas === undefined) return document as ReturnType<TransformObject>
   const used = new Set<string>()

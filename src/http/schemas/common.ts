@@ -14,7 +14,7 @@ export const Size = z.int().min(1)
  * any heap (heaps end at 2^53 - 1), which the allocator answers as exceeds-heap-size, not a
  * malformed request.
  */
-export const RequestedSize = z.number().min(1).refine(Number.isInteger, 'must be an integer')
+export const RequestedSize = z.number().min(1).refine(Number.isInteger, 'must be an integer').meta({ type: 'integer' })
 
 /** An offset into a heap: a safe integer >= 0. */
 export const Offset = z.int().min(0)

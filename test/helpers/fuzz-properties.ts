@@ -34,7 +34,10 @@ export const CATALOGUE: Readonly<Record<string, number>> = {
   'quota-exceeded': 429,
   'payload-too-large': 413,
   'unsupported-media-type': 415,
-  'not-found': 404
+  'not-found': 404,
+  'request-timeout': 408,
+  'uri-too-long': 414,
+  'headers-too-large': 431
 }
 
 /** What a fuzz session did: requests sent, by status and by problem type. */

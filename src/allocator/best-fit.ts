@@ -1,13 +1,17 @@
 /**
- * Best fit: the smallest free range in which the block fits, aligned; the lowest address among
- * ranges of that size.
+ * Best fit: the smallest free range in which the block fits; the lowest address among ranges of
+ * that size.
  *
  * Free ranges sit in an AVL tree keyed by (size, offset) (see tree.ts), so key order is exactly
  * the order of preference. find() takes the first range of at least `size` bytes (a lower bound,
- * O(log n); the tree keeps the path for the core's removal of that range) and, when an alignment
- * above 1 rounds that range's start up too far, walks forward in key order to the first range
- * that does fit: O(log n + k), k the ranges skipped. Only ranges shorter than size + align - 1
- * can be skipped; a longer one always fits.
+ * O(log n); the tree keeps the path for the core's removal of that range).
+ *
+ * Alignment. When aligning that range's start leaves too little room, find() walks on in key
+ * order through at most CANDIDATES ranges of at least `size` bytes and takes the first that
+ * fits; when none does, the first range of at least size + align - 1 bytes, where the block
+ * always fits (tree.firstAligned). The answer is exact best fit unless more than CANDIDATES
+ * ranges that are too small once aligned precede it; -1 only when no range of size + align - 1
+ * bytes exists. O(log n + CANDIDATES) amortised, O(CANDIDATES log n) at worst.
  *
  * largest(): the last node in key order is cached; when that node is removed, the cache is
  * dropped and the next largest() looks it up again (O(log n)). Not at once: splitting the largest
@@ -67,37 +71,8 @@ export class BestFitIndex implements FreeIndex {
 
   find (size: number, align: number): number {
     const n = this.tree.firstAtLeast(size)
-    const { offsets, sizes } = this.nodes
-    if (n === NIL || align === 1 || fitsIn(offsets[n]!, sizes[n]!, size, align)) return n
-    return this.firstAlignedFit(size, align)
-  }
-
-  /**
-   * The first range in key order where the aligned block fits: an in-order walk from the lower
-   * bound. The stack holds the nodes still to visit where the descent turned left; each visited
-   * node is followed by its right subtree's left spine. (The tree links slots: nodeOf names the
-   * node in each.)
-   */
-  private firstAlignedFit (size: number, align: number): number {
-    const { kids, stack, nodeOf, keys } = this.tree
-    const { offsets, sizes } = this.nodes
-    let depth = 0
-    let x = this.tree.root
-    while (x !== NIL) {
-      if (keys[2 * x + 1]! >= size) {
-        stack[depth++] = x
-        x = kids[2 * x]!
-      } else {
-        x = kids[2 * x + 1]!
-      }
-    }
-    while (depth > 0) {
-      x = stack[--depth]!
-      const n = nodeOf[x]!
-      if (fitsIn(offsets[n]!, sizes[n]!, size, align)) return n
-      for (let y = kids[2 * x + 1]!; y !== NIL; y = kids[2 * y]!) stack[depth++] = y
-    }
-    return NIL
+    if (n === NIL || align === 1 || fitsIn(this.nodes.offsets[n]!, this.nodes.sizes[n]!, size, align)) return n
+    return this.tree.firstAligned(size, align)
   }
 }
 

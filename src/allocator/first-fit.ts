@@ -1,16 +1,22 @@
 /**
- * First fit: the free range with the lowest address in which the block fits, aligned. This is
- * exactly the range the naive design picks by scanning its sorted free list from the start.
+ * First fit: the free range with the lowest address in which the block fits. For unaligned
+ * requests this is exactly the range the naive design picks by scanning its sorted free list.
  *
  * Free ranges sit in an AVL tree keyed by offset, each node carrying the largest range size in
- * its subtree (see tree.ts). find() descends left-first into any subtree whose max is large
- * enough (tree.firstAtLeast), so it reaches the lowest-address range of at least `size` bytes in
- * O(log n); the tree keeps that path, so the core's removal of the range costs no second descent.
+ * its subtree (tree.ts). find() descends left-first into any subtree whose max is large enough
+ * (tree.firstAtLeast), reaching the lowest-address range of at least `size` bytes in O(log n);
+ * the tree keeps that path, so the core's removal of the range costs no second descent.
  *
- * With an alignment above 1 that range may still be too small once its start is rounded up; the
- * search then resumes from the next range in address order with at least `size` bytes, O(log n)
- * per skipped candidate. A range of size + align - 1 bytes or more always fits, so only ranges
- * shorter than that can be skipped. largest() is the root's max: O(1). insert/remove: O(log n).
+ * Alignment. A range of need = size + align - 1 bytes or more always fits (at most align - 1
+ * bytes of padding); a shorter one of at least `size` bytes fits or not depending on its offset,
+ * and exact first fit would have to test them one by one, all of them on a heap shattered into
+ * such ranges. So find() tests the first CANDIDATES ranges of at least `size` bytes in address
+ * order (tree.firstAligned) and takes the first that fits; when none does, it takes the
+ * lowest-address range of at least `need` bytes. The answer is exact
+ * first fit unless more than CANDIDATES such ranges precede it; -1 only when no range of `need`
+ * bytes exists. O(log n + CANDIDATES) amortised, O(CANDIDATES log n) at worst.
+ *
+ * largest() is the root's max: O(1). insert/remove: O(log n).
  * Storage (tree.ts): nothing per core node, 37 bytes per free range.
  */
 
@@ -46,62 +52,13 @@ export class FirstFitIndex implements FreeIndex {
   }
 
   largest (): number {
-    this.tree.flush()
-    const { root } = this.tree
-    return root === NIL ? 0 : this.tree.maxes[root]!
+    return this.tree.largest()
   }
 
   find (size: number, align: number): number {
-    let n = this.tree.firstAtLeast(size)
-    if (n === NIL) return NIL
-    const { offsets, sizes } = this.nodes
-    while (align !== 1 && !fitsIn(offsets[n]!, sizes[n]!, size, align)) {
-      n = this.nextAtLeast(offsets[n]!, size)
-      if (n === NIL) return NIL
-    }
-    return n
-  }
-
-  /** Lowest-address node of at least `size` bytes in the subtree of slot x, whose max is >= size. */
-  private leftmostAtLeast (x: number, size: number): number {
-    const { kids, maxes, nodeOf, keys } = this.tree
-    for (;;) {
-      const l = kids[2 * x]!
-      if (l !== NIL && maxes[l]! >= size) {
-        x = l
-      } else if (keys[2 * x + 1]! >= size) {
-        return nodeOf[x]!
-      } else {
-        x = kids[2 * x + 1]!
-      }
-    }
-  }
-
-  /**
-   * Lowest-address node of at least `size` bytes whose offset is above `after`, or NIL.
-   * The descent towards `after` stacks every node where it turned left: popped, they come in
-   * address order, each followed by its right subtree, which the max lets us test whole.
-   * (The tree links slots: nodeOf names the node in each.)
-   */
-  private nextAtLeast (after: number, size: number): number {
-    const { kids, maxes, stack, nodeOf, keys } = this.tree
-    let depth = 0
-    let x = this.tree.root
-    while (x !== NIL) {
-      if (keys[2 * x]! > after) {
-        stack[depth++] = x
-        x = kids[2 * x]!
-      } else {
-        x = kids[2 * x + 1]!
-      }
-    }
-    while (depth > 0) {
-      x = stack[--depth]!
-      if (keys[2 * x + 1]! >= size) return nodeOf[x]!
-      const r = kids[2 * x + 1]!
-      if (r !== NIL && maxes[r]! >= size) return this.leftmostAtLeast(r, size)
-    }
-    return NIL
+    const n = this.tree.firstAtLeast(size)
+    if (n === NIL || align === 1 || fitsIn(this.nodes.offsets[n]!, this.nodes.sizes[n]!, size, align)) return n
+    return this.tree.firstAligned(size, align)
   }
 }
 

@@ -23,7 +23,12 @@ export interface FreeIndex {
    * (nothing changed) when it must be removed and inserted again.
    */
   resizeInPlace(node: number, size: number): boolean
-  /** The free range the policy picks for `size` bytes aligned to `align`, or -1. Exact: -1 only when no free range fits. */
+  /**
+   * The free range the policy picks for `size` bytes aligned to `align`, or -1, in O(log n) plus
+   * at most CANDIDATES ranges examined. Never -1 while a free range of size + align - 1 bytes
+   * exists (tlsf: see its header for the bound), so -1 is exact for align = 1. Where a range
+   * shorter than that may or may not fit once aligned, the strategy's header says which it tries.
+   */
   find(size: number, align: number): number
   /** Exact size of the largest free range; 0 when there is none. */
   largest(): number
@@ -46,3 +51,9 @@ export interface FreeIndex {
 }
 
 export type FreeIndexFactory = (nodes: NodeView) => FreeIndex
+
+/**
+ * Ranges a find() examines, at most, beyond its O(log n) searches, when alignment makes a range's
+ * size alone inconclusive: bounds the work of any one allocation on a shattered heap.
+ */
+export const CANDIDATES = 16

@@ -26,24 +26,29 @@
  *    need = size + align - 1 bytes (at most align - 1 bytes of padding). It is rounded up to the
  *    first bin whose every range is >= need; the bitmaps give the first non-empty bin from
  *    there, and the head of its list serves: O(1), no list walk.
- * 3. Exact fallback. Rounding up skips bins that may still hold a range that fits (a request
- *    for 515 when bin [512, 528) holds ranges of 512, at its head, and 520; a large alignment
- *    over a small size).
- *    Before answering "nothing fits", find() walks every range of the bins from bin(size) up
- *    to the rounded-up bin and returns the first one where fitsIn() holds. So -1 means no
- *    range fits, never a false out-of-memory. Cost O(ranges in those bins): for align = 1 one
- *    bin; for a large alignment over a small size possibly many bins (worst case every range).
- * Steps 1 and 2 are the O(1) path; step 3 runs only when the answer would otherwise be -1.
+ * 3. Fallback, bounded. Rounding up skips the ranges of the bins from bin(size) up to the
+ *    rounded-up bin, some of which may fit (a request for 515 when bin [512, 528) holds ranges
+ *    of 512, at its head, and 520; a large alignment over a small size). Before answering
+ *    -1, find() tests the ranges of those bins in order, bins by size and each list from its
+ *    head, and takes the first that fits, but tests CANDIDATES ranges at most: walking them
+ *    all would cost O(free ranges) on a heap shattered into ranges just too small.
+    When none of those fits, a range of `need` bytes can only be in need's own bin, and only
+ *    the largest free range can tell: largest() (below) answers it, with its node.
+ * Steps 1 and 2 are O(1), step 3 O(CANDIDATES) plus largest(). So -1 means no free range of
+ * need bytes exists (exact for align = 1), and none of the first CANDIDATES ranges of the bins
+ * between fits once aligned.
  *
  * List order. A range is inserted at the head of its bin's list when its offset is lower than
  * the head's, else right after the head. O(1), and the head tends to be a low address, which
  * keeps the heap's footprint closer to first fit's; a just-freed range is still near the front.
  *
  * largest(). The highest non-empty bin is O(1) from the bitmaps; bins 0..63 are exact sizes.
- * Above them the exact maximum is cached: an insert raises it in O(1), removing a range of
- * another size leaves it, removing a range of exactly that size invalidates it, and the next
- * largest() rescans the top bin's list only. Worst case O(ranges in the top bin) after each
- * removal of the maximum; typically the top bin holds one range (the untouched tail).
+ * Above them the exact maximum (and a node of that size) is cached: an insert raises it in O(1),
+ * removing a range of another size leaves it, removing a range of exactly that size invalidates
+ * it, and the next largest() rescans the top bin's list only. Worst case O(ranges in the top bin)
+ * once after each removal of the maximum; typically the top bin holds one range (the untouched
+ * tail). Exact in O(1) always would take an ordered structure per bin (a heap or a tree), which
+ * every insert and remove would pay for.
  *
  * Snapshots. Because list order is history, order() lists every free node (bins in increasing
  * order, each list head first) and restoreOrder() files nodes back at the tails of their lists in
@@ -52,7 +57,7 @@
  * Memory: two Int32 links per node (8 bytes); bins and bitmaps are fixed (~6.5 KB), plus
  * the shared BIN_MIN table (12.5 KB per process).
  */
-import type { FreeIndex, FreeIndexFactory, NodeView } from './free-index.js'
+import { CANDIDATES, type FreeIndex, type FreeIndexFactory, type NodeView } from './free-index.js'
 import { fitsIn } from './align.js'
 import { floorLog2, highestBit, lowestBit } from './bits.js'
 
@@ -114,8 +119,9 @@ class TlsfIndex implements FreeIndex {
   private readonly slMap = new Int32Array(FL_COUNT)
   private flLo = 0
   private flHi = 0
-  /** Exact size of the largest free range, when maxValid. */
+  /** Exact size of the largest free range and a node of that size (-1 when none), when maxValid. */
   private maxSize = 0
+  private maxNode = -1
   private maxValid = true
 
   constructor (private readonly nodes: NodeView) {}
@@ -131,7 +137,7 @@ class TlsfIndex implements FreeIndex {
     const size = this.nodes.sizes[node]!
     const bin = binOf(size)
     const head = this.heads[bin]!
-    if (size > this.maxSize && this.maxValid) this.maxSize = size
+    if (size > this.maxSize && this.maxValid) this.raiseMax(node, size)
     if (head !== -1 && this.nodes.offsets[node]! > this.nodes.offsets[head]!) {
       this.linkAfterHead(node, head)
       return
@@ -191,8 +197,13 @@ class TlsfIndex implements FreeIndex {
     const bin = binOf(old)
     if (size < BIN_MIN[bin]! || size >= BIN_MIN[bin + 1]!) return false
     if (old === this.maxSize && size < old) this.maxValid = false
-    else if (size > this.maxSize && this.maxValid) this.maxSize = size
+    else if (size > this.maxSize && this.maxValid) this.raiseMax(node, size)
     return true
+  }
+
+  private raiseMax (node: number, size: number): void {
+    this.maxSize = size
+    this.maxNode = node
   }
 
   find (size: number, align: number): number {
@@ -201,17 +212,22 @@ class TlsfIndex implements FreeIndex {
     if (head !== -1 && (align > 1
       ? fitsIn(this.nodes.offsets[head]!, this.nodes.sizes[head]!, size, align)
       : this.nodes.sizes[head]! >= size)) return head
-    const start = align > 1 ? binAtLeast(size + align - 1) : BIN_MIN[own]! < size ? own + 1 : own
+    const start = align > 1 ? binAtLeast(size + (align - 1)) : BIN_MIN[own]! < size ? own + 1 : own
     const bin = this.firstNonEmpty(start)
-    return bin !== -1 ? this.heads[bin]! : this.scan(own, start, size, align)
+    if (bin !== -1) return this.heads[bin]!
+    const node = this.scan(own, start, size, align)
+    // Past the scan, a range of need bytes can only be the largest: it lies in need's own bin.
+    return node === -1 && this.largest() >= size + (align - 1) ? this.maxNode : node
   }
 
-  /** The exact fallback: the first range in bins [from, to) where the request fits, or -1. */
+  /** The fallback: the first range where the request fits among the first CANDIDATES ranges of bins [from, to), or -1. */
   private scan (from: number, to: number, size: number, align: number): number {
     const { offsets, sizes } = this.nodes
+    let examined = 0
     for (let bin = this.firstNonEmpty(from); bin !== -1 && bin < to; bin = this.firstNonEmpty(bin + 1)) {
       for (let node = this.heads[bin]!; node !== -1; node = this.links[2 * node]!) {
         if (fitsIn(offsets[node]!, sizes[node]!, size, align)) return node
+        if (++examined === CANDIDATES) return -1
       }
     }
     return -1
@@ -241,21 +257,19 @@ class TlsfIndex implements FreeIndex {
   largest (): number {
     if (this.maxValid) return this.maxSize
     const fl = this.flHi !== 0 ? 32 + highestBit(this.flHi) : highestBit(this.flLo)
-    let max = 0
+    this.maxSize = 0
+    this.maxNode = -1
     if (fl !== -1) {
       const bin = (fl << SL_BITS) + highestBit(this.slMap[fl]!)
-      if (bin < EXACT_LIMIT) {
-        max = bin
-      } else {
-        const sizes = this.nodes.sizes
-        for (let node = this.heads[bin]!; node !== -1; node = this.links[2 * node]!) {
-          if (sizes[node]! > max) max = sizes[node]!
-        }
+      const sizes = this.nodes.sizes
+      // An exact bin's head has the bin's size; other bins are walked.
+      const last = bin < EXACT_LIMIT ? this.links[2 * this.heads[bin]!]! : -1
+      for (let node = this.heads[bin]!; node !== last; node = this.links[2 * node]!) {
+        if (sizes[node]! > this.maxSize) this.raiseMax(node, sizes[node]!)
       }
     }
-    this.maxSize = max
     this.maxValid = true
-    return max
+    return this.maxSize
   }
 
   /** Bins in increasing order, each list from its head: the whole state a pick depends on, besides the layout. */
@@ -284,7 +298,7 @@ class TlsfIndex implements FreeIndex {
         this.markNonEmpty(bin)
       }
       tails[bin] = node
-      if (size > this.maxSize) this.maxSize = size
+      if (size > this.maxSize) this.raiseMax(node, size)
     }
   }
 
@@ -294,6 +308,7 @@ class TlsfIndex implements FreeIndex {
     this.flLo = 0
     this.flHi = 0
     this.maxSize = 0
+    this.maxNode = -1
     this.maxValid = true
   }
 }

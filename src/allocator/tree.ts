@@ -31,7 +31,8 @@
  * The public methods take and return node ids; root, kids, heights, maxes and `stack` hold slots.
  */
 
-import type { NodeView } from './free-index.js'
+import { fitsIn } from './align.js'
+import { CANDIDATES, type NodeView } from './free-index.js'
 import { checkTree } from './tree-check.js'
 
 /** The empty child. */
@@ -191,6 +192,48 @@ export class AvlTree {
     this.hinted = found
     this.hintedDepth = foundDepth
     return found === NIL ? NIL : nodeOf[found]!
+  }
+
+  /**
+   * A node where `size` bytes aligned to `align` fit: the first in key order among the first
+   * CANDIDATES nodes of at least `size` bytes where the block fits, else the first node of at
+   * least size + align - 1 bytes (where it always fits), else NIL. The walk goes in key order
+   * from the first node of at least `size` bytes, pruned by the subtree maxes in an augmented
+   * tree: O(log n + CANDIDATES) amortised, O(CANDIDATES log n) at worst, on any tree.
+   */
+  firstAligned (size: number, align: number): number {
+    this.flush()
+    const { kids, maxes, stack, nodeOf, keys, augmented } = this
+    let depth = 0
+    let x = this.root
+    // The stack holds the slots still to visit, each to be followed by its right subtree.
+    while (x !== NIL) {
+      if (augmented ? maxes[x]! < size : keys[2 * x + 1]! < size) {
+        x = augmented ? NIL : kids[2 * x + 1]!
+      } else {
+        stack[depth++] = x
+        x = kids[2 * x]!
+      }
+    }
+    for (let examined = 0; depth > 0 && examined < CANDIDATES;) {
+      x = stack[--depth]!
+      if (keys[2 * x + 1]! >= size) {
+        if (fitsIn(keys[2 * x]!, keys[2 * x + 1]!, size, align)) return nodeOf[x]!
+        examined++
+      }
+      for (let y = kids[2 * x + 1]!; y !== NIL; y = kids[2 * y]!) {
+        if (augmented && maxes[y]! < size) break
+        stack[depth++] = y
+      }
+    }
+    return this.firstAtLeast(size + (align - 1))
+  }
+
+  /** Size of the largest range in the tree, 0 when empty: the root's max (augmented), else the last node's. */
+  largest (): number {
+    this.flush()
+    if (this.root === NIL) return 0
+    return this.augmented ? this.maxes[this.root]! : this.nodes.sizes[this.last()]!
   }
 
   /** Leftmost node (first in key order), or NIL. */

@@ -8,7 +8,7 @@ import fc from 'fast-check'
 import { floorLog2, highestBit, lowestBit } from '../../src/allocator/bits.js'
 import { BIN_COUNT, binAtLeast, binMin, binOf, createTlsfIndex } from '../../src/allocator/tlsf.js'
 import { fitsIn } from '../../src/allocator/align.js'
-import type { FreeIndex, NodeView } from '../../src/allocator/free-index.js'
+import { CANDIDATES, type FreeIndex, type NodeView } from '../../src/allocator/free-index.js'
 
 const MAX = Number.MAX_SAFE_INTEGER
 
@@ -161,7 +161,12 @@ function replay (ops: Op[]): string | undefined {
       const got = index.find(size, align)
       const fits = (n: number): boolean => fitsIn(nodes.offsets[n]!, nodes.sizes[n]!, size, align)
       if (got === -1) {
-        if (live.some(fits)) return `op ${i}: find(${size}, ${align}) = -1 but a range fits`
+        // Refused only when no range of size + align - 1 bytes is free and, among the bins
+        // below the rounded-up need, more than CANDIDATES ranges wait or none fits.
+        const start = binAtLeast(size + align - 1)
+        const between = live.filter((n) => binOf(nodes.sizes[n]!) >= binOf(size) && binOf(nodes.sizes[n]!) < start)
+        if (live.some((n) => nodes.sizes[n]! >= size + align - 1)) return `op ${i}: find(${size}, ${align}) = -1 but a range of size + align - 1 bytes is free`
+        if (between.length <= CANDIDATES && live.some(fits)) return `op ${i}: find(${size}, ${align}) = -1 but a range fits`
       } else {
         if (!live.includes(got)) return `op ${i}: find returned ${got}, not a free range`
         if (!fits(got)) return `op ${i}: find(${size}, ${align}) = ${got} which does not fit`

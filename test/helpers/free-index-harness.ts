@@ -1,13 +1,16 @@
 /**
  * Test harness for a FreeIndex on its own. FakeNodes stands in for the allocator core's node
  * storage: node ids over a Float64Array pair, ids recycled, arrays replaced (not resized) on
- * growth as the core does, plus a brute-force first fit and best fit (a sorted scan). `opsArb`
- * and `runOps` drive random insert/remove/move/find sequences against that model.
+ * growth as the core does, plus a brute-force first fit and best fit (a sorted scan) under the
+ * strategies' rule for alignment (free-index.ts CANDIDATES): the first range that fits among the
+ * first CANDIDATES ranges of at least `size` bytes in the policy's order, else the first range of
+ * at least size + align - 1 bytes. `opsArb` and `runOps` drive random insert/remove/move/find
+ * sequences against that model.
  */
 
 import fc from 'fast-check'
 import { fitsIn } from '../../src/allocator/align.js'
-import type { FreeIndex, FreeIndexFactory, NodeView } from '../../src/allocator/free-index.js'
+import { CANDIDATES, type FreeIndex, type FreeIndexFactory, type NodeView } from '../../src/allocator/free-index.js'
 import { prng } from './prng.js'
 
 export class FakeNodes implements NodeView {
@@ -65,26 +68,21 @@ export class FakeNodes implements NodeView {
     return this.usedOffsets.has(offset)
   }
 
-  /** Brute force: lowest-address range where the aligned block fits, or -1. */
+  /** Brute force: lowest-address range where the aligned block fits (under the CANDIDATES rule), or -1. */
   firstFit (size: number, align: number): number {
-    let best = -1
-    for (const id of this.live) {
-      if (!fitsIn(this.offsets[id]!, this.sizes[id]!, size, align)) continue
-      if (best === -1 || this.offsets[id]! < this.offsets[best]!) best = id
-    }
-    return best
+    return this.boundedFit(size, align, (a, b) => this.offsets[a]! - this.offsets[b]!)
   }
 
-  /** Brute force: smallest range where the aligned block fits, lowest address on ties, or -1. */
+  /** Brute force: smallest range where the aligned block fits, lowest address on ties (under the CANDIDATES rule), or -1. */
   bestFit (size: number, align: number): number {
-    let best = -1
-    for (const id of this.live) {
-      if (!fitsIn(this.offsets[id]!, this.sizes[id]!, size, align)) continue
-      const s = this.sizes[id]!
-      const b = best === -1 ? Infinity : this.sizes[best]!
-      if (s < b || (s === b && this.offsets[id]! < this.offsets[best]!)) best = id
-    }
-    return best
+    return this.boundedFit(size, align, (a, b) => this.sizes[a]! - this.sizes[b]! || this.offsets[a]! - this.offsets[b]!)
+  }
+
+  /** Ranges of at least `size` bytes in `order`: the first that fits among the first CANDIDATES, else the first of size + align - 1 bytes. */
+  private boundedFit (size: number, align: number, order: (a: number, b: number) => number): number {
+    const ranges = [...this.live].filter(id => this.sizes[id]! >= size).sort(order)
+    const hit = ranges.slice(0, CANDIDATES).find(id => fitsIn(this.offsets[id]!, this.sizes[id]!, size, align))
+    return hit ?? ranges.find(id => this.sizes[id]! >= size + align - 1) ?? -1
   }
 
   largest (): number {

@@ -10,17 +10,36 @@ t.test('defaults', async (t) => {
 
 t.test('reads every variable, treating empty ones as unset', async (t) => {
   const config = loadConfig({
-    PORT: '8080', HOST: '0.0.0.0', LOG_LEVEL: 'debug', HEAPD_MAX_HEAPS: '5', HEAPD_MAX_HEAP_SIZE: '1048576',
-    HEAPD_MAX_BLOCKS_PER_HEAP: '7', HEAPD_MAX_BATCH_OPS: '9', HEAPD_BODY_LIMIT: '4096', HEAPD_MAX_PAGE_SIZE: '50',
-    HEAPD_DEFAULT_PAGE_SIZE: '', HEAPD_REQUEST_TIMEOUT: '0', HEAPD_SHUTDOWN_DELAY: '500', UNRELATED: 'x'
+    PORT: '8080',
+    HOST: '0.0.0.0',
+    LOG_LEVEL: 'debug',
+    HEAPD_MAX_HEAPS: '5',
+    HEAPD_MAX_HEAP_SIZE: '1048576',
+    HEAPD_MAX_BLOCKS_PER_HEAP: '7',
+    HEAPD_MAX_BATCH_OPS: '9',
+    HEAPD_BODY_LIMIT: '4096',
+    HEAPD_MAX_PAGE_SIZE: '50',
+    HEAPD_DEFAULT_PAGE_SIZE: '',
+    HEAPD_REQUEST_TIMEOUT: '0',
+    HEAPD_SHUTDOWN_DELAY: '500',
+    UNRELATED: 'x'
   })
   t.match(config, {
     port: 8080,
     host: '0.0.0.0',
     logLevel: 'debug',
     limits: {
-      maxHeaps: 5, maxHeapSize: 1048576, maxBlocksPerHeap: 7, maxBatchOps: 9, bodyLimit: 4096, maxPageSize: 50, defaultPageSize: 50,
-      maxHeapsPerTenant: 1000, maxBlocksTotal: 10_000_000, rateLimit: 0, maxEventLoopDelay: 0
+      maxHeaps: 5,
+      maxHeapSize: 1048576,
+      maxBlocksPerHeap: 7,
+      maxBatchOps: 9,
+      bodyLimit: 4096,
+      maxPageSize: 50,
+      defaultPageSize: 50,
+      maxHeapsPerTenant: 1000,
+      maxBlocksTotal: 10_000_000,
+      rateLimit: 0,
+      maxEventLoopDelay: 0
     },
     requestTimeout: 0,
     shutdownDelay: 500,

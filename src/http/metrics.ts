@@ -49,29 +49,35 @@ export function installMetrics (app: FastifyInstance, registry: Registry, enable
   const allocFailures = new Counter({
     name: 'heapd_alloc_failures_total', help: 'Refused allocs and reallocs, by reason.', labelNames: ['reason'], registers: [metrics]
   })
-  new Gauge({ name: 'heapd_heaps', help: 'Heaps alive.', registers: [metrics], collect () { this.set(registry.count) } })
-  new Gauge({ name: 'heapd_live_blocks', help: 'Live blocks across all heaps.', registers: [metrics], collect () { this.set(registry.liveBlocks) } })
-  new Gauge({
-    name: 'heapd_bytes',
-    help: 'Bytes of address space across all heaps, used or free.',
-    labelNames: ['state'],
-    registers: [metrics],
-    collect () {
-      let used = 0
-      let free = 0
-      for (const heap of registry.heaps()) {
-        const stats = heap.stats()
-        used += stats.used
-        free += stats.free
+  // Read from the registry and the process when scraped.
+  const gauges = [
+    new Gauge({ name: 'heapd_heaps', help: 'Heaps alive.', registers: [], collect () { this.set(registry.count) } }),
+    new Gauge({ name: 'heapd_live_blocks', help: 'Live blocks across all heaps.', registers: [], collect () { this.set(registry.liveBlocks) } }),
+    new Gauge({
+      name: 'heapd_bytes',
+      help: 'Bytes of address space across all heaps, used or free.',
+      labelNames: ['state'],
+      registers: [],
+      collect () {
+        let used = 0
+        let free = 0
+        for (const heap of registry.heaps()) {
+          const stats = heap.stats()
+          used += stats.used
+          free += stats.free
+        }
+        this.set({ state: 'used' }, used)
+        this.set({ state: 'free' }, free)
       }
-      this.set({ state: 'used' }, used)
-      this.set({ state: 'free' }, free)
-    }
-  })
-  new Gauge({
-    name: 'heapd_process_resident_memory_bytes', help: 'Resident set size of the process.', registers: [metrics],
-    collect () { this.set(process.memoryUsage.rss()) }
-  })
+    }),
+    new Gauge({
+      name: 'heapd_process_resident_memory_bytes',
+      help: 'Resident set size of the process.',
+      registers: [],
+      collect () { this.set(process.memoryUsage.rss()) }
+    })
+  ]
+  for (const gauge of gauges) metrics.registerMetric(gauge)
 
   app.decorate('countAllocFailure', (error: unknown) => {
     const reason = allocFailureReason(error)

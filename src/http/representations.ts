@@ -5,7 +5,13 @@ import { encodeCursor } from '../registry/cursor.js'
 /** A heap as clients see it; `expiresAt` when idle heaps expire (Registry.expiresAt). */
 export function heapJson (heap: Heap, expiresAt?: Date) {
   const json: {
-    id: string, size: number, strategy: Heap['strategy'], alignment: number, name?: string, createdAt: string, expiresAt?: string,
+    id: string,
+    size: number,
+    strategy: Heap['strategy'],
+    alignment: number,
+    name?: string,
+    createdAt: string,
+    expiresAt?: string,
     stats: ReturnType<Heap['stats']>
   } = { id: heap.id, size: heap.size, strategy: heap.strategy, alignment: heap.alignment, createdAt: heap.createdAt, stats: heap.stats() }
   if (heap.name !== undefined) json.name = heap.name

@@ -33,8 +33,20 @@ export const Heap = z.object({
     name: 'gpu-arena',
     createdAt: '2026-01-01T00:00:00.000Z',
     stats: {
-      size: 1048576, used: 4096, free: 1044480, largestFree: 1044480, liveBlocks: 1, freeRanges: 1, fragmentation: 0,
-      sawicki: 0, peakUsed: 4096, peakLiveBlocks: 1, allocs: 1, frees: 0, reallocs: 0, failedAllocs: 0
+      size: 1048576,
+      used: 4096,
+      free: 1044480,
+      largestFree: 1044480,
+      liveBlocks: 1,
+      freeRanges: 1,
+      fragmentation: 0,
+      sawicki: 0,
+      peakUsed: 4096,
+      peakLiveBlocks: 1,
+      allocs: 1,
+      frees: 0,
+      reallocs: 0,
+      failedAllocs: 0
     }
   }]
 })

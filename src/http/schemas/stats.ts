@@ -20,7 +20,19 @@ export const Stats = z.object({
 }).meta({
   id: 'Stats',
   examples: [{
-    size: 1048576, used: 4096, free: 1044480, largestFree: 1040384, liveBlocks: 2, freeRanges: 2, fragmentation: 0.0039,
-    sawicki: 0.0039, peakUsed: 8192, peakLiveBlocks: 3, allocs: 3, frees: 1, reallocs: 0, failedAllocs: 0
+    size: 1048576,
+    used: 4096,
+    free: 1044480,
+    largestFree: 1040384,
+    liveBlocks: 2,
+    freeRanges: 2,
+    fragmentation: 0.0039,
+    sawicki: 0.0039,
+    peakUsed: 8192,
+    peakLiveBlocks: 3,
+    allocs: 3,
+    frees: 1,
+    reallocs: 0,
+    failedAllocs: 0
   }]
 })

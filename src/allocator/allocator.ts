@@ -34,12 +34,10 @@ import { ExceedsHeapSizeError, InvalidArgumentError, InvalidPointerError, OutOfM
 import type { FreeIndex, FreeIndexFactory } from './free-index.js'
 import { typedArrayBytes } from './memory.js'
 import { PointerMap } from './pointer-map.js'
-import { requestedAlign, SEGMENT, SegmentStore, usedState } from './segments.js'
+import { FREE, HEAD, NIL, requestedAlign, SegmentStore, USED, usedState } from './segments.js'
 import type { Allocator, AllocatorSnapshot, Block, FreeRange, HeapStats, Occupancy, Segment, Strategy } from './types.js'
 import { checkAlignment, checkInteger, checkSize, checkTag } from './validate.js'
 import { blocksFrom, freeRangesFrom, occupancyOf, segmentsFrom } from './views.js'
-
-const { FREE, HEAD, NIL, USED } = SEGMENT
 
 /** Undo log entry kinds; each entry is [kind, ptr, size, state]. UNDO_FREE_TAGGED's tag is on the tag stack. */
 const UNDO_ALLOC = 1
@@ -305,7 +303,10 @@ export class HeapAllocator implements Allocator {
   private place (size: number, align: number, state: number): number {
     if (size > this.size) throw new ExceedsHeapSizeError(size, this.size)
     const node = this.index.find(size, align)
-    if (node === NIL) throw this.outOfMemory(size, align)
+    if (node === NIL) {
+      this.counters.failedAllocs++
+      throw new OutOfMemoryError(size, this.counters.free, this.index.largest(), align)
+    }
     const ptr = alignUp(this.store.offsets[node]!, align)
     this.split(node, ptr, size, state)
     return ptr
@@ -324,12 +325,6 @@ export class HeapAllocator implements Allocator {
       this.undo!.push(UNDO_FREE_TAGGED, ptr, size, state)
       this.undoTags.push(tag)
     }
-  }
-
-  /** Counts a failed alloc and returns its error. Error paths sit in functions of their own, so that the hot ones stay small enough for V8 to inline. */
-  private outOfMemory (size: number, align: number): OutOfMemoryError {
-    this.counters.failedAllocs++
-    return new OutOfMemoryError(size, this.counters.free, this.index.largest(), align)
   }
 
   /** Claims [ptr, ptr + size) inside one free range as a block of used state `state`; throws InvalidArgumentError otherwise. */
@@ -358,12 +353,7 @@ export class HeapAllocator implements Allocator {
       this.counters.addUsed(size, 1)
       return
     }
-    this.carve(node, ptr, size, state, start, end)
-  }
-
-  /** split() when the range leaves the index: padding before the block, or an exact fit. */
-  private carve (node: number, ptr: number, size: number, state: number, start: number, end: number): void {
-    const store = this.store
+    // Otherwise the range leaves the index: it keeps the padding before the block, or becomes the block (an exact fit).
     this.removeFree(node)
     let block = node
     if (ptr > start) {
@@ -445,16 +435,11 @@ export class HeapAllocator implements Allocator {
     checkInteger('ptr', ptr)
     const node = this.pointers.get(ptr)
     if (node !== NIL) return node
-    throw this.invalidPointer(ptr)
-  }
-
-  /** Why ptr (no live block's) is invalid: out of bounds, or inside a free range or a block. */
-  private invalidPointer (ptr: number): InvalidPointerError {
-    if (ptr < 0 || ptr >= this.size) return new InvalidPointerError(ptr, 'out-of-bounds')
-    const store = this.store
-    const container = store.seek(ptr)
-    if (store.state[container] === FREE) return new InvalidPointerError(ptr, 'free')
-    return new InvalidPointerError(ptr, 'interior', store.offsets[container])
+    // Why ptr is no live block's: out of bounds, or inside a free range or a block.
+    if (ptr < 0 || ptr >= this.size) throw new InvalidPointerError(ptr, 'out-of-bounds')
+    const container = this.store.seek(ptr)
+    if (this.store.state[container] === FREE) throw new InvalidPointerError(ptr, 'free')
+    throw new InvalidPointerError(ptr, 'interior', this.store.offsets[container])
   }
 
   /** Moves free node `node` to [offset, offset + size) in place when the index allows it; false (nothing changed) otherwise. */

@@ -10,7 +10,7 @@
  * order through at most CANDIDATES ranges of at least `size` bytes and takes the first that
  * fits; when none does, the first range of at least size + align - 1 bytes, where the block
  * always fits (tree.firstAligned). The answer is exact best fit unless more than CANDIDATES
- * ranges that are too small once aligned precede it; -1 only when no range of size + align - 1
+ * ranges that are too small once aligned precede it; NIL only when no range of size + align - 1
  * bytes exists. O(log n + CANDIDATES) amortised, O(CANDIDATES log n) at worst.
  *
  * largest(): the last node in key order is cached; when that node is removed, the cache is
@@ -22,7 +22,8 @@
 
 import { fitsIn } from './align.js'
 import type { FreeIndex, FreeIndexFactory, NodeView } from './free-index.js'
-import { AvlTree, NIL } from './tree.js'
+import { NIL } from './segments.js'
+import { AvlTree } from './tree.js'
 
 export class BestFitIndex implements FreeIndex {
   readonly tree: AvlTree

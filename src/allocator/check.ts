@@ -3,9 +3,8 @@
  * free range). For tests and debugging; throws an Error naming the first violation.
  */
 import type { HeapAllocator } from './allocator.js'
-import { SEGMENT } from './segments.js'
+import { FREE, HEAD, NIL } from './segments.js'
 
-const { FREE, HEAD, NIL } = SEGMENT
 
 export function checkHeap (heap: HeapAllocator): void {
   const { store, index, pointers, counters, size } = heap

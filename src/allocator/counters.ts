@@ -150,11 +150,6 @@ export class HeapCounters implements CounterValues {
       }
       return
     }
-    this.addLargeProduct(a, b, p)
-  }
-
-  /** (hi, lo) += a * b, given p = a * b rounded (|p| >= 2^52). */
-  private addLargeProduct (a: number, b: number, p: number): void {
     // a * b = p + e exactly: e = 0 while |p| < 2^53 (an exact integer), else Dekker's two-product.
     let e = 0
     if (p >= TWO_POW_53 || p <= -TWO_POW_53) {

@@ -13,7 +13,7 @@
  * such ranges. So find() tests the first CANDIDATES ranges of at least `size` bytes in address
  * order (tree.firstAligned) and takes the first that fits; when none does, it takes the
  * lowest-address range of at least `need` bytes. The answer is exact
- * first fit unless more than CANDIDATES such ranges precede it; -1 only when no range of `need`
+ * first fit unless more than CANDIDATES such ranges precede it; NIL only when no range of `need`
  * bytes exists. O(log n + CANDIDATES) amortised, O(CANDIDATES log n) at worst.
  *
  * largest() is the root's max: O(1). insert/remove: O(log n).
@@ -22,7 +22,8 @@
 
 import { fitsIn } from './align.js'
 import type { FreeIndex, FreeIndexFactory, NodeView } from './free-index.js'
-import { AvlTree, NIL } from './tree.js'
+import { NIL } from './segments.js'
+import { AvlTree } from './tree.js'
 
 export class FirstFitIndex implements FreeIndex {
   readonly tree: AvlTree

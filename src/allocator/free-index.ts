@@ -24,9 +24,9 @@ export interface FreeIndex {
    */
   resizeInPlace(node: number, size: number): boolean
   /**
-   * The free range the policy picks for `size` bytes aligned to `align`, or -1, in O(log n) plus
-   * at most CANDIDATES ranges examined. Never -1 while a free range of size + align - 1 bytes
-   * exists (tlsf: see its header for the bound), so -1 is exact for align = 1. Where a range
+   * The free range the policy picks for `size` bytes aligned to `align`, or NIL, in O(log n) plus
+   * at most CANDIDATES ranges examined. Never NIL while a free range of size + align - 1 bytes
+   * exists (tlsf: see its header for the bound), so NIL is exact for align = 1. Where a range
    * shorter than that may or may not fit once aligned, the strategy's header says which it tries.
    */
   find(size: number, align: number): number

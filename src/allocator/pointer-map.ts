@@ -26,7 +26,7 @@
  * offset * 2^-32 truncated the high one (multiplying by a power of two is exact); the words are
  * mixed by two multiply-xorshift rounds, and the home slot is the top bits.
  */
-import type { SegmentStore } from './segments.js'
+import { NIL, type SegmentStore } from './segments.js'
 
 const EMPTY = -1
 const MIN_BITS = 6
@@ -55,16 +55,16 @@ export class PointerMap {
 
   constructor (private readonly store: SegmentStore, private readonly seed = (Math.random() * 2 ** 32) | 0) {}
 
-  /** Node of the block at ptr, or -1. */
+  /** Node of the block at ptr, or NIL. */
   get (ptr: number): number {
     const { table, mask } = this
     const offsets = this.store.offsets
     for (let i = this.home(ptr), d = 0; ; i = (i + 1) & mask, d++) {
       const entry = table[i]!
-      if (entry === EMPTY) return EMPTY
+      if (entry === EMPTY) return NIL
       const dist = entry >>> NODE_BITS
       // An entry closer to its home than we are to ours: the key is not further on. A saturated dist reads the key.
-      if (dist < d && (dist < DIST_MAX || this.distAt(i, entry) < d)) return EMPTY
+      if (dist < d && (dist < DIST_MAX || this.distAt(i, entry) < d)) return NIL
       const node = entry & NODE_MASK
       if (offsets[node] === ptr) {
         this.lastHit = i
@@ -83,21 +83,18 @@ export class PointerMap {
   /** Removes a block node that is present. */
   delete (node: number): void {
     const { table, mask } = this
-    let i = (table[this.lastHit]! & NODE_MASK) === node && table[this.lastHit] !== EMPTY ? this.lastHit : this.slotOf(node)
+    let i = this.lastHit
+    if (table[i] === EMPTY || (table[i]! & NODE_MASK) !== node) {
+      // Not the last hit of get(): probe from the node's home.
+      i = this.home(this.store.offsets[node]!)
+      while (table[i] === EMPTY || (table[i]! & NODE_MASK) !== node) i = (i + 1) & mask
+    }
     // Backward shift: every following entry that is not at home moves one slot closer to it.
     for (let j = (i + 1) & mask, entry = table[j]!; entry !== EMPTY && entry >= DIST_ONE; i = j, j = (j + 1) & mask, entry = table[j]!) {
-      table[i] = entry >>> NODE_BITS === DIST_MAX ? this.saturatedStepBack(j, entry) : entry - DIST_ONE
+      table[i] = entry >>> NODE_BITS === DIST_MAX ? this.entry(entry & NODE_MASK, this.distAt(j, entry) - 1) : entry - DIST_ONE
     }
     table[i] = EMPTY
     this.count--
-  }
-
-  /** Slot of a node that is present, probed from its home (delete() without get() just before it). */
-  private slotOf (node: number): number {
-    const { table, mask } = this
-    let i = this.home(this.store.offsets[node]!)
-    while (table[i] === EMPTY || (table[i]! & NODE_MASK) !== node) i = (i + 1) & mask
-    return i
   }
 
   clear (): void {
@@ -118,11 +115,6 @@ export class PointerMap {
   private home (offset: number): number {
     // `| 0`: the slot fits 31 bits (shift >= 1), and V8 then keeps the probe index an int32, not a double.
     return (hashOffset(offset, this.seed) >>> this.shift) | 0
-  }
-
-  /** The saturated entry in slot j, one slot closer to its home: its true distance is read from its key. */
-  private saturatedStepBack (j: number, entry: number): number {
-    return this.entry(entry & NODE_MASK, this.distAt(j, entry) - 1)
   }
 
   /** Slot value for `node` at distance `dist` from home (saturated). */

@@ -29,27 +29,19 @@ import type { NodeView } from './free-index.js'
 import { MAX_LIVE_BLOCKS } from './types.js'
 import { log2 } from './validate.js'
 
+/** No node: the end of a list, an empty child, a search that found nothing. The library's one sentinel. */
+export const NIL = -1
+/** The head sentinel node: offset -1, highest level, never free. */
+export const HEAD = 0
+/** state[node]: FREE, or a used state: USED for a block that asked for no alignment, else usedState(align). */
+export const FREE = 0
+export const USED = 1
 /**
- * The store's node ids, states and limit, in one object. A module that uses them copies them into
- * consts of its own (`const { NIL, FREE } = SEGMENT`): V8 reads an imported or exported binding
- * through a module cell, with a hole check, at every use, but folds a module's private consts into
- * its code. On the hot paths that was about 5 % of tlsf's instructions.
+ * Node ids stay below 2^26, so the pointer map packs one with its probe distance in 32 bits
+ * (pointer-map.ts NODE_BITS). A heap's nodes are its blocks, its free ranges and the head, so
+ * this allows MAX_LIVE_BLOCKS = 2^25 - 2 live blocks (33.5 million, about 2 GB of bookkeeping).
  */
-export const SEGMENT: Readonly<Record<'NIL' | 'HEAD' | 'FREE' | 'USED' | 'MAX_NODES', number>> = Object.freeze({
-  NIL: -1,
-  /** The head sentinel: offset -1, highest level, never free. */
-  HEAD: 0,
-  /** state[node]: FREE, or a used state: USED for a block that asked for no alignment, else usedState(align). */
-  FREE: 0,
-  USED: 1,
-  /**
-   * Node ids stay below 2^26, so the pointer map packs one with its probe distance in 32 bits
-   * (pointer-map.ts NODE_BITS). A heap's nodes are its blocks, its free ranges and the head, so
-   * this allows MAX_LIVE_BLOCKS = 2^25 - 2 live blocks (33.5 million, about 2 GB of bookkeeping).
-   */
-  MAX_NODES: 2 ** 26
-})
-const { NIL, HEAD, FREE, USED, MAX_NODES } = SEGMENT
+export const MAX_NODES = 2 ** 26
 
 /** The used state of a block that asked for alignment `align` (a power of two <= 2^30): the state byte keeps it, so it costs no memory. */
 export function usedState (align: number): number {
@@ -120,11 +112,7 @@ export class SegmentStore implements NodeView {
 
   /** Throws, before an operation changes anything, when `n` more nodes might not fit under MAX_NODES. */
   assertRoom (n: number): void {
-    if (this.created + n > MAX_NODES) this.assertReusableRoom(n)
-  }
-
-  /** assertRoom past MAX_NODES created: counts recyclable slots (cold, so assertRoom stays small enough to inline). */
-  private assertReusableRoom (n: number): void {
+    if (this.created + n <= MAX_NODES) return
     let free = 0
     for (let x = this.freeSlots; x !== NIL && free < n; x = this.next[x]!) free++
     if (free < n) throw new RangeError(`a heap holds at most ${MAX_NODES} segments (${MAX_LIVE_BLOCKS} live blocks)`)
@@ -138,12 +126,8 @@ export class SegmentStore implements NodeView {
     prev[x] = a
     next[a] = x
     if (n !== NIL) prev[n] = x
+    // Lanes 1..top(x): for each, walk back to the nearest node that has that lane. 7 nodes in 8 have none.
     const top = this.levelOf(x)
-    if (top > 0) this.linkLanes(a, x, top)
-  }
-
-  /** Links node x, just put after node a at level 0, into lanes 1..top: kept out of insertAfter, which 7 nodes in 8 leave here. */
-  private linkLanes (a: number, x: number, top: number): void {
     let p = a
     for (let k = 1; k <= top; k++) {
       while (this.levelOf(p) < k) p = this.prevAt(p, k - 1)
@@ -165,13 +149,6 @@ export class SegmentStore implements NodeView {
     this.next[p] = n
     if (n !== NIL) this.prev[n] = p
     const top = this.levelOf(x)
-    if (top > 0) this.unlinkLanes(x, top)
-    this.next[x] = this.freeSlots
-    this.freeSlots = x
-  }
-
-  /** Takes node x out of lanes 1..top. */
-  private unlinkLanes (x: number, top: number): void {
     for (let k = 1; k <= top; k++) {
       const lane = this.lanes[k]!
       const xi = this.slot(x, k)
@@ -180,6 +157,8 @@ export class SegmentStore implements NodeView {
       lane[this.slot(pk, k)] = nk
       if (nk !== NIL) lane[this.slot(nk, k) + 1] = pk
     }
+    this.next[x] = this.freeSlots
+    this.freeSlots = x
   }
 
   /** The last node whose offset is <= addr (HEAD when addr < 0). Expected O(log n). */
@@ -209,11 +188,7 @@ export class SegmentStore implements NodeView {
   /** Level of node x: 0 for most nodes, P(level >= k) = 8^-k; the head has every lane. */
   levelOf (x: number): number {
     const h = this.pi(x)
-    return (h & LANE_MASK) !== 0 ? 0 : this.laneLevel(h) // 7 nodes in 8: the fast path of insertAfter and unlink
-  }
-
-  /** Level of a node whose pi(id) = h has its low LANE_BITS bits clear. */
-  private laneLevel (h: number): number {
+    if ((h & LANE_MASK) !== 0) return 0
     if (h === 0) return this.levels
     return Math.min(Math.floor((31 - Math.clz32(h & -h)) / LANE_BITS), this.levels)
   }

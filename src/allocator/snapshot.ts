@@ -18,10 +18,8 @@
 import { HeapAllocator } from './allocator.js'
 import { createAllocator } from './create.js'
 import { InvalidArgumentError } from './errors.js'
-import { SEGMENT } from './segments.js'
+import { FREE, HEAD, NIL } from './segments.js'
 import type { Allocator, AllocatorSnapshot as FullSnapshot, HistoryCounters } from './types.js'
-
-const { FREE, HEAD, NIL } = SEGMENT
 
 const HISTORY_COUNTERS = ['allocs', 'frees', 'reallocs', 'failedAllocs', 'peakUsed', 'peakLiveBlocks'] as const
 

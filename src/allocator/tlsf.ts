@@ -29,12 +29,12 @@
  * 3. Fallback, bounded. Rounding up skips the ranges of the bins from bin(size) up to the
  *    rounded-up bin, some of which may fit (a request for 515 when bin [512, 528) holds ranges
  *    of 512, at its head, and 520; a large alignment over a small size). Before answering
- *    -1, find() tests the ranges of those bins in order, bins by size and each list from its
+ *    NIL, find() tests the ranges of those bins in order, bins by size and each list from its
  *    head, and takes the first that fits, but tests CANDIDATES ranges at most: walking them
  *    all would cost O(free ranges) on a heap shattered into ranges just too small.
     When none of those fits, a range of `need` bytes can only be in need's own bin, and only
  *    the largest free range can tell: largest() (below) answers it, with its node.
- * Steps 1 and 2 are O(1), step 3 O(CANDIDATES) plus largest(). So -1 means no free range of
+ * Steps 1 and 2 are O(1), step 3 O(CANDIDATES) plus largest(). So NIL means no free range of
  * need bytes exists (exact for align = 1), and none of the first CANDIDATES ranges of the bins
  * between fits once aligned.
  *
@@ -58,6 +58,7 @@
  * the shared BIN_MIN table (12.5 KB per process).
  */
 import { CANDIDATES, type FreeIndex, type FreeIndexFactory, type NodeView } from './free-index.js'
+import { NIL } from './segments.js'
 import { fitsIn } from './align.js'
 import { floorLog2, highestBit, lowestBit } from './bits.js'
 
@@ -88,11 +89,6 @@ export function binOf (size: number): number {
     const top = 31 - Math.clz32(size)
     return ((top - SL_BITS + 1) << SL_BITS) + (size >>> (top - SL_BITS)) - SL_COUNT
   }
-  return binOfLarge(size)
-}
-
-/** binOf for sizes >= 2^32, apart so that binOf stays small enough to inline. */
-function binOfLarge (size: number): number {
   const k = floorLog2(size)
   return ((k - SL_BITS + 1) << SL_BITS) + Math.floor(size * INV_STEP[k]!) - SL_COUNT
 }
@@ -115,13 +111,13 @@ class TlsfIndex implements FreeIndex {
    * one cache line. Sized by grow(): the core may call the factory before its own arrays exist.
    */
   private links = new Int32Array(0)
-  private readonly heads = new Int32Array(BIN_COUNT).fill(-1)
+  private readonly heads = new Int32Array(BIN_COUNT).fill(NIL)
   private readonly slMap = new Int32Array(FL_COUNT)
   private flLo = 0
   private flHi = 0
-  /** Exact size of the largest free range and a node of that size (-1 when none), when maxValid. */
+  /** Exact size of the largest free range and a node of that size (NIL when none), when maxValid. */
   private maxSize = 0
-  private maxNode = -1
+  private maxNode = NIL
   private maxValid = true
 
   constructor (private readonly nodes: NodeView) {}
@@ -138,13 +134,18 @@ class TlsfIndex implements FreeIndex {
     const bin = binOf(size)
     const head = this.heads[bin]!
     if (size > this.maxSize && this.maxValid) this.raiseMax(node, size)
-    if (head !== -1 && this.nodes.offsets[node]! > this.nodes.offsets[head]!) {
-      this.linkAfterHead(node, head)
+    if (head !== NIL && this.nodes.offsets[node]! > this.nodes.offsets[head]!) {
+      // Higher than the head: goes second, so the head stays the lower of the two.
+      const after = this.links[2 * head]!
+      this.links[2 * node] = after
+      this.links[2 * node + 1] = head
+      this.links[2 * head] = node
+      if (after !== NIL) this.links[2 * after + 1] = node
       return
     }
     this.links[2 * node] = head
-    this.links[2 * node + 1] = -1
-    if (head !== -1) this.links[2 * head + 1] = node
+    this.links[2 * node + 1] = NIL
+    if (head !== NIL) this.links[2 * head + 1] = node
     else this.markNonEmpty(bin)
     this.heads[bin] = node
   }
@@ -153,24 +154,15 @@ class TlsfIndex implements FreeIndex {
     const size = this.nodes.sizes[node]!
     const next = this.links[2 * node]!
     const prev = this.links[2 * node + 1]!
-    if (next !== -1) this.links[2 * next + 1] = prev
-    if (prev !== -1) {
+    if (next !== NIL) this.links[2 * next + 1] = prev
+    if (prev !== NIL) {
       this.links[2 * prev] = next
     } else {
       const bin = binOf(size)
       this.heads[bin] = next
-      if (next === -1) this.markEmpty(bin)
+      if (next === NIL) this.markEmpty(bin)
     }
     if (size === this.maxSize) this.maxValid = false
-  }
-
-  /** Higher than the head: goes second, so the head stays the lower of the two. */
-  private linkAfterHead (node: number, head: number): void {
-    const after = this.links[2 * head]!
-    this.links[2 * node] = after
-    this.links[2 * node + 1] = head
-    this.links[2 * head] = node
-    if (after !== -1) this.links[2 * after + 1] = node
   }
 
   /** Sets bin's bits in the bitmaps (it just got its first range). */
@@ -209,7 +201,7 @@ class TlsfIndex implements FreeIndex {
   find (size: number, align: number): number {
     const own = binOf(size)
     const head = this.heads[own]!
-    if (head !== -1 && (align > 1
+    if (head !== NIL && (align > 1
       ? fitsIn(this.nodes.offsets[head]!, this.nodes.sizes[head]!, size, align)
       : this.nodes.sizes[head]! >= size)) return head
     const start = align > 1 ? binAtLeast(size + (align - 1)) : BIN_MIN[own]! < size ? own + 1 : own
@@ -217,20 +209,20 @@ class TlsfIndex implements FreeIndex {
     if (bin !== -1) return this.heads[bin]!
     const node = this.scan(own, start, size, align)
     // Past the scan, a range of need bytes can only be the largest: it lies in need's own bin.
-    return node === -1 && this.largest() >= size + (align - 1) ? this.maxNode : node
+    return node === NIL && this.largest() >= size + (align - 1) ? this.maxNode : node
   }
 
-  /** The fallback: the first range where the request fits among the first CANDIDATES ranges of bins [from, to), or -1. */
+  /** The fallback: the first range where the request fits among the first CANDIDATES ranges of bins [from, to), or NIL. */
   private scan (from: number, to: number, size: number, align: number): number {
     const { offsets, sizes } = this.nodes
     let examined = 0
     for (let bin = this.firstNonEmpty(from); bin !== -1 && bin < to; bin = this.firstNonEmpty(bin + 1)) {
-      for (let node = this.heads[bin]!; node !== -1; node = this.links[2 * node]!) {
+      for (let node = this.heads[bin]!; node !== NIL; node = this.links[2 * node]!) {
         if (fitsIn(offsets[node]!, sizes[node]!, size, align)) return node
-        if (++examined === CANDIDATES) return -1
+        if (++examined === CANDIDATES) return NIL
       }
     }
-    return -1
+    return NIL
   }
 
   /** First non-empty bin >= `bin`, or -1. */
@@ -258,12 +250,12 @@ class TlsfIndex implements FreeIndex {
     if (this.maxValid) return this.maxSize
     const fl = this.flHi !== 0 ? 32 + highestBit(this.flHi) : highestBit(this.flLo)
     this.maxSize = 0
-    this.maxNode = -1
+    this.maxNode = NIL
     if (fl !== -1) {
       const bin = (fl << SL_BITS) + highestBit(this.slMap[fl]!)
       const sizes = this.nodes.sizes
       // An exact bin's head has the bin's size; other bins are walked.
-      const last = bin < EXACT_LIMIT ? this.links[2 * this.heads[bin]!]! : -1
+      const last = bin < EXACT_LIMIT ? this.links[2 * this.heads[bin]!]! : NIL
       for (let node = this.heads[bin]!; node !== last; node = this.links[2 * node]!) {
         if (sizes[node]! > this.maxSize) this.raiseMax(node, sizes[node]!)
       }
@@ -276,7 +268,7 @@ class TlsfIndex implements FreeIndex {
   order (): number[] {
     const nodes: number[] = []
     for (let bin = this.firstNonEmpty(0); bin !== -1; bin = this.firstNonEmpty(bin + 1)) {
-      for (let node = this.heads[bin]!; node !== -1; node = this.links[2 * node]!) nodes.push(node)
+      for (let node = this.heads[bin]!; node !== NIL; node = this.links[2 * node]!) nodes.push(node)
     }
     return nodes
   }
@@ -284,14 +276,14 @@ class TlsfIndex implements FreeIndex {
   /** Files every node at the tail of its bin's list, in the given order (insert() would put it near the head). */
   restoreOrder (nodes: readonly number[]): void {
     this.clear()
-    const tails = new Int32Array(BIN_COUNT).fill(-1)
+    const tails = new Int32Array(BIN_COUNT).fill(NIL)
     for (const node of nodes) {
       const size = this.nodes.sizes[node]!
       const bin = binOf(size)
       const tail = tails[bin]!
-      this.links[2 * node] = -1
+      this.links[2 * node] = NIL
       this.links[2 * node + 1] = tail
-      if (tail !== -1) {
+      if (tail !== NIL) {
         this.links[2 * tail] = node
       } else {
         this.heads[bin] = node
@@ -303,12 +295,12 @@ class TlsfIndex implements FreeIndex {
   }
 
   clear (): void {
-    this.heads.fill(-1)
+    this.heads.fill(NIL)
     this.slMap.fill(0)
     this.flLo = 0
     this.flHi = 0
     this.maxSize = 0
-    this.maxNode = -1
+    this.maxNode = NIL
     this.maxValid = true
   }
 }

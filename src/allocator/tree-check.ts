@@ -6,7 +6,8 @@
  */
 
 import type { AvlTree } from './tree.js'
-import { MAX_DEPTH, NIL } from './tree.js'
+import { NIL } from './segments.js'
+import { MAX_DEPTH } from './tree.js'
 
 /** Throws an Error describing the first violation found. */
 export function checkTree (tree: AvlTree): void {

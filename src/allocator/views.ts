@@ -5,11 +5,9 @@
  */
 import type { HeapAllocator } from './allocator.js'
 import { InvalidArgumentError } from './errors.js'
-import { SEGMENT, type SegmentStore } from './segments.js'
+import { FREE, HEAD, NIL, type SegmentStore } from './segments.js'
 import type { Block, FreeRange, Occupancy, Segment } from './types.js'
 import { checkInteger } from './validate.js'
-
-const { FREE, HEAD, NIL } = SEGMENT
 
 /** Most buckets occupancy() computes in one call. */
 export const MAX_BUCKETS = 10000

@@ -9,7 +9,7 @@ import { createAllocatorWithIndex } from '../../src/allocator/create.js'
 import { FREE_INDEXES } from '../../src/allocator/strategies.js'
 import type { HeapAllocator } from '../../src/allocator/allocator.js'
 import { hashOffset, PointerMap } from '../../src/allocator/pointer-map.js'
-import { SEGMENT, SegmentStore } from '../../src/allocator/segments.js'
+import { MAX_NODES, SegmentStore, USED } from '../../src/allocator/segments.js'
 
 const make = (size: number): HeapAllocator => createAllocatorWithIndex({ size }, FREE_INDEXES.tlsf, 'tlsf')
 
@@ -64,7 +64,7 @@ t.test('pointer map: hundreds of offsets with one home slot are found and delete
   for (let k = 1; colliding.length < 301; k++) if (hashOffset(k * 1024, seed) >>> 23 === 0) colliding.push(k * 1024)
   const absent = colliding.pop()!
   const nodes = colliding.map(offset => {
-    const node = store.newNode(offset, 1, SEGMENT.USED)
+    const node = store.newNode(offset, 1, USED)
     map.add(node)
     return node
   })
@@ -83,7 +83,7 @@ t.test('skip list levels are keyed per store: which ids carry lanes depends on t
   const grown = (seed: number): SegmentStore => {
     const store = new SegmentStore(() => {}, seed)
     store.reset(2 ** 40)
-    for (let i = 0; i < NODES; i++) store.newNode(i, 1, SEGMENT.USED)
+    for (let i = 0; i < NODES; i++) store.newNode(i, 1, USED)
     return store
   }
   const laned = (store: SegmentStore): number[] => {
@@ -112,20 +112,20 @@ t.test('skip list levels are keyed per store: which ids carry lanes depends on t
 t.test('segment store: assertRoom refuses what would pass MAX_NODES, counting reusable slots', async t => {
   const store = new SegmentStore(() => {})
   const first = store.reset(1000)
-  const a = store.newNode(0, 10, SEGMENT.USED)
+  const a = store.newNode(0, 10, USED)
   store.insertAfter(first, a)
-  const b = store.newNode(10, 10, SEGMENT.USED)
+  const b = store.newNode(10, 10, USED)
   store.insertAfter(a, b)
   store.unlink(a)
   store.unlink(b)
   t.doesNotThrow(() => store.assertRoom(1000), 'far below the cap')
   // Reaching the cap for real takes gigabytes: pretend the ids up to it are all handed out.
   const internals = store as unknown as { created: number }
-  internals.created = SEGMENT.MAX_NODES - 1
+  internals.created = MAX_NODES - 1
   t.doesNotThrow(() => store.assertRoom(1), 'the last new id')
   t.doesNotThrow(() => store.assertRoom(2), 'past the ids, the two unlinked slots are counted')
   t.throws(() => store.assertRoom(3), /at most 67108864 segments \(33554430 live blocks\)/)
-  internals.created = SEGMENT.MAX_NODES
+  internals.created = MAX_NODES
   t.doesNotThrow(() => store.assertRoom(2), 'no new ids left: the unlinked slots alone')
   t.throws(() => store.assertRoom(3), RangeError)
 })

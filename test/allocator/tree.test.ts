@@ -1,5 +1,6 @@
 import t from 'tap'
-import { AvlTree, NIL } from '../../src/allocator/tree.js'
+import { NIL } from '../../src/allocator/segments.js'
+import { AvlTree } from '../../src/allocator/tree.js'
 
 /** A tree over n nodes whose offsets and sizes are given. */
 function treeOver (offsets: number[], sizes: number[], bySize: boolean): AvlTree {

@@ -10,6 +10,7 @@ import closeWithGrace from 'close-with-grace'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { buildApp, createRegistry } from './http/app.js'
 import { buildLogger } from './http/logger.js'
+import { StoreDamagedError } from './registry/store/errors.js'
 import { openStore } from './registry/store/open.js'
 import type { Store } from './registry/store/store.js'
 
@@ -36,7 +37,8 @@ let restored
 try {
   restored = registry.load(store.load())
 } catch (error) {
-  refuse(`cannot restore the heaps of ${store.location}: ${(error as Error).message}`, store)
+  // The store's own errors name the file already.
+  refuse(error instanceof StoreDamagedError ? error.message : `cannot restore the heaps of ${store.location}: ${(error as Error).message}`, store)
 }
 const app = buildApp(config, { logger: buildLogger(config.logLevel), registry, store })
 if (config.dataFile !== undefined) {

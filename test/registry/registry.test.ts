@@ -8,8 +8,8 @@ import {
 
 const LIMITS: RegistryLimits = { maxHeaps: 100, maxHeapSize: Number.MAX_SAFE_INTEGER, maxBlocksPerHeap: 1000 }
 
-/** A change as recorded by the tests: without the HeapState it carries (functions), plus the live blocks it reads. */
-type Recorded = Omit<Change, 'state'> & { live?: number }
+/** A change as recorded by the tests: without the HeapState it carries (functions). */
+type Recorded = Change extends unknown ? (Change extends infer C ? C extends unknown ? Omit<C, 'state'> : never : never) : never
 
 function registry (limits: Partial<RegistryLimits> = {}, changes?: Recorded[]): Registry {
   return new Registry({

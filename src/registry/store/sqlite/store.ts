@@ -32,6 +32,8 @@ import { decodeSnapshot, encodeSnapshot, SNAPSHOT_SLACK, snapshotDue, type Encod
 export interface SqliteStoreOptions extends CleanupOptions {
   /** Replay steps a tlsf journal may hold beyond twice the live blocks (snapshots.ts); SNAPSHOT_SLACK by default. */
   snapshotSlack?: number
+  /** Milliseconds between two attempts of a failing store to commit again in ready(); RETRY_INTERVAL_MS by default. */
+  retryInterval?: number
 }
 
 /** An ops row as an array (op, ptr, size, align, from_ptr, undone): read raw, as journals can be long. */
@@ -45,8 +47,8 @@ interface Tracked {
   steps: number | undefined
 }
 
-/** Seconds between two attempts of a failing store to commit again (ready). */
-const RETRY_INTERVAL_MS = 1000
+/** Milliseconds between two attempts of a failing store to commit again (ready): readiness probes come often. */
+export const RETRY_INTERVAL_MS = 1000
 
 export class SqliteStore implements Store {
   readonly location: string
@@ -55,6 +57,7 @@ export class SqliteStore implements Store {
   private readonly lock: Lock
   private readonly statements: Statements
   private readonly snapshotSlack: number
+  private readonly retryInterval: number
   private readonly heaps = new Map<string, Tracked>()
   /** Heaps whose state in memory may differ from the file since a commit failed: the next commit records them whole. */
   private readonly unsynced = new Map<string, HeapState>()
@@ -67,7 +70,12 @@ export class SqliteStore implements Store {
 
   /** Opens (or creates) the store at `file`: locks it, checks it, upgrades its schema, proves it can be written. */
   static open (file: string, options: SqliteStoreOptions = {}): SqliteStore {
-    const lock = acquireLock(file)
+    let lock: Lock
+    try {
+      lock = acquireLock(file)
+    } catch (error) {
+      throw openError(file, error)
+    }
     let db: Database.Database | undefined
     try {
       db = opened(file)
@@ -87,6 +95,7 @@ export class SqliteStore implements Store {
     this.db = db
     this.lock = lock
     this.snapshotSlack = options.snapshotSlack ?? SNAPSHOT_SLACK
+    this.retryInterval = options.retryInterval ?? RETRY_INTERVAL_MS
     this.statements = prepare(db)
     this.record = db.transaction((change: Change) => {
       this.write(change)
@@ -126,7 +135,7 @@ export class SqliteStore implements Store {
   ready (): boolean {
     if (this.failure === undefined) return true
     const now = Date.now()
-    if (now - this.lastAttempt < RETRY_INTERVAL_MS) return false
+    if (now - this.lastAttempt < this.retryInterval) return false
     this.lastAttempt = now
     try {
       this.db.transaction(() => {

@@ -5,7 +5,6 @@
 import type { HeapAllocator } from './allocator.js'
 import { FREE, HEAD, NIL } from './segments.js'
 
-
 export function checkHeap (heap: HeapAllocator): void {
   const { store, index, pointers, counters, size } = heap
   const fail = (message: string): never => { throw new Error(`heap check: ${message}`) }

@@ -36,7 +36,6 @@ import { CANDIDATES, type NodeView } from './free-index.js'
 import { NIL } from './segments.js'
 import { checkTree } from './tree-check.js'
 
-
 /** AVL height is < 1.4405 log2(n + 2); 64 levels cover any tree of Int32 node ids. */
 export const MAX_DEPTH = 64
 

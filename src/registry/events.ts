@@ -30,7 +30,7 @@ export interface HeapDescription {
   createdAt: string
 }
 
-/** A heap as a store may read it while recording a change, in the state the change left. */
+/** A heap as a store may read it while recording a change, in the state the change left (but see heap-reset). */
 export interface HeapState {
   /** O(1). */
   stats: () => HeapStats
@@ -44,6 +44,10 @@ export type Change =
   | { kind: 'heap-deleted', heapId: string }
   /** One request's worth of block changes (a single op, or the successful ops of a batch), in order. */
   | { kind: 'mutations', heapId: string, mutations: Mutation[], state: HeapState }
+  /**
+   * Announced just before the reset, which cannot fail: `state` is the heap before it. A reset
+   * keeps the history counters and leaves no block.
+   */
   | { kind: 'heap-reset', heapId: string, state: HeapState }
   /**
    * An atomic batch failed after applying `mutations`, and they were undone (this is announced

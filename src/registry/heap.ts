@@ -8,7 +8,7 @@ import type { Allocator, AllocatorSnapshot, Block, HeapStats, Occupancy, Segment
 import { AllocatorError, InvalidPointerError } from '../allocator/errors.js'
 import type { Page } from './cursor.js'
 import { BatchOpError, QuotaExceededError, type LimitName } from './errors.js'
-import { noEvents, type Change, type HeapDescription, type HeapState, type Mutation, type RegistryEvents } from './events.js'
+import { noEvents, type HeapDescription, type HeapState, type Mutation, type RegistryEvents } from './events.js'
 
 /** A live block: `align` is the alignment the client asked for, when it asked for one. */
 export type BlockView = Block
@@ -55,7 +55,6 @@ export interface HeapInit {
 interface Done<T> {
   result: T
   mutations?: Mutation[]
-  change?: Change
 }
 
 export class Heap {
@@ -204,12 +203,14 @@ export class Heap {
     }
   }
 
-  /** Frees every block. */
+  /**
+   * Frees every block. Announced before it happens: a reset cannot fail, and undoing one inside
+   * atomically would cost a log entry per block, where the reset itself costs next to nothing.
+   */
   reset (): void {
-    this.apply(false, () => {
-      this.allocator.reset()
-      return { result: undefined, change: { kind: 'heap-reset', heapId: this.id, state: this.state } }
-    })
+    this.events.changed({ kind: 'heap-reset', heapId: this.id, state: this.state })
+    this.allocator.reset()
+    this.countBlocks()
   }
 
   /** Takes this heap's blocks out of the budgets it counts in (the heap is being deleted). */
@@ -302,8 +303,7 @@ export class Heap {
   }
 
   private announce<T> (done: Done<T>, failedBefore: number): T {
-    if (done.change !== undefined) this.events.changed(done.change)
-    else if (done.mutations !== undefined && done.mutations.length > 0) {
+    if (done.mutations !== undefined && done.mutations.length > 0) {
       this.events.changed({ kind: 'mutations', heapId: this.id, mutations: done.mutations, state: this.state })
     } else this.announceCounted(failedBefore)
     return done.result

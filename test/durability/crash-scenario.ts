@@ -150,7 +150,9 @@ export function crashTest (kills: number, seed = Number(process.env.CRASH_SEED ?
       })
       // Kill after a random number of answers plus a random few milliseconds: mid-request, mostly.
       const target = acknowledged + 10 + below(30)
-      while (acknowledged < target && !killed) await new Promise((resolve) => setTimeout(resolve, 2))
+      // The streams move acknowledged and killed while this waits.
+      const due = () => acknowledged >= target || killed
+      while (!due()) await new Promise((resolve) => setTimeout(resolve, 2))
       await new Promise((resolve) => setTimeout(resolve, below(10)))
       killed = true
       await server.kill()

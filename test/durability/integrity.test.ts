@@ -62,7 +62,7 @@ t.test('an intact file passes the checks', async (t) => {
 })
 
 for (const [what, sql, fault] of [
-  ['a deleted block row', "DELETE FROM blocks WHERE ptr = (SELECT max(ptr) FROM blocks)", /heap \S+: 299 block rows, but its counters record 300 live blocks/],
+  ['a deleted block row', 'DELETE FROM blocks WHERE ptr = (SELECT max(ptr) FROM blocks)', /heap \S+: 299 block rows, but its counters record 300 live blocks/],
   ['an extra block row', "INSERT INTO blocks (heap_id, generation, ptr, size) SELECT id, generation, size - 1, 1 FROM heaps WHERE strategy = 'tlsf'", /block rows, but its counters record/],
   ['a changed block size', 'UPDATE blocks SET size = size + 1 WHERE ptr = (SELECT min(ptr) FROM blocks)', /overlaps|holds|aligned/],
   ['a dropped blocks table', 'DROP TABLE blocks', /table blocks is missing/],

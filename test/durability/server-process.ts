@@ -46,7 +46,7 @@ export async function startServer (dataFile: string, env: Record<string, string>
       const match = /^Server listening at (http:\/\/127\.0\.0\.1:\d+)$/.exec(String(line.msg))
       if (match !== null) resolve(match[1]!)
     })
-    void exited.then(() => reject(new Error(`server exited before listening: ${stderr}`)))
+    child.once('exit', () => reject(new Error(`server exited before listening: ${stderr}`)))
   })
   return {
     base,

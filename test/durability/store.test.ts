@@ -117,9 +117,13 @@ for (const strategy of strategies) {
       try {
         if (r < 5 || live.length === 0) live.push(heap.alloc(1 + next(300), next(4) === 0 ? 32 : undefined).ptr)
         else if (r < 8) heap.free(live.splice(next(live.length), 1)[0]!)
-        else if (r < 9) { const i = next(live.length); live[i] = heap.realloc(live[i]!, 1 + next(400)).ptr }
-        // An atomic batch that fails after changing the heap: its undo reorders tlsf free lists.
-        else heap.batch([{ op: 'alloc', size: 1 + next(200) }, { op: 'free', ptr: live[next(live.length)]! }, { op: 'alloc', size: 1 << 20 }], true)
+        else if (r < 9) {
+          const i = next(live.length)
+          live[i] = heap.realloc(live[i]!, 1 + next(400)).ptr
+        } else {
+          // An atomic batch that fails after changing the heap: its undo reorders tlsf free lists.
+          heap.batch([{ op: 'alloc', size: 1 + next(200) }, { op: 'free', ptr: live[next(live.length)]! }, { op: 'alloc', size: 1 << 20 }], true)
+        }
       } catch {}
     }
     first.stop()

@@ -210,7 +210,7 @@ t.test('every change is announced with what it takes to replay it', async (t) =>
   t.same(changes.slice(-2), [{ kind: 'heap-reset', heapId: heap.id }, { kind: 'heap-deleted', heapId: heap.id }])
 })
 
-t.test('a change carries the heap as the change left it; a rolled-back batch is announced after the undo', async (t) => {
+t.test('a change carries the heap as the change left it (a reset: as it was just before); a rolled-back batch is announced after the undo', async (t) => {
   const seen: Array<[string, number, number]> = []
   const r = new Registry({
     limits: LIMITS,
@@ -220,7 +220,8 @@ t.test('a change carries the heap as the change left it; a rolled-back batch is 
   heap.alloc(10, undefined, 'a')
   t.throws(() => heap.batch([{ op: 'alloc', size: 5 }, { op: 'alloc', size: 500 }], true))
   heap.reset()
-  t.same(seen, [['heap-created', 0, 0], ['mutations', 1, 1], ['rolled-back', 1, 1], ['heap-reset', 0, 0]])
+  t.same(seen, [['heap-created', 0, 0], ['mutations', 1, 1], ['rolled-back', 1, 1], ['heap-reset', 1, 1]])
+  t.equal(heap.liveBlocks, 0)
 })
 
 t.test('a failing listener rolls the change back', async (t) => {

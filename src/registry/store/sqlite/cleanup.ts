@@ -10,7 +10,7 @@
 import type Database from 'better-sqlite3'
 
 /** Rows deleted per slice: a few milliseconds of work. */
-export const SLICE_ROWS = 2000
+export const SLICE_ROWS = 1000
 
 const RETRY_MS = 1000
 

@@ -101,7 +101,8 @@ export class SqliteStore implements Store {
       this.write(change)
       const heapId = heapIdOf(change)
       const state = this.unsynced.get(heapId)
-      if (state !== undefined && change.kind !== 'heap-deleted') this.resync(heapId, state)
+      // A reset or a delete records the heap afresh anyway.
+      if (state !== undefined && change.kind !== 'heap-deleted' && change.kind !== 'heap-reset') this.resync(heapId, state)
     })
     this.events = { changed: (change) => this.changed(change) }
     this.cleanup = new Cleanup(db, options)
@@ -217,7 +218,7 @@ export class SqliteStore implements Store {
         s.setGeneration.run(tracked.generation, change.heapId)
         this.obsolete(change.heapId, tracked.generation, 0)
         if (tracked.steps !== undefined) this.startHistory(change.heapId, tracked, undefined)
-        this.saveCounters(change.heapId, change.state)
+        this.saveCounters(change.heapId, change.state, true)
         return
       }
       case 'mutations': {
@@ -331,8 +332,9 @@ export class SqliteStore implements Store {
     }
   }
 
-  private saveCounters (heapId: string, state: HeapState) {
-    const stats = state.stats()
+  /** Records the heap's counters; `emptied`: as the reset about to happen leaves them (no block, the history kept). */
+  private saveCounters (heapId: string, state: HeapState, emptied = false) {
+    const stats = emptied ? { ...state.stats(), liveBlocks: 0, used: 0 } : state.stats()
     this.statements.counters.run({
       id: heapId,
       allocs: stats.allocs,

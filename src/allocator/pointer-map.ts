@@ -14,10 +14,9 @@
  * dist saturates at DIST_MAX, which stands for "DIST_MAX or more": where a decision needs the
  * true distance of a saturated entry, it is recomputed from the entry's key. Long probes are
  * therefore correct, only slower, and the table grows by load alone (doubling past 3/4, so it
- * holds 5.3 to 10.7 bytes per live block), never because of one long probe. Doubling past 1/2
- * instead cut probes (3.2 to about 2 per insert on the real traces) and tlsf's time on real-git
- * by a few percent, but at up to 16 bytes per block it put the allocator over its 64 bytes per
- * block just past a doubling (65 at 1.05 M live blocks).
+ * holds 5.3 to 10.7 bytes per live block), never because of one long probe. A lower load would
+ * shorten probes, but at up to 16 bytes per block it would take the allocator past its budget
+ * of 64 bytes per block just after a doubling.
  *
  * The hash is keyed by a per-map random seed. Pointers are predictable (first-fit answers the
  * same pointers to the same requests), so with a public hash a client could place its blocks on

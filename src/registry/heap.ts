@@ -125,6 +125,7 @@ export class Heap {
     return page(this.allocator.segments(from), limit, (s: Segment) => s.offset, (s) => {
       if (s.state === 'free') return { offset: s.offset, size: s.size, state: s.state }
       const segment: SegmentView = { offset: s.offset, size: s.size, state: s.state, ptr: s.offset }
+      if (s.align !== undefined) segment.align = s.align
       if (s.tag !== undefined) segment.tag = s.tag
       return segment
     })

@@ -3,33 +3,13 @@
  * empties keeps a bounded journal, restores from its snapshot plus the ops after it, and then
  * answers exactly as the heap that never stopped; files from before snapshots still restore.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import t, { type Test } from 'tap'
-import { SqliteStore, type SqliteStoreOptions } from '../../src/registry/store/sqlite/store.js'
+import t from 'tap'
+import type { SqliteStore } from '../../src/registry/store/sqlite/store.js'
 import { SCHEMA_VERSION } from '../../src/registry/store/sqlite/schema.js'
 import { decodeSnapshot, encodeSnapshot, SNAPSHOT_SLACK, type EncodedSnapshot } from '../../src/registry/store/sqlite/snapshots.js'
-import { Registry, type Heap, type LoadReport, type RegistryLimits } from '../../src/registry/index.js'
-
-const LIMITS: RegistryLimits = { maxHeaps: 100, maxHeapSize: Number.MAX_SAFE_INTEGER, maxBlocksPerHeap: 100_000 }
-
-function tempFile (t: Test): string {
-  const dir = mkdtempSync(join(tmpdir(), 'heapd-snapshots-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  return join(dir, 'heaps.db')
-}
-
-/** A registry recording into the store at `file` after restoring it; `stop` closes the file, the registry goes on in memory. */
-function open (t: Test, file: string, options: SqliteStoreOptions = {}) {
-  const store = SqliteStore.open(file, { background: false, ...options })
-  t.teardown(() => store.close())
-  let recording = true
-  const registry = new Registry({ limits: LIMITS, events: { changed: (change) => { if (recording) store.events.changed(change) } } })
-  const report: LoadReport = registry.load(store.load())
-  return { registry, store, report, stop: () => { recording = false; store.close() } }
-}
+import { Registry, type Heap } from '../../src/registry/index.js'
+import { LIMITS, open, tempFile } from './helpers.js'
 
 /** Rows in `table`; 'journal': the op rows after their heap's snapshot (the rows a restart replays). */
 function count (store: SqliteStore, table: 'ops' | 'snapshots' | 'journal'): number {

@@ -1,41 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import t, { type Test } from 'tap'
+/** The SQLite store with a registry: what a restart restores, refused allocs, alignments, exact later pointers, tenants. */
+import t from 'tap'
 import type { Strategy } from '../../src/allocator/index.js'
-import { SqliteStore } from '../../src/registry/store/sqlite/store.js'
-import { HeapNotFoundError, Registry, type Heap, type RegistryLimits } from '../../src/registry/index.js'
-
-const LIMITS: RegistryLimits = { maxHeaps: 100, maxHeapSize: Number.MAX_SAFE_INTEGER, maxBlocksPerHeap: 1000 }
-
-function tempFile (t: Test): string {
-  const dir = mkdtempSync(join(tmpdir(), 'heapd-store-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  return join(dir, 'heaps.db')
-}
-
-/**
- * A registry recording into the store at `file`, after restoring what the file holds. `stop`
- * closes the file and lets the registry go on in memory, as the process that never stopped.
- */
-function open (t: Test, file: string): { registry: Registry, store: SqliteStore, stop: () => void } {
-  const store = SqliteStore.open(file, { background: false })
-  t.teardown(() => store.close())
-  let recording = true
-  const registry = new Registry({ limits: LIMITS, events: { changed: (change) => { if (recording) store.events.changed(change) } } })
-  registry.load(store.load())
-  return { registry, store, stop: () => { recording = false; store.close() } }
-}
-
-/** Everything observable about a heap. */
-function snapshot (heap: Heap) {
-  return {
-    description: heap.describe(),
-    stats: heap.stats(),
-    layout: heap.segments(0, 1_000_000).items,
-    blocks: heap.blocks(0, 1_000_000).items
-  }
-}
+import { HeapNotFoundError } from '../../src/registry/index.js'
+import { observable as snapshot, open, tempFile } from './helpers.js'
 
 t.test('a reopened file restores heaps with names, tags, alignments, layout and counters; deleted heaps stay gone', async (t) => {
   const file = tempFile(t)

@@ -14,13 +14,16 @@ import { LIMITS, observable, open, tempFile } from './helpers.js'
 /** A file holding two heaps with blocks, closed. */
 function recorded (t: Test): { file: string, ids: string[] } {
   const file = tempFile(t)
-  const session = open(t, file)
+  const session = open(t, file, { snapshotSlack: 16 })
   const a = session.registry.create({ size: 1 << 16, strategy: 'tlsf', name: 'a' })
   const b = session.registry.create({ size: 1 << 16, strategy: 'best-fit' })
   for (let i = 0; i < 300; i++) {
     a.alloc(8 + i % 50, undefined, `a${i}`)
     b.alloc(16 + i % 30, i % 4 === 0 ? 64 : undefined)
   }
+  // Enough history for the tlsf heap to have a snapshot as well as a journal.
+  const last = a.blocks(0, 1000).items.at(-1)!.ptr
+  for (let i = 0; i < 400; i++) a.realloc(last, 8 + i % 2)
   session.stop()
   return { file, ids: [a.id, b.id] }
 }
@@ -69,6 +72,7 @@ for (const [what, sql, fault] of [
   ['a dropped heaps table', 'DROP TABLE heaps', /table heaps is missing/],
   ['a schema version from the future', 'PRAGMA user_version = 99', /schema version 99/],
   ['tables without a schema version', 'PRAGMA user_version = 0', /no schema version/],
+  ['an unreadable snapshot', "UPDATE snapshots SET blocks = x'0102030405'", /its snapshot cannot be read/],
   ['a heap whose description is not its columns', "UPDATE heaps SET size = 12345 WHERE strategy = 'tlsf'", /description differs/]
 ] as const) {
   t.test(`${what} stops the load with one message naming the file`, async (t) => {

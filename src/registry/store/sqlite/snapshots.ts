@@ -71,7 +71,12 @@ function littleEndian (values: Float64Array): Buffer {
 
 /** The numbers of a blob of doubles, or of a version 2 file's JSON array. */
 function numbers (value: Buffer | string): ArrayLike<number> {
-  if (typeof value === 'string') return JSON.parse(value) as number[]
+  if (typeof value === 'string') {
+    const parsed: unknown = JSON.parse(value)
+    if (!Array.isArray(parsed) || !parsed.every((item) => Number.isSafeInteger(item))) throw new Error('not an array of integers')
+    return parsed as number[]
+  }
+  if (value.length % 8 !== 0) throw new Error(`${value.length} bytes is not a whole number of doubles`)
   // A copy: the blob's bytes need not sit at a multiple of 8 for a Float64Array view.
   const values = new Float64Array(value.length / 8)
   const bytes = Buffer.from(values.buffer)

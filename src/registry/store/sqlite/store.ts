@@ -118,7 +118,7 @@ export class SqliteStore implements Store {
         this.heaps.set(row.id, tracked)
         if (stored.description.strategy === 'tlsf') {
           const snapshotRow = this.statements.snapshot.get(row.id) as (EncodedSnapshot & { through_op: number }) | undefined
-          const snapshot = snapshotRow === undefined ? undefined : decodeSnapshot(snapshotRow)
+          const snapshot = snapshotRow === undefined ? undefined : this.decoded(row.id, snapshotRow)
           tracked.steps = 0
           stored.history = {
             ...(snapshot !== undefined && snapshot.blocks.length > 0 ? { snapshot } : {}),
@@ -250,6 +250,14 @@ export class SqliteStore implements Store {
         const tracked = this.tracked(change.heapId)
         if (tracked.steps !== undefined) this.startHistory(change.heapId, tracked, change.state)
       }
+    }
+  }
+
+  private decoded (heapId: string, row: EncodedSnapshot) {
+    try {
+      return decodeSnapshot(row)
+    } catch (error) {
+      throw new StoreDamagedError(this.location, `heap ${heapId}: its snapshot cannot be read (${(error as Error).message})`)
     }
   }
 

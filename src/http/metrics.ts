@@ -29,7 +29,7 @@ export function allocFailureReason (error: unknown): string | undefined {
   const cause = error instanceof BatchOpError ? error.cause : error
   if (cause instanceof OutOfMemoryError) return cause.reason
   if (cause instanceof ExceedsHeapSizeError) return 'exceeds-heap-size'
-  if (cause instanceof QuotaExceededError && (cause.limit === 'maxBlocksPerHeap' || cause.limit === 'maxBlocksTotal')) return 'quota'
+  if (cause instanceof QuotaExceededError && (cause.limit === 'maxBlocksPerHeap' || cause.limit === 'maxBlocksTotal' || cause.limit === 'maxBlocksPerTenant')) return 'quota'
   return undefined
 }
 

@@ -2,7 +2,8 @@
 import t from 'tap'
 import type { Strategy } from '../../src/allocator/index.js'
 import { HeapNotFoundError } from '../../src/registry/index.js'
-import { observable as snapshot, open, tempFile } from './helpers.js'
+import { StoreUnavailableError } from '../../src/registry/store/errors.js'
+import { dbOf, nextPointers, observable as snapshot, open, tempFile } from './helpers.js'
 
 t.test('a reopened file restores heaps with names, tags, alignments, layout and counters; deleted heaps stay gone', async (t) => {
   const file = tempFile(t)
@@ -146,4 +147,39 @@ t.test('heaps of tenants are recorded and restored with their owner', async (t) 
   const { registry } = open(t, file)
   t.throws(() => registry.get(heap.id), HeapNotFoundError, 'hidden from others')
   t.same(registry.get(heap.id, 'acme').blocks(0, 10).items, [{ ptr: 0, size: 10, tag: 'mine' }])
+})
+
+t.test('a store that cannot grow answers StoreUnavailableError, the heap unchanged; once it can commit again the file equals memory, later pointers included', async (t) => {
+  const file = tempFile(t)
+  const first = open(t, file, { retryInterval: 0 })
+  const heap = first.registry.create({ size: 1 << 24, strategy: 'tlsf' })
+  for (let i = 0; i < 50; i++) heap.alloc(10 + i, undefined, `t${i}`)
+  const db = dbOf(first.store)
+  // SQLite's own cap on the file's pages: the same SQLITE_FULL a full disk gives.
+  db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`)
+  let refused: unknown
+  let before = snapshot(heap)
+  for (let i = 0; i < 20_000 && refused === undefined; i++) {
+    try {
+      const live = heap.blocks(0, 1000).items
+      if (i % 5 === 4) heap.batch([{ op: 'free', ptr: live[i % live.length]!.ptr }, { op: 'alloc', size: 1 << 30 }], true)
+      else heap.alloc(20 + i % 100, undefined, 'a tag that takes room in the file')
+      before = snapshot(heap)
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) refused = error
+    }
+  }
+  t.type(refused, StoreUnavailableError, 'the store fills up')
+  t.match((refused as Error).message, `the store (${file}) cannot commit changes: database or disk is full (SQLITE_FULL)`)
+  t.same(snapshot(heap), before, 'the heap is as before the refused change')
+
+  // (Readiness on a full disk is tested on a real one, full-disk.test.ts: the page cap leaves the WAL room to commit a probe.)
+  db.pragma('max_page_count = 1073741823')
+  t.equal(first.store.ready(), true, 'ready once it can commit')
+  heap.alloc(7, undefined, 'after')
+  const expected = snapshot(heap)
+  first.stop()
+  const restored = open(t, file).registry.get(heap.id)
+  t.same(snapshot(restored), expected)
+  t.same(nextPointers(restored, 200, 3), nextPointers(heap, 200, 3), 'the later pointers of the heap that never stopped')
 })

@@ -3,7 +3,8 @@
  * FreeIndex (first-fit, best-fit, tlsf) holds the free ones and picks the range for a request;
  * the pointer map (pointer-map.ts) finds a block from its ptr; counters.ts keeps stats.
  *
- * alloc: index.find, then split the range as [free padding][block][free remainder]: O(find).
+ * alloc: index.find (O(log n) at most, each strategy's header says how), then split the range
+ * as [free padding][block][free remainder].
  * free: pointer map lookup, then merge with free neighbours through the physical links: O(1)
  * plus the index updates. realloc: in place when it can (shrink, or grow into a free right
  * neighbour); otherwise a move, placed by the strategy as alloc(size) would be with the old
@@ -20,8 +21,9 @@
  * else; peaks are taken after each whole operation. allocAt blocks carry the heap alignment.
  *
  * atomically() records the inverse of every change in an undo log (alloc <-> free via allocAt,
- * resize <-> resize; a freed block's tag on a stack beside it) plus a snapshot of the counters, and replays it backwards when fn throws:
- * O(1) per undone change, O(log n) for an undone free (a seek). Nested calls are savepoints.
+ * resize <-> resize; a freed block's tag on a stack beside it) plus a snapshot of the counters,
+ * and replays it backwards when fn throws: O(1) per undone change, O(log n) for an undone free
+ * (a seek). Nested calls are savepoints.
  *
  * freeOrder() and restoreFreeOrder() expose the one piece of state besides the layout that
  * decides later placements (tlsf's list order); snapshot() and restoreLayout() carry a whole heap

@@ -3,7 +3,7 @@
  * FreeIndex (first-fit, best-fit, tlsf) holds the free ones and picks the range for a request;
  * the pointer map (pointer-map.ts) finds a block from its ptr; counters.ts keeps stats.
  *
- * alloc: index.find (O(log n) at most, each strategy's header says how), then split the range
+ * alloc: index.find (bounded work, each strategy's header says how), then split the range
  * as [free padding][block][free remainder].
  * free: pointer map lookup, then merge with free neighbours through the physical links: O(1)
  * plus the index updates. realloc: in place when it can (shrink, or grow into a free right

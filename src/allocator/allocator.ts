@@ -41,6 +41,8 @@ import type { Allocator, AllocatorSnapshot, Block, FreeRange, HeapStats, Occupan
 import { checkAlignment, checkInteger, checkSize, checkTag } from './validate.js'
 import { blocksFrom, freeRangesFrom, occupancyOf, segmentsFrom } from './views.js'
 
+const ALIGN_1_STATE = usedState(1)
+
 /** Undo log entry kinds; each entry is [kind, ptr, size, state]. UNDO_FREE_TAGGED's tag is on the tag stack. */
 const UNDO_ALLOC = 1
 const UNDO_FREE = 2
@@ -71,7 +73,10 @@ export class HeapAllocator implements Allocator {
     checkSize('size', size)
     let state = USED
     let a = this.alignment
-    if (align !== undefined) {
+    if (align === 1) {
+      // Valid and never above the heap's alignment: the common explicit request needs no check.
+      state = ALIGN_1_STATE
+    } else if (align !== undefined) {
       const requested = checkAlignment('align', align)
       state = usedState(requested)
       if (requested > a) a = requested

@@ -50,7 +50,7 @@ export function usedState (align: number): number {
 
 /** The alignment a block of used state `state` (not USED) asked for. */
 export function requestedAlign (state: number): number {
-  return 2 ** (state - USED - 1)
+  return 1 << (state - USED - 1) // at most 2^30: an int32 shift is exact
 }
 const HEAD_STATE = 255
 

@@ -60,7 +60,8 @@ export const DEFAULT_URL = 'http://127.0.0.1:3000'
 export function parse (command: Command, argv: string[]): { values: Values, positionals: string[] } {
   let parsed
   try {
-    parsed = parseArgs({ args: argv, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true })
+    const options = { ...GLOBAL_OPTIONS, ...command.options }
+    parsed = parseArgs({ args: positionalsLast(argv, options), options, allowPositionals: true, strict: true })
   } catch (error) {
     throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''), command.path.join(' '))
   }
@@ -72,6 +73,31 @@ export function parse (command: Command, argv: string[]): { values: Values, posi
     throw new UsageError(`expected ${expected}, got ${parsed.positionals.length === 0 ? 'none' : parsed.positionals.join(' ')}`, command.path.join(' '))
   }
   return { values, positionals: parsed.positionals }
+}
+
+/**
+ * The arguments with every positional one after `--`. Heap IDs are base64url and may begin with
+ * '-', which parseArgs would take for short options: an argument that names no option is positional.
+ */
+function positionalsLast (argv: string[], options: Options): string[] {
+  const shorts = new Map(Object.values(options).flatMap((option) => option.short !== undefined ? [[`-${option.short}`, option] as const] : []))
+  const flags: string[] = []
+  const positionals: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (arg === '--') {
+      positionals.push(...argv.slice(i + 1))
+      break
+    }
+    const option = arg.startsWith('--') ? options[arg.slice(2).split('=')[0]!] : shorts.get(arg)
+    if (!arg.startsWith('--') && option === undefined) {
+      positionals.push(arg)
+      continue
+    }
+    flags.push(arg)
+    if (option?.type === 'string' && !arg.includes('=') && i + 1 < argv.length) flags.push(argv[++i]!)
+  }
+  return [...flags, '--', ...positionals]
 }
 
 /** The client for the options and the environment (HEAPD_URL, HEAPD_API_KEY). */

@@ -70,3 +70,13 @@ t.test('usage errors: exit code 2, one line on stderr naming the command\'s help
   const bad = await heapd(['heaps', 'ls'], { HEAPD_URL: 'nope' })
   t.match(bad, { code: 2, stderr: /"nope" is not a URL \(--url or HEAPD_URL\)/ })
 })
+
+t.test('a heap ID that begins with "-" is an argument, not an option', async (t) => {
+  // Port 9 (discard) refuses the connection: parsing passed when the exit code is 3, not 2.
+  const env = { HEAPD_URL: 'http://127.0.0.1:9' }
+  for (const args of [['heaps', 'get', '-Jiwxfxuq2DSCq1yRO6o3w'], ['alloc', '-h2', '64', '--tag', 'x'], ['free', '--json', '-abc', '0']]) {
+    const ran = await heapd(args, env)
+    t.equal(ran.code, 3, `${args.join(' ')}: ${ran.stderr.trim()}`)
+  }
+  t.equal((await heapd(['alloc', '-h'], env)).code, 0, '-h alone is still help')
+})

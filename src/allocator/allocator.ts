@@ -43,6 +43,12 @@ import { blocksFrom, freeRangesFrom, occupancyOf, segmentsFrom } from './views.j
 
 const ALIGN_1_STATE = usedState(1)
 
+/** A Block made whole in one literal (a property added later would move the object to a slower shape). */
+function blockWith (ptr: number, size: number, state: number, tag: string | undefined): Block {
+  if (tag === undefined) return state === USED ? { ptr, size } : { ptr, size, align: requestedAlign(state) }
+  return state === USED ? { ptr, size, tag } : { ptr, size, align: requestedAlign(state), tag }
+}
+
 /** Undo log entry kinds; each entry is [kind, ptr, size, state]. UNDO_FREE_TAGGED's tag is on the tag stack. */
 const UNDO_ALLOC = 1
 const UNDO_FREE = 2
@@ -95,13 +101,9 @@ export class HeapAllocator implements Allocator {
     const store = this.store
     const size = store.sizes[node]!
     const state = store.state[node]!
-    const block: Block = { ptr, size }
-    if (state !== USED) block.align = requestedAlign(state)
     const tag = this.tags.size === 0 ? undefined : this.tags.get(ptr)
-    if (tag !== undefined) {
-      block.tag = tag
-      this.tags.delete(ptr)
-    }
+    if (tag !== undefined) this.tags.delete(ptr)
+    const block = blockWith(ptr, size, state, tag)
     if (this.undo !== null) this.logFree(ptr, size, state, tag)
     this.release(node)
     this.counters.frees++
@@ -158,12 +160,7 @@ export class HeapAllocator implements Allocator {
   blockOf (node: number): Block {
     const store = this.store
     const ptr = store.offsets[node]!
-    const block: Block = { ptr, size: store.sizes[node]! }
-    const state = store.state[node]!
-    if (state !== USED) block.align = requestedAlign(state)
-    const tag = this.tags.size === 0 ? undefined : this.tags.get(ptr)
-    if (tag !== undefined) block.tag = tag
-    return block
+    return blockWith(ptr, store.sizes[node]!, store.state[node]!, this.tags.size === 0 ? undefined : this.tags.get(ptr))
   }
 
   stats (): HeapStats {

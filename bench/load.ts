@@ -274,7 +274,9 @@ printTable(`Paced, ${rounds} rounds pooled (latency from each request's due time
   ([[bare.name, bareAll], [heapd.name, heapdAll]] as const).map(([name, run]) => [
     name, int(run.requestsPerSecond), run.latency.p50, run.latency.p90, run.latency.p99, run.latency.max, run.errors
   ]),
-  [heapdAll.requestsPerSecond < 0.95 * rate ? `heapd achieved clearly less than the ${int(rate)} req/s offered: it was saturated, and its figures are not latency below saturation.` : `both servers kept up with the ${int(rate)} req/s offered.`])
+  ([[bare, bareAll], [heapd, heapdAll]] as const).map(([server, run]) => run.requestsPerSecond < 0.95 * rate
+    ? `${server.name}: clearly less than the ${int(rate)} req/s offered, so saturated; its figures are not latency below saturation.`
+    : `${server.name}: kept up with the ${int(rate)} req/s offered.`))
 
 const rssAfter = servers.map((server) => rssOf(server.pid))
 const live = [await liveBlocks(bare), await liveBlocks(heapd)]

@@ -102,12 +102,17 @@ export class HeapAllocator implements Allocator {
     const size = store.sizes[node]!
     const state = store.state[node]!
     const tag = this.tags.size === 0 ? undefined : this.tags.get(ptr)
+    this.freeNode(node, ptr, size, state, tag)
+    // Built last and passed nowhere: where free() is inlined and its answer unused, V8 drops the object (5 to 7 % of tlsf's time, bench:ab).
+    return blockWith(ptr, size, state, tag)
+  }
+
+  /** free() once the block is known: logs, forgets the tag, releases the node. */
+  private freeNode (node: number, ptr: number, size: number, state: number, tag: string | undefined): void {
     if (tag !== undefined) this.tags.delete(ptr)
-    const block = blockWith(ptr, size, state, tag)
     if (this.undo !== null) this.logFree(ptr, size, state, tag)
     this.release(node)
     this.counters.frees++
-    return block
   }
 
   realloc (ptr: number, size: number): number {

@@ -76,6 +76,7 @@ const EnvSchema = z.object({
   HEAPD_MAX_BLOCKS_TOTAL: integer(10_000_000, 1),
   HEAPD_MAX_BLOCKS_PER_TENANT: integer(1_000_000, 1),
   HEAPD_HEAP_TTL: integer(0, 0),
+  HEAPD_IDEMPOTENCY_TTL: integer(86_400, 1),
   HEAPD_RATE_LIMIT: integer(0, 0),
   HEAPD_MAX_EVENT_LOOP_DELAY: integer(0, 0),
   HEAPD_CONNECTION_TIMEOUT: integer(120_000, 0),
@@ -143,6 +144,11 @@ export interface Config {
   apiKeys: ApiKey[]
   /** Seconds a heap may go untouched before it is deleted; 0: heaps never expire. */
   heapTtl: number
+  /**
+   * Seconds the answer to a change sent with an Idempotency-Key is remembered, so that a retry with
+   * the key gets it again instead of applying the change twice (a day by default).
+   */
+  idempotencyTtl: number
   /** SQLite file holding the heaps (created if missing); unset: heaps live in memory only. */
   dataFile?: string
   /** Serve Prometheus metrics at /metrics. */
@@ -194,6 +200,7 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     keepAliveTimeout: e.HEAPD_KEEP_ALIVE_TIMEOUT,
     apiKeys: e.HEAPD_API_KEYS ?? [],
     heapTtl: e.HEAPD_HEAP_TTL,
+    idempotencyTtl: e.HEAPD_IDEMPOTENCY_TTL,
     metrics: e.HEAPD_METRICS,
     docs: e.HEAPD_DOCS,
     trustProxy: e.HEAPD_TRUST_PROXY,

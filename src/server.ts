@@ -35,7 +35,7 @@ const store = await openStore(config.dataFile !== undefined ? { dataFile: config
 const registry = createRegistry(config, { events: store.events })
 let restored
 try {
-  restored = registry.load(store.load())
+  restored = { ...registry.load(store.load()), idempotencyKeys: registry.loadKeys(store.loadKeys()) }
 } catch (error) {
   // The store's own errors name the file already.
   refuse(error instanceof StoreDamagedError ? error.message : `cannot restore the heaps of ${store.location}: ${(error as Error).message}`, store)

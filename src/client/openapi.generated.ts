@@ -624,7 +624,10 @@ export interface operations {
     createHeap: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: a retry with the same key (a UUID, say) answers the first answer and applies nothing again, for HEAPD_IDEMPOTENCY_TTL seconds. The same key with a different request answers 422 idempotency-key-reused; while the first request runs, 409 idempotency-key-in-flight. */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -690,6 +693,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No free range fits (out-of-memory), or the first request with this Idempotency-Key is still running (idempotency-key-in-flight). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Body over the size limit (payload-too-large); `limitValue` is the limit in bytes. */
             413: {
                 headers: {
@@ -701,6 +713,15 @@ export interface operations {
             };
             /** @description Body is not JSON (unsupported-media-type). */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used before with a different request: method, path or body (idempotency-key-reused). */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -865,7 +886,10 @@ export interface operations {
     resetHeap: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: a retry with the same key (a UUID, say) answers the first answer and applies nothing again, for HEAPD_IDEMPOTENCY_TTL seconds. The same key with a different request answers 422 idempotency-key-reused; while the first request runs, 409 idempotency-key-in-flight. */
+                "idempotency-key"?: string;
+            };
             path: {
                 /**
                  * @description The heap ID returned by POST /heaps.
@@ -917,6 +941,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No free range fits (out-of-memory), or the first request with this Idempotency-Key is still running (idempotency-key-in-flight). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used before with a different request: method, path or body (idempotency-key-reused). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
             429: {
                 headers: {
@@ -944,7 +986,10 @@ export interface operations {
     allocBlock: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: a retry with the same key (a UUID, say) answers the first answer and applies nothing again, for HEAPD_IDEMPOTENCY_TTL seconds. The same key with a different request answers 422 idempotency-key-reused; while the first request runs, 409 idempotency-key-in-flight. */
+                "idempotency-key"?: string;
+            };
             path: {
                 /**
                  * @description The heap ID returned by POST /heaps.
@@ -1019,7 +1064,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No free range fits (out-of-memory). */
+            /** @description No free range fits (out-of-memory), or the first request with this Idempotency-Key is still running (idempotency-key-in-flight). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1039,6 +1084,15 @@ export interface operations {
             };
             /** @description Body is not JSON (unsupported-media-type). */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used before with a different request: method, path or body (idempotency-key-reused). */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1230,7 +1284,10 @@ export interface operations {
     freeBlock: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: a retry with the same key (a UUID, say) answers the first answer and applies nothing again, for HEAPD_IDEMPOTENCY_TTL seconds. The same key with a different request answers 422 idempotency-key-reused; while the first request runs, 409 idempotency-key-in-flight. */
+                "idempotency-key"?: string;
+            };
             path: {
                 /**
                  * @description The heap ID returned by POST /heaps.
@@ -1278,6 +1335,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No free range fits (out-of-memory), or the first request with this Idempotency-Key is still running (idempotency-key-in-flight). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used before with a different request: method, path or body (idempotency-key-reused). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
             429: {
                 headers: {
@@ -1305,7 +1380,10 @@ export interface operations {
     reallocBlock: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: a retry with the same key (a UUID, say) answers the first answer and applies nothing again, for HEAPD_IDEMPOTENCY_TTL seconds. The same key with a different request answers 422 idempotency-key-reused; while the first request runs, 409 idempotency-key-in-flight. */
+                "idempotency-key"?: string;
+            };
             path: {
                 /**
                  * @description The heap ID returned by POST /heaps.
@@ -1365,7 +1443,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No free range fits (out-of-memory). */
+            /** @description No free range fits (out-of-memory), or the first request with this Idempotency-Key is still running (idempotency-key-in-flight). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1385,6 +1463,15 @@ export interface operations {
             };
             /** @description Body is not JSON (unsupported-media-type). */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used before with a different request: method, path or body (idempotency-key-reused). */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1419,7 +1506,10 @@ export interface operations {
     runBatch: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: a retry with the same key (a UUID, say) answers the first answer and applies nothing again, for HEAPD_IDEMPOTENCY_TTL seconds. The same key with a different request answers 422 idempotency-key-reused; while the first request runs, 409 idempotency-key-in-flight. */
+                "idempotency-key"?: string;
+            };
             path: {
                 /**
                  * @description The heap ID returned by POST /heaps.
@@ -1519,7 +1609,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No free range fits (out-of-memory). */
+            /** @description No free range fits (out-of-memory), or the first request with this Idempotency-Key is still running (idempotency-key-in-flight). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1539,6 +1629,15 @@ export interface operations {
             };
             /** @description Body is not JSON (unsupported-media-type). */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used before with a different request: method, path or body (idempotency-key-reused). */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -205,6 +205,7 @@ export function createRegistry (config: Config, options: { events?: RegistryEven
   return new Registry({
     limits: config.limits,
     heapTtl: config.heapTtl * 1000,
+    idempotencyTtl: config.idempotencyTtl * 1000,
     ...(options.events !== undefined ? { events: options.events } : {}),
     ...(options.now !== undefined ? { now: options.now } : {})
   })

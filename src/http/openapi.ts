@@ -5,8 +5,11 @@
  * transform also drops the response headers a route declares (Retry-After); they are put back.
  * @fastify/swagger marks every request body required; a body schema that also accepts null (the
  * request may come without a body, as reset's) is an optional body of the other form instead.
+ * The Idempotency-Key header is read by the change routes themselves, not validated by a schema
+ * (a request without it pays nothing): it is added to their documentation here.
  */
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod'
+import { IDEMPOTENCY_KEY_HEADER, KEYED_OPERATIONS } from './idempotency.js'
 
 type Transform = typeof jsonSchemaTransform
 type TransformObject = typeof jsonSchemaTransformObject
@@ -14,8 +17,26 @@ type Responses = Record<string, { headers?: unknown } | undefined>
 interface BodySchema { type?: unknown, anyOf?: BodySchema[] }
 interface RequestBody { required?: boolean, content?: Record<string, { schema?: BodySchema }> }
 
+const IDEMPOTENCY_KEY_DOC = {
+  type: 'object',
+  properties: {
+    [IDEMPOTENCY_KEY_HEADER]: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 255,
+      description: 'Makes a retry safe: a retry with the same key (a UUID, say) answers the first answer and applies nothing again, ' +
+        'for HEAPD_IDEMPOTENCY_TTL seconds. The same key with a different request answers 422 idempotency-key-reused; ' +
+        'while the first request runs, 409 idempotency-key-in-flight.'
+    }
+  }
+}
+
 export const transform: Transform = (input) => {
   const output = jsonSchemaTransform(input)
+  const operationId = (input.schema as { operationId?: string } | undefined)?.operationId
+  if (operationId !== undefined && KEYED_OPERATIONS.has(operationId)) {
+    (output.schema as { headers?: unknown }).headers = IDEMPOTENCY_KEY_DOC
+  }
   const declared = (input.schema as { response?: Responses } | undefined)?.response
   const transformed = (output.schema as { response?: Responses } | undefined)?.response
   if (declared === undefined || transformed === undefined) return output

@@ -7,7 +7,7 @@ import type { FastifyError } from 'fastify'
 import {
   AllocatorError, ExceedsHeapSizeError, InvalidArgumentError, InvalidPointerError, OutOfMemoryError
 } from '../allocator/errors.js'
-import { BatchOpError, HeapNotFoundError, QuotaExceededError } from '../registry/errors.js'
+import { BatchOpError, HeapNotFoundError, IdempotencyKeyInFlightError, IdempotencyKeyReusedError, QuotaExceededError } from '../registry/errors.js'
 import { StoreUnavailableError } from '../registry/store/errors.js'
 import type { ProblemBody } from './schemas/problem.js'
 
@@ -23,9 +23,11 @@ const CATALOGUE = {
   'not-found': { status: 404, title: 'Not found' },
   'request-timeout': { status: 408, title: 'Request timeout' },
   'out-of-memory': { status: 409, title: 'Out of memory' },
+  'idempotency-key-in-flight': { status: 409, title: 'Idempotency-Key in flight' },
   'payload-too-large': { status: 413, title: 'Payload too large' },
   'uri-too-long': { status: 414, title: 'URI too long' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  'idempotency-key-reused': { status: 422, title: 'Idempotency-Key reused' },
   'headers-too-large': { status: 431, title: 'Request headers too large' },
   'quota-exceeded': { status: 429, title: 'Quota exceeded' },
   'internal-error': { status: 500, title: 'Internal error' },
@@ -82,6 +84,8 @@ export function toProblem (error: unknown, instance: string, context: ProblemCon
     return cause === undefined ? undefined : { ...cause, detail: error.message, index: error.index }
   }
   if (error instanceof HeapNotFoundError) return problem('heap-not-found', error.message, instance)
+  if (error instanceof IdempotencyKeyReusedError) return problem('idempotency-key-reused', error.message, instance)
+  if (error instanceof IdempotencyKeyInFlightError) return problem('idempotency-key-in-flight', error.message, instance)
   if (error instanceof StoreUnavailableError) {
     return problem('unavailable', 'the change cannot be recorded right now, so nothing changed; retry after Retry-After seconds', instance)
   }

@@ -27,3 +27,21 @@ export class BatchOpError extends Error {
     this.name = 'BatchOpError'
   }
 }
+
+/** The Idempotency-Key was used before, with another request (method, path or body). */
+export class IdempotencyKeyReusedError extends Error {
+  readonly code = 'IDEMPOTENCY_KEY_REUSED'
+  constructor (readonly key: string) {
+    super(`the Idempotency-Key ${key} was used before with a different request`)
+    this.name = 'IdempotencyKeyReusedError'
+  }
+}
+
+/** The first request with this Idempotency-Key has not finished yet. */
+export class IdempotencyKeyInFlightError extends Error {
+  readonly code = 'IDEMPOTENCY_KEY_IN_FLIGHT'
+  constructor (readonly key: string) {
+    super(`the first request with the Idempotency-Key ${key} has not finished; retry once it has`)
+    this.name = 'IdempotencyKeyInFlightError'
+  }
+}

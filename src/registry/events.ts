@@ -12,6 +12,7 @@
  * (allocator.atomically) and the error propagates, so memory never gets ahead of the journal.
  */
 import type { AllocatorSnapshot, HeapStats, Strategy } from '../allocator/types.js'
+import type { IdempotencyRecord } from './idempotency.js'
 
 export type Mutation =
   | { op: 'alloc', ptr: number, size: number, align?: number, tag?: string }
@@ -38,7 +39,12 @@ export interface HeapState {
   snapshot: () => AllocatorSnapshot
 }
 
-export type Change =
+/**
+ * `answered`: the Idempotency-Key record of the request this change answers (idempotency.ts), to
+ * commit in the same transaction, so that after a crash the change and its answer both exist or
+ * neither does.
+ */
+export type Change = (
   /** `seq` is the heap's place in the registry's creation order (the heap list's cursor key). */
   | { kind: 'heap-created', heap: HeapDescription, seq: number, state: HeapState }
   | { kind: 'heap-deleted', heapId: string }
@@ -65,6 +71,9 @@ export type Change =
    * them: the store records it whole (a snapshot), so that the next load rebuilds it exactly.
    */
   | { kind: 'rebuilt', heapId: string, state: HeapState }
+) & { answered?: IdempotencyRecord }
+  /** A keyed request's answer alone: a refusal that changed nothing, or a reset, announced after it happened. */
+  | { kind: 'answered', record: IdempotencyRecord }
 
 export interface RegistryEvents {
   changed: (change: Change) => void

@@ -9,6 +9,7 @@ import { AllocatorError, InvalidPointerError } from '../allocator/errors.js'
 import type { Page } from './cursor.js'
 import { BatchOpError, QuotaExceededError, type LimitName } from './errors.js'
 import { noEvents, type HeapDescription, type HeapState, type Mutation, type RegistryEvents } from './events.js'
+import type { IdempotencyRecord, Outcome } from './idempotency.js'
 
 /** A live block: `align` is the alignment the client asked for, when it asked for one. */
 export type BlockView = Block
@@ -50,6 +51,8 @@ export interface HeapInit {
   /** Milliseconds since the epoch of the last request that read or changed the heap (idle expiry). */
   touchedAt?: number
   events?: RegistryEvents
+  /** The Idempotency-Key record a change answering a keyed request carries (IdempotencyKeys.answering). */
+  answering?: (outcome: Outcome<unknown>) => IdempotencyRecord | undefined
 }
 
 interface Done<T> {
@@ -74,6 +77,7 @@ export class Heap {
   /** How many of this heap's blocks the budgets count: the allocator's live blocks after the last change. */
   private counted = 0
   private readonly events: RegistryEvents
+  private readonly answering: (outcome: Outcome<unknown>) => IdempotencyRecord | undefined
 
   constructor (init: HeapInit) {
     this.id = init.id
@@ -86,6 +90,7 @@ export class Heap {
     this.maxBlocks = init.maxBlocks
     this.budgets = init.budgets ?? []
     this.events = init.events ?? noEvents
+    this.answering = init.answering ?? (() => undefined)
     this.state = { stats: () => this.allocator.stats(), snapshot: () => this.allocator.snapshot() }
     this.countBlocks()
   }
@@ -198,7 +203,8 @@ export class Heap {
     } catch (error) {
       // Announced once the heap is undone, so that a store may record the heap as it is now.
       if (error instanceof BatchOpError && mutations.length > 0) {
-        this.events.changed({ kind: 'rolled-back', heapId: this.id, mutations, state: this.state })
+        const answered = this.answering({ ok: false, error })
+        this.events.changed({ kind: 'rolled-back', heapId: this.id, mutations, state: this.state, ...(answered !== undefined ? { answered } : {}) })
       }
       throw error
     }
@@ -294,7 +300,7 @@ export class Heap {
         }
       })
       if (refused !== undefined) {
-        this.announceCounted(failedBefore)
+        this.announceCounted(failedBefore, { ok: false, error: refused.error })
         throw refused.error
       }
       return result as T
@@ -304,14 +310,19 @@ export class Heap {
   }
 
   private announce<T> (done: Done<T>, failedBefore: number): T {
+    const outcome = { ok: true as const, result: done.result }
     if (done.mutations !== undefined && done.mutations.length > 0) {
-      this.events.changed({ kind: 'mutations', heapId: this.id, mutations: done.mutations, state: this.state })
-    } else this.announceCounted(failedBefore)
+      const answered = this.answering(outcome)
+      this.events.changed({ kind: 'mutations', heapId: this.id, mutations: done.mutations, state: this.state, ...(answered !== undefined ? { answered } : {}) })
+    } else this.announceCounted(failedBefore, outcome)
     return done.result
   }
 
-  private announceCounted (failedBefore: number): void {
-    if (this.allocator.stats().failedAllocs !== failedBefore) this.events.changed({ kind: 'counted', heapId: this.id, state: this.state })
+  /** `outcome`: what the request that changed the count answers, for its Idempotency-Key record. */
+  private announceCounted (failedBefore: number, outcome: Outcome<unknown>): void {
+    if (this.allocator.stats().failedAllocs === failedBefore) return
+    const answered = this.answering(outcome)
+    this.events.changed({ kind: 'counted', heapId: this.id, state: this.state, ...(answered !== undefined ? { answered } : {}) })
   }
 
   /** Brings the budgets' counts of this heap's blocks up to date. */

@@ -11,6 +11,9 @@
  * accessed for `heapTtl` milliseconds, through delete() so that listeners (a journal) see it.
  *
  * Loading: load() rebuilds the heaps a store gave back (store.ts, rebuild.ts), before serving.
+ *
+ * Idempotency keys: idempotently() answers a keyed change once and its retries with the same
+ * answer (idempotency.ts); loadKeys() takes back the keys a store kept.
  */
 import { createAllocator } from '../allocator/index.js'
 import type { Allocator, Strategy } from '../allocator/types.js'
@@ -18,6 +21,7 @@ import type { Page } from './cursor.js'
 import { HeapNotFoundError, QuotaExceededError } from './errors.js'
 import { noEvents, type RegistryEvents } from './events.js'
 import { Heap, type BlockBudget } from './heap.js'
+import { IdempotencyKeys, type AnswerOf, type IdempotencyRecord, type KeyedRequest, type StoredAnswer } from './idempotency.js'
 import { newHeapId } from './ids.js'
 import { rebuildAllocator } from './rebuild.js'
 import type { StoredHeap } from './store/store.js'
@@ -58,6 +62,8 @@ export interface RegistryOptions {
   now?: () => Date
   /** Milliseconds a heap may go unaccessed before expireIdle() deletes it; 0 or omitted: never. */
   heapTtl?: number
+  /** Milliseconds an Idempotency-Key's answer is remembered; a day when omitted. */
+  idempotencyTtl?: number
 }
 
 export interface CreateHeap {
@@ -84,6 +90,8 @@ export class Registry {
   private readonly heapsPerTenant = new Map<string, number>()
   private readonly budget: BlockBudget
   private readonly tenantBudgets = new Map<string, BlockBudget>()
+  private readonly keys: IdempotencyKeys
+  private readonly answering: (outcome: Parameters<IdempotencyKeys['answering']>[0]) => IdempotencyRecord | undefined
 
   constructor (options: RegistryOptions) {
     this.limits = options.limits
@@ -95,6 +103,12 @@ export class Registry {
     this.nowMs = now === undefined ? () => Date.now() : () => now().getTime()
     this.heapTtl = options.heapTtl ?? 0
     this.budget = { live: 0, max: this.limits.maxBlocksTotal ?? Infinity, limit: 'maxBlocksTotal', holder: 'the service' }
+    this.keys = new IdempotencyKeys({
+      ttl: options.idempotencyTtl ?? 86_400_000,
+      nowMs: this.nowMs,
+      announce: (record) => this.events.changed({ kind: 'answered', record })
+    })
+    this.answering = (outcome) => this.keys.answering(outcome)
   }
 
   /** Live blocks across all heaps. */
@@ -136,12 +150,14 @@ export class Registry {
       createdAt: this.now().toISOString(),
       maxBlocks: maxBlocksPerHeap,
       budgets: this.budgetsOf(spec.tenant),
-      events: this.events
+      events: this.events,
+      answering: this.answering
     })
     this.heapsById.set(heap.id, heap)
     this.order.push(heap)
     try {
-      this.events.changed({ kind: 'heap-created', heap: heap.describe(), seq: heap.seq, state: heap.state })
+      const answered = this.events === noEvents ? undefined : this.keys.answering({ ok: true, result: heap })
+      this.events.changed({ kind: 'heap-created', heap: heap.describe(), seq: heap.seq, state: heap.state, ...(answered !== undefined ? { answered } : {}) })
     } catch (error) {
       this.heapsById.delete(heap.id)
       this.order.pop()
@@ -175,7 +191,8 @@ export class Registry {
         touchedAt: this.nowMs(),
         maxBlocks: this.limits.maxBlocksPerHeap,
         budgets: this.budgetsOf(description.tenant),
-        events: this.events
+        events: this.events,
+        answering: this.answering
       })
       this.heapsById.set(heap.id, heap)
       this.countTenant(heap.tenant, 1)
@@ -192,6 +209,25 @@ export class Registry {
       report.fellBack.push(heap.id)
     }
     return report
+  }
+
+  /** Takes back the Idempotency-Keys a store kept (Store.loadKeys), before serving; answers how many are still valid. */
+  loadKeys (records: Iterable<IdempotencyRecord>): number {
+    return this.keys.load(records)
+  }
+
+  /**
+   * Runs a change under an Idempotency-Key (IdempotencyKeys.run): `perform` calls the registry,
+   * `answerOf` says what its outcome answers. A retry with the same key and request answers the
+   * first answer without running `perform`; keys are per tenant.
+   */
+  idempotently<T> (request: KeyedRequest, perform: () => T, answerOf: AnswerOf<T>): StoredAnswer {
+    return this.keys.run(request, perform, answerOf)
+  }
+
+  /** Idempotency-Keys remembered or in flight. */
+  get idempotencyKeys (): number {
+    return this.keys.size
   }
 
   /**

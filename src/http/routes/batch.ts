@@ -6,6 +6,7 @@ import { HeapParams } from '../schemas/common.js'
 import { problemResponses, success } from '../schemas/problem.js'
 import { toProblem } from '../problems.js'
 import { batchAnswerJson } from '../batch-json.js'
+import { answer } from '../idempotency.js'
 import type { RouteOptions } from './options.js'
 
 export const batchRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { registry, config }) => {
@@ -23,7 +24,7 @@ export const batchRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { re
       body: batchBody(maxTagLength),
       response: {
         200: success('One result per op, in order (also when some failed, unless atomic).', BatchResponse),
-        ...problemResponses(400, 404, 409, 413, 415, 429)
+        ...problemResponses(400, 404, 409, 413, 415, 422, 429)
       }
     },
     // The 200 answer has its own writer (batch-json.ts); problems stay with the app's.
@@ -37,16 +38,19 @@ export const batchRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { re
         throw new QuotaExceededError('maxBatchOps', maxBatchOps, `the batch has ${ops.length} ops`)
       }
     }
-  }, async (request) => {
-    const results = registry.get(request.params.id, request.tenant).batch(request.body.ops, request.body.atomic === true)
-    return {
-      results: results.map((result) => {
-        if (result.ok) return result
-        app.countAllocFailure(result.error)
-        const problem = toProblem(result.error, request.url)
-        if (problem === undefined) throw result.error
-        return { ok: false as const, op: result.op, error: problem }
-      })
-    }
+  }, async (request, reply) => {
+    return answer(registry, request, reply, () => registry.get(request.params.id, request.tenant).batch(request.body.ops, request.body.atomic === true),
+      (results) => ({
+        status: 200,
+        body: {
+          results: results.map((result) => {
+            if (result.ok) return result
+            app.countAllocFailure(result.error)
+            const problem = toProblem(result.error, request.url)
+            if (problem === undefined) throw result.error
+            return { ok: false as const, op: result.op, error: problem }
+          })
+        }
+      }))
   })
 }

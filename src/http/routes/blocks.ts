@@ -6,6 +6,7 @@ import { allocBody, Block, BlockList, blockListQuery, ReallocBody, ReallocResult
 import { pageSize } from '../schemas/page.js'
 import { problemResponses, success } from '../schemas/problem.js'
 import { blockPath, nextCursor } from '../representations.js'
+import { answer } from '../idempotency.js'
 import type { RouteOptions } from './options.js'
 
 export const blockRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { registry, config }) => {
@@ -23,13 +24,13 @@ export const blockRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { re
       body: allocBody(maxTagLength),
       response: {
         201: success('The new block; Location names it.', Block),
-        ...problemResponses(400, 404, 409, 413, 415, 429)
+        ...problemResponses(400, 404, 409, 413, 415, 422, 429)
       }
     }
   }, async (request, reply) => {
     const { size, align, tag } = request.body
-    const block = registry.get(request.params.id, request.tenant).alloc(size, align, tag)
-    return reply.code(201).header('location', blockPath(request.params.id, block.ptr)).send(block)
+    return answer(registry, request, reply, () => registry.get(request.params.id, request.tenant).alloc(size, align, tag),
+      (block) => ({ status: 201, location: blockPath(request.params.id, block.ptr), body: block }))
   })
 
   app.get('/heaps/:id/blocks', {
@@ -76,13 +77,12 @@ export const blockRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { re
       body: ReallocBody,
       response: {
         200: success('The block after the resize.', ReallocResult),
-        ...problemResponses(400, 404, 409, 413, 415)
+        ...problemResponses(400, 404, 409, 413, 415, 422)
       }
     }
   }, async (request, reply) => {
-    const block = registry.get(request.params.id, request.tenant).realloc(request.params.ptr, request.body.size)
-    if (block.moved) reply.header('location', blockPath(request.params.id, block.ptr))
-    return block
+    return answer(registry, request, reply, () => registry.get(request.params.id, request.tenant).realloc(request.params.ptr, request.body.size),
+      (block) => ({ status: 200, ...(block.moved ? { location: blockPath(request.params.id, block.ptr) } : {}), body: block }))
   })
 
   app.delete('/heaps/:id/blocks/:ptr', {
@@ -95,11 +95,10 @@ export const blockRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { re
       params: BlockParams,
       response: {
         204: z.undefined().describe('Freed.'),
-        ...problemResponses(400, 404)
+        ...problemResponses(400, 404, 409, 422)
       }
     }
   }, async (request, reply) => {
-    registry.get(request.params.id, request.tenant).free(request.params.ptr)
-    return reply.code(204).send()
+    return answer(registry, request, reply, () => registry.get(request.params.id, request.tenant).free(request.params.ptr), () => ({ status: 204 }))
   })
 }

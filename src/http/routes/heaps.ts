@@ -6,6 +6,7 @@ import { CreateHeapBody, Heap, HeapList, heapListQuery } from '../schemas/heap.j
 import { pageSize } from '../schemas/page.js'
 import { problemResponses, success } from '../schemas/problem.js'
 import { heapJson, heapPath, nextCursor } from '../representations.js'
+import { answer } from '../idempotency.js'
 import type { RouteOptions } from './options.js'
 
 export const heapRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { registry, config }) => {
@@ -21,12 +22,12 @@ export const heapRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { reg
       body: CreateHeapBody,
       response: {
         201: success('The new heap; Location names it.', Heap),
-        ...problemResponses(400, 413, 415, 429)
+        ...problemResponses(400, 409, 413, 415, 422, 429)
       }
     }
   }, async (request, reply) => {
-    const heap = registry.create({ ...request.body, tenant: request.tenant })
-    return reply.code(201).header('location', heapPath(heap.id)).send(heapJson(heap, registry.expiresAt(heap)))
+    return answer(registry, request, reply, () => registry.create({ ...request.body, tenant: request.tenant }),
+      (heap) => ({ status: 201, location: heapPath(heap.id), body: heapJson(heap, registry.expiresAt(heap)) }))
   })
 
   app.get('/heaps', {
@@ -102,13 +103,15 @@ export const heapRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { reg
         body: z.strictObject({}).nullish(),
         response: {
           200: success('The heap, now empty.', Heap),
-          ...problemResponses(400, 404)
+          ...problemResponses(400, 404, 409, 422)
         }
       }
-    }, async (request) => {
-      const heap = registry.get(request.params.id, request.tenant)
-      heap.reset()
-      return heapJson(heap, registry.expiresAt(heap))
+    }, async (request, reply) => {
+      return answer(registry, request, reply, () => {
+        const heap = registry.get(request.params.id, request.tenant)
+        heap.reset()
+        return heap
+      }, (heap) => ({ status: 200, body: heapJson(heap, registry.expiresAt(heap)) }))
     })
   })
 }

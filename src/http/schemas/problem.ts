@@ -37,9 +37,10 @@ const DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request (validation-error), or a size larger than the heap (exceeds-heap-size).',
   401: 'Missing or invalid API key (unauthorized).',
   404: 'Unknown heap (heap-not-found) or pointer that is not a live block (block-not-found).',
-  409: 'No free range fits (out-of-memory).',
+  409: 'No free range fits (out-of-memory), or the first request with this Idempotency-Key is still running (idempotency-key-in-flight).',
   413: 'Body over the size limit (payload-too-large); `limitValue` is the limit in bytes.',
   415: 'Body is not JSON (unsupported-media-type).',
+  422: 'The Idempotency-Key was used before with a different request: method, path or body (idempotency-key-reused).',
   429: 'A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it).',
   500: 'Unexpected failure (internal-error); details are logged, not returned.',
   503: 'Overloaded (overloaded): the event loop lags past HEAPD_MAX_EVENT_LOOP_DELAY and /heaps* requests are shed; retry after Retry-After seconds.'

@@ -13,6 +13,7 @@
  */
 import type { Block } from '../../allocator/types.js'
 import type { HeapDescription, Mutation, RegistryEvents } from '../events.js'
+import type { IdempotencyRecord } from '../idempotency.js'
 
 /** The history counters of a heap, as recorded with its last change. */
 export interface StoredCounters {
@@ -60,6 +61,8 @@ export interface Store {
   readonly events: RegistryEvents
   /** Every heap the store holds, in creation order. Called once, before any change. */
   load: () => Iterable<StoredHeap>
+  /** The Idempotency-Keys the store kept with their answers, not yet expired (Registry.loadKeys). */
+  loadKeys: () => Iterable<IdempotencyRecord>
   /**
    * False while the store cannot commit (readiness answers 503). A store that failed tries again
    * here, at most about once a second, and answers true once it commits again.

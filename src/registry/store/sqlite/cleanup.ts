@@ -5,7 +5,7 @@
  * of the event loop. A change thus never pays for a heap's size: a reset of a million blocks
  * costs a few rows, and the million rows go a slice at a time between requests. A slice that fails
  * (disk full: a delete needs room in the WAL too) is tried again a second later; a restart goes on
- * from the table.
+ * from the table. Idempotency-Keys past their expiry go the same way, after the obsolete rows.
  */
 import type Database from 'better-sqlite3'
 
@@ -17,6 +17,8 @@ const RETRY_MS = 1000
 export interface CleanupOptions {
   /** Run slices on the event loop by themselves (the default); false: only when cleanUp() is called. */
   background?: boolean
+  /** The clock Idempotency-Keys expire by, in ms since the epoch; Date.now unless a test pins it. */
+  now?: () => number
 }
 
 interface ObsoleteRow { id: number, heap_id: string, before_generation: number, before_op: number }
@@ -29,6 +31,9 @@ export class Cleanup {
   private readonly blocks: Database.Statement
   private readonly ops: Database.Statement
   private readonly done: Database.Statement
+  private readonly expiredKeys: Database.Statement
+  private readonly anyExpiredKey: Database.Statement
+  private readonly now: () => number
   private readonly slice: () => boolean
 
   constructor (db: Database.Database, options: CleanupOptions = {}) {
@@ -38,6 +43,10 @@ export class Cleanup {
       (SELECT heap_id, generation, ptr FROM blocks WHERE heap_id = ? AND generation < ? LIMIT ?)`)
     this.ops = db.prepare('DELETE FROM ops WHERE id IN (SELECT id FROM ops WHERE heap_id = ? AND id < ? ORDER BY id LIMIT ?)')
     this.done = db.prepare('DELETE FROM obsolete WHERE id = ?')
+    this.expiredKeys = db.prepare(`DELETE FROM idempotency_keys WHERE rowid IN
+      (SELECT rowid FROM idempotency_keys WHERE expires_at <= ? LIMIT ?)`)
+    this.anyExpiredKey = db.prepare('SELECT 1 FROM idempotency_keys WHERE expires_at <= ? LIMIT 1')
+    this.now = options.now ?? Date.now
     this.slice = db.transaction(() => this.deleteSlice())
   }
 
@@ -59,7 +68,7 @@ export class Cleanup {
   /** Runs up to `slices` slices now; answers whether work remains. */
   run (slices = Infinity): boolean {
     for (let i = 0; i < slices; i++) if (!this.slice()) return false
-    return this.next.get() !== undefined
+    return this.next.get() !== undefined || this.anyExpiredKey.get(this.now()) !== undefined
   }
 
   private tick (): void {
@@ -76,16 +85,17 @@ export class Cleanup {
     if (more) this.start()
   }
 
-  /** Deletes up to SLICE_ROWS obsolete rows; answers whether any work was left to do. */
+  /** Deletes up to SLICE_ROWS obsolete rows, then expired keys; answers whether any work was left to do. */
   private deleteSlice (): boolean {
     let budget = SLICE_ROWS
     while (budget > 0) {
       const row = this.next.get() as ObsoleteRow | undefined
-      if (row === undefined) return false
+      if (row === undefined) break
       budget -= this.blocks.run(row.heap_id, row.before_generation, budget).changes
       if (budget > 0) budget -= this.ops.run(row.heap_id, row.before_op, budget).changes
       if (budget > 0) this.done.run(row.id)
     }
-    return true
+    if (budget > 0) budget -= this.expiredKeys.run(this.now(), budget).changes
+    return budget === 0
   }
 }

@@ -18,20 +18,24 @@
  *         never numbers one at or below it. A snapshot with no blocks is the empty heap (a reset).
  * obsolete   rows the cleanup still has to delete: blocks of `heap_id` older than generation
  *         `before_generation`, and its ops before `before_op`.
+ * idempotency_keys  the answer to each change made under an Idempotency-Key, per tenant (`scope`,
+ *         '' in an open service), written in the same transaction as the change (idempotency.ts);
+ *         rows past `expires_at` (ms since the epoch) are deleted by the cleanup, in slices.
  *
  * Version 2 added the snapshots table, version 3 its through_op column and binary snapshots
  * (blobs, which the TEXT columns keep as they are; snapshots.ts reads both), version 4 the block
- * generations, the live counts of heaps and the obsolete table. Older files are upgraded in place
+ * generations, the live counts of heaps and the obsolete table, version 5 the idempotency_keys
+ * table. Older files are upgraded in place
  * (upgradeSchema). An older program refuses a newer file, which it would restore wrongly.
  *
  * Sizes and pointers are at most 2^53 - 1, within SQLite's 64-bit INTEGER.
  */
 import type Database from 'better-sqlite3'
 
-export const SCHEMA_VERSION = 4
+export const SCHEMA_VERSION = 5
 
 /** Versions this program opens: 0 is a new file. */
-export const READABLE_VERSIONS: readonly number[] = [0, 1, 2, 3, 4]
+export const READABLE_VERSIONS: readonly number[] = [0, 1, 2, 3, 4, 5]
 
 /** The tables a file of each version has; a missing one is damage. */
 export function tablesOf (version: number): string[] {
@@ -39,6 +43,7 @@ export function tablesOf (version: number): string[] {
   const tables = ['heaps', 'blocks', 'ops']
   if (version >= 2) tables.push('snapshots')
   if (version >= 4) tables.push('obsolete')
+  if (version >= 5) tables.push('idempotency_keys')
   return tables
 }
 
@@ -103,6 +108,20 @@ CREATE TABLE obsolete (
   before_op INTEGER NOT NULL
 );`
 
+// IF NOT EXISTS: the upgrade from any older version creates it, whatever else that version lacked.
+const IDEMPOTENCY_KEYS = `
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+  scope TEXT NOT NULL,
+  key TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  status INTEGER NOT NULL,
+  location TEXT,
+  body TEXT,
+  PRIMARY KEY (scope, key)
+);
+CREATE INDEX IF NOT EXISTS idempotency_keys_by_expiry ON idempotency_keys (expires_at);`
+
 /**
  * Brings a file of `version` (checked: READABLE_VERSIONS, its tables present) to SCHEMA_VERSION,
  * in one transaction.
@@ -111,12 +130,13 @@ export function upgradeSchema (db: Database.Database, version: number): void {
   if (version === SCHEMA_VERSION) return
   db.transaction(() => {
     if (version === 0) {
-      db.exec(HEAPS + BLOCKS + OPS + SNAPSHOTS + OBSOLETE)
+      db.exec(HEAPS + BLOCKS + OPS + SNAPSHOTS + OBSOLETE + IDEMPOTENCY_KEYS)
     } else {
       if (version < 2) db.exec(SNAPSHOTS)
       const columns = db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('snapshots') as string[]
       if (!columns.includes('through_op')) db.exec('ALTER TABLE snapshots ADD COLUMN through_op INTEGER NOT NULL DEFAULT 0')
       if (version < 4) upgradeTo4(db)
+      if (version < 5) db.exec(IDEMPOTENCY_KEYS)
     }
     db.pragma(`user_version = ${SCHEMA_VERSION}`)
   })()

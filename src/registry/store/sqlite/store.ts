@@ -18,9 +18,14 @@
  * tlsf heaps also journal their ops, cut by snapshots (snapshots.ts), so that the file and the
  * restart time stay proportional to the live blocks, not to the heap's history. Bulk deletions (a
  * reset, a deleted heap, replaced ops) are O(1) in the change and finished in slices (cleanup.ts).
+ *
+ * The answer to a change made under an Idempotency-Key rides on the change's event and is written
+ * in the change's transaction (idempotency.ts): after a crash both are in the file or neither is.
+ * Expired keys are deleted by the cleanup, started at most once every KEY_SWEEP_INTERVAL_MS.
  */
 import Database from 'better-sqlite3'
 import type { Change, HeapState, Mutation, RegistryEvents } from '../../events.js'
+import type { IdempotencyRecord } from '../../idempotency.js'
 import { StoreDamagedError, StoreInUseError, StoreOpenError, StoreUnavailableError } from '../errors.js'
 import type { Store, StoredHeap, StoredOp } from '../store.js'
 import { Cleanup, type CleanupOptions } from './cleanup.js'
@@ -50,6 +55,11 @@ interface Tracked {
 /** Milliseconds between two attempts of a failing store to commit again (ready): readiness probes come often. */
 export const RETRY_INTERVAL_MS = 1000
 
+/** Milliseconds between two cleanups started for expired Idempotency-Keys: their rows go in slices, not on every request. */
+export const KEY_SWEEP_INTERVAL_MS = 60_000
+
+interface KeyRow { scope: string, key: string, fingerprint: string, expires_at: number, status: number, location: string | null, body: string | null }
+
 export class SqliteStore implements Store {
   readonly location: string
   readonly events: RegistryEvents
@@ -67,6 +77,8 @@ export class SqliteStore implements Store {
   private obsoleted = false
   private readonly record: (change: Change) => void
   private readonly cleanup: Cleanup
+  private readonly now: () => number
+  private lastKeySweep = 0
 
   /** Opens (or creates) the store at `file`: locks it, checks it, upgrades its schema, proves it can be written. */
   static open (file: string, options: SqliteStoreOptions = {}): SqliteStore {
@@ -97,8 +109,11 @@ export class SqliteStore implements Store {
     this.snapshotSlack = options.snapshotSlack ?? SNAPSHOT_SLACK
     this.retryInterval = options.retryInterval ?? RETRY_INTERVAL_MS
     this.statements = prepare(db)
+    this.now = options.now ?? Date.now
     this.record = db.transaction((change: Change) => {
+      if (change.kind === 'answered') return this.writeAnswer(change.record)
       this.write(change)
+      if (change.answered !== undefined) this.writeAnswer(change.answered)
       const heapId = heapIdOf(change)
       const state = this.unsynced.get(heapId)
       // A reset or a delete records the heap afresh anyway.
@@ -133,6 +148,23 @@ export class SqliteStore implements Store {
     this.cleanup.start()
   }
 
+  /** The Idempotency-Keys of the file not yet expired, oldest first. */
+  * loadKeys (): Iterable<IdempotencyRecord> {
+    for (const row of this.statements.keys.iterate(this.now()) as IterableIterator<KeyRow>) {
+      yield {
+        scope: row.scope,
+        key: row.key,
+        fingerprint: row.fingerprint,
+        expiresAt: row.expires_at,
+        answer: {
+          status: row.status,
+          ...(row.location !== null ? { location: row.location } : {}),
+          ...(row.body !== null ? { body: row.body } : {})
+        }
+      }
+    }
+  }
+
   ready (): boolean {
     if (this.failure === undefined) return true
     const now = Date.now()
@@ -163,6 +195,7 @@ export class SqliteStore implements Store {
   }
 
   private changed (change: Change): void {
+    if (change.kind === 'answered') return this.answered(change)
     const heapId = heapIdOf(change)
     const tracked = this.heaps.get(heapId)
     const saved = tracked === undefined ? undefined : { ...tracked }
@@ -183,6 +216,33 @@ export class SqliteStore implements Store {
     this.unsynced.delete(heapId)
     if (this.obsoleted) this.cleanup.start()
     this.obsoleted = false
+    if (change.answered !== undefined) this.sweepKeysNow()
+  }
+
+  /** A keyed request's answer with no change of its own: its own transaction. */
+  private answered (change: Change & { kind: 'answered' }): void {
+    try {
+      this.record(change)
+    } catch (error) {
+      if (!isUnavailable(error)) throw error
+      this.failure = error
+      this.lastAttempt = Date.now()
+      throw new StoreUnavailableError(this.location, error)
+    }
+    this.sweepKeysNow()
+  }
+
+  /** Starts the cleanup for expired keys, at most once every KEY_SWEEP_INTERVAL_MS. */
+  private sweepKeysNow (): void {
+    const now = this.now()
+    if (now - this.lastKeySweep < KEY_SWEEP_INTERVAL_MS) return
+    this.lastKeySweep = now
+    this.cleanup.start()
+  }
+
+  private writeAnswer (record: IdempotencyRecord): void {
+    const { answer } = record
+    this.statements.saveKey.run(record.scope, record.key, record.fingerprint, record.expiresAt, answer.status, answer.location ?? null, answer.body ?? null)
   }
 
   private write (change: Change): void {
@@ -358,7 +418,7 @@ export class SqliteStore implements Store {
   }
 }
 
-function heapIdOf (change: Change): string {
+function heapIdOf (change: Exclude<Change, { kind: 'answered' }>): string {
   return change.kind === 'heap-created' ? change.heap.id : change.heapId
 }
 
@@ -430,7 +490,11 @@ function prepare (db: Database.Database) {
     snapshot: db.prepare('SELECT blocks, free_order, through_op FROM snapshots WHERE heap_id = ?'),
     saveSnapshot: db.prepare('INSERT OR REPLACE INTO snapshots (heap_id, blocks, free_order, through_op) VALUES (?, ?, ?, ?)'),
     deleteSnapshot: db.prepare('DELETE FROM snapshots WHERE heap_id = ?'),
-    insertObsolete: db.prepare('INSERT INTO obsolete (heap_id, before_generation, before_op) VALUES (?, ?, ?)')
+    insertObsolete: db.prepare('INSERT INTO obsolete (heap_id, before_generation, before_op) VALUES (?, ?, ?)'),
+    saveKey: db.prepare(`INSERT OR REPLACE INTO idempotency_keys (scope, key, fingerprint, expires_at, status, location, body)
+      VALUES (?, ?, ?, ?, ?, ?, ?)`),
+    keys: db.prepare(`SELECT scope, key, fingerprint, expires_at, status, location, body FROM idempotency_keys
+      WHERE expires_at > ? ORDER BY expires_at`)
   }
 }
 

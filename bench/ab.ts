@@ -43,8 +43,17 @@ function buildRevision (rev: string): { index: string, dir: string } {
   execFileSync('tar', ['-x', '-C', dir], { input: archive })
   const config = {
     compilerOptions: {
-      target: 'ES2023', lib: ['ES2023'], module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true,
-      types: [], rootDir: 'src', outDir: 'out', declaration: false, sourceMap: false
+      target: 'ES2023',
+      lib: ['ES2023'],
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      strict: true,
+      skipLibCheck: true,
+      types: [],
+      rootDir: 'src',
+      outDir: 'out',
+      declaration: false,
+      sourceMap: false
     },
     include: ['src/allocator']
   }

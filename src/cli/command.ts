@@ -80,7 +80,7 @@ export function parse (command: Command, argv: string[]): { values: Values, posi
  * '-', which parseArgs would take for short options: an argument that names no option is positional.
  */
 function positionalsLast (argv: string[], options: Options): string[] {
-  const shorts = new Map(Object.values(options).flatMap((option) => option.short !== undefined ? [[`-${option.short}`, option] as const] : []))
+  const shorts = new Map<string, Options[string]>(Object.values(options).flatMap((option) => option.short !== undefined ? [[`-${option.short}`, option] as const] : []))
   const flags: string[] = []
   const positionals: string[] = []
   for (let i = 0; i < argv.length; i++) {

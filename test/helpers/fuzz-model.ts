@@ -185,6 +185,7 @@ class CreateHeap implements Cmd {
     model.heaps.push({ allocator, tags: new Map(), aligns: new Map(), deleted: false })
     real.ids.push(body.id)
   }
+
   toString (): string { return `create(${this.size}, ${this.strategy}, ${this.alignment})` }
 }
 
@@ -204,6 +205,7 @@ class Alloc extends HeapCommand {
     })
     await expectStats(real, model, i, this.toString())
   }
+
   toString (): string { return `alloc(heap ${this.pick}, ${this.size}, align ${this.align}, tag ${this.tag})` }
 }
 
@@ -218,6 +220,7 @@ class Free extends HeapCommand {
     expectOutcome(response, expected, 204, `${this.toString()} ptr ${ptr}`, () => {})
     await expectStats(real, model, i, this.toString())
   }
+
   toString (): string { return `free(heap ${this.pick}, ${JSON.stringify(this.ptr)})` }
 }
 
@@ -235,6 +238,7 @@ class Realloc extends HeapCommand {
     })
     await expectStats(real, model, i, this.toString())
   }
+
   toString (): string { return `realloc(heap ${this.pick}, ${JSON.stringify(this.ptr)}, ${this.size})` }
 }
 
@@ -314,6 +318,7 @@ class Batch extends HeapCommand {
     }
     await expectStats(real, model, i, this.toString())
   }
+
   toString (): string { return `batch(heap ${this.pick}, ${JSON.stringify(this.ops)}, atomic ${this.atomic})` }
 }
 
@@ -332,6 +337,7 @@ class Reset extends HeapCommand {
     assert.equal(response.statusCode, 200)
     assert.deepEqual((response.json() as { stats: unknown }).stats, { ...heap.allocator.stats() })
   }
+
   toString (): string { return `reset(heap ${this.pick})` }
 }
 
@@ -348,6 +354,7 @@ class DeleteHeap extends HeapCommand {
     }
     await expectStats(real, model, i, this.toString())
   }
+
   toString (): string { return `deleteHeap(heap ${this.pick})` }
 }
 
@@ -371,6 +378,7 @@ class Inspect extends HeapCommand {
     const occupancy = await real.app.inject(`${url}/layout?buckets=${this.buckets}`)
     assert.deepEqual(occupancy.json(), heap.allocator.occupancy(this.buckets), `occupancy in ${this.buckets} buckets`)
   }
+
   toString (): string { return `inspect(heap ${this.pick}, ${this.buckets} buckets)` }
 }
 

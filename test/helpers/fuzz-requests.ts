@@ -264,12 +264,15 @@ export const contentTypeArb: fc.Arbitrary<string | undefined> = fc.oneof(
 )
 
 /** Other headers, each present now and then (a Content-Type here matters for requests without a body). */
-export const headersArb: fc.Arbitrary<Record<string, string>> = fc.oneof({ weight: 3, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: fc.record({
-  'x-request-id': fc.oneof(fc.constantFrom('abc', '', 'a'.repeat(200), '../..', 'id with spaces', 'ü'), fc.stringMatching(/^[\x20-\x7e]{0,40}$/)),
-  accept: fc.constantFrom('application/xml', '*/*', 'text/html', 'application/problem+json', ''),
-  'content-encoding': fc.constantFrom('gzip', 'identity', 'br', 'x'),
-  'content-type': fc.constantFrom('application/json', 'text/plain')
-}, { requiredKeys: [] }) })
+export const headersArb: fc.Arbitrary<Record<string, string>> = fc.oneof({ weight: 3, arbitrary: fc.constant({}) }, {
+  weight: 1,
+  arbitrary: fc.record({
+    'x-request-id': fc.oneof(fc.constantFrom('abc', '', 'a'.repeat(200), '../..', 'id with spaces', 'ü'), fc.stringMatching(/^[\x20-\x7e]{0,40}$/)),
+    accept: fc.constantFrom('application/xml', '*/*', 'text/html', 'application/problem+json', ''),
+    'content-encoding': fc.constantFrom('gzip', 'identity', 'br', 'x'),
+    'content-type': fc.constantFrom('application/json', 'text/plain')
+  }, { requiredKeys: [] })
+})
 
 // ---------------------------------------------------------------------------------------------
 // Whole requests
@@ -334,18 +337,21 @@ export function requestArbitrary (): fc.Arbitrary<FuzzRequest> {
   const path = (usual: string) => fc.oneof({ weight: 20, arbitrary: fc.constant(usual) }, { weight: 1, arbitrary: oddPath })
   const bodies = new Map<BodyKind, fc.Arbitrary<BodySpec>>()
   for (const kind of ['heap', 'alloc', 'realloc', 'batch', 'none'] as const) bodies.set(kind, bodyFor(kind))
-  return fc.oneof(...ROUTES.map((r) => ({ weight: r.weight ?? 4, arbitrary: fc.record({
-    method: method(r.method),
-    path: path(r.path),
-    heap,
-    ptr,
-    suffix,
-    query: queryString,
-    contentType: contentTypeArb,
-    auth: authArb,
-    headers: headersArb,
-    body: bodies.get(r.body)!
-  }) })))
+  return fc.oneof(...ROUTES.map((r) => ({
+    weight: r.weight ?? 4,
+    arbitrary: fc.record({
+      method: method(r.method),
+      path: path(r.path),
+      heap,
+      ptr,
+      suffix,
+      query: queryString,
+      contentType: contentTypeArb,
+      auth: authArb,
+      headers: headersArb,
+      body: bodies.get(r.body)!
+    })
+  })))
 }
 
 // '/docs/static' with '//' or '%00' once answered a type outside the catalogue (F3).

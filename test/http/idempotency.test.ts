@@ -209,6 +209,21 @@ t.test('malformed keys answer 400 validation-error naming the header, and change
   t.equal((await observe(app, id)).stats.liveBlocks, 2)
 })
 
+t.test('a keyed answer is the answer the request gets without a key', async (t) => {
+  const app = await build(t)
+  const plain = await createHeap(app, { size: 4096 })
+  const keyedHeap = await createHeap(app, { size: 4096 })
+  const batch = { ops: [{ op: 'alloc', size: 10, tag: 'ü"x' }, { op: 'alloc', size: 20, align: 64 }, { op: 'realloc', ptr: 0, size: 30 }] }
+  const without = await send(app, 'POST', `/heaps/${plain.id}/batch`, undefined, batch)
+  const withKey = await send(app, 'POST', `/heaps/${keyedHeap.id}/batch`, 'same', batch)
+  t.equal(withKey.body, without.body)
+  t.equal(withKey.headers['content-type'], without.headers['content-type'])
+  const allocWithout = await send(app, 'POST', `/heaps/${plain.id}/alloc`, undefined, { size: 5 })
+  const allocWith = await send(app, 'POST', `/heaps/${keyedHeap.id}/alloc`, 'alloc', { size: 5 })
+  t.equal(allocWith.body, allocWithout.body)
+  t.equal(allocWith.headers['content-type'], allocWithout.headers['content-type'])
+})
+
 t.test('requests without the header are never remembered', async (t) => {
   const app = await build(t)
   const { id } = await createHeap(app)

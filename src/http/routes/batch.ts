@@ -42,6 +42,7 @@ export const batchRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { re
     return answer(registry, request, reply, () => registry.get(request.params.id, request.tenant).batch(request.body.ops, request.body.atomic === true),
       (results) => ({
         status: 200,
+        json: batchAnswerJson,
         body: {
           results: results.map((result) => {
             if (result.ok) return result

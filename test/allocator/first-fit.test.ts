@@ -124,9 +124,11 @@ class MiniFirstFit {
   }
 }
 
+// Unaligned requests only: an aligned one follows the bounded rule of free-index.ts, which may pick
+// another range than the naive scan does (bounded-work.test.ts checks that rule).
 t.test('an allocator built on the index returns the naive design\'s pointers, request for request', async (t) => {
   const op = fc.oneof(
-    fc.record({ alloc: fc.oneof(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 5000 })), align: fc.integer({ min: 0, max: 10 }).map((k) => 2 ** k) }),
+    fc.record({ alloc: fc.oneof(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 5000 })), align: fc.constant(1) }),
     fc.record({ free: fc.nat() })
   )
   fc.assert(fc.property(fc.integer({ min: 1, max: 40_000 }), fc.array(op, { maxLength: 300, size: 'max' }), (heap, ops) => {

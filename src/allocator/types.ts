@@ -112,8 +112,14 @@ export interface Allocator {
    * no more memory, a tagged one an entry in a Map. Throws AllocatorError.
    */
   alloc(size: number, align?: number, tag?: string): number
-  /** Frees the block starting at `ptr` and answers it as it was (with align and tag). Throws InvalidPointerError. */
-  free(ptr: number): Block
+  /** Frees the block starting at `ptr`. Throws InvalidPointerError. */
+  free(ptr: number): void
+  /**
+   * free() answering the block as it was (with align and tag), for a caller that reports it: one
+   * lookup of `ptr`, where block() then free() would take two. A separate method, so that free()
+   * builds no object its callers do not read.
+   */
+  freeBlock(ptr: number): Block
   /** Resizes a block: in place when it can, else moves it, with its requested alignment and tag. On failure the block is unchanged. */
   realloc(ptr: number, size: number): number
   /** Size of the live block starting at `ptr`, or undefined. */

@@ -161,12 +161,12 @@ export class Heap {
   /** Frees the block at `ptr` and answers what it was. */
   free (ptr: number): BlockView {
     if (this.events === noEvents) {
-      const block = this.allocator.free(ptr)
+      const block = this.allocator.freeBlock(ptr)
       this.recount(-1)
       return block
     }
     return this.apply(false, () => {
-      const block = this.allocator.free(ptr)
+      const block = this.allocator.freeBlock(ptr)
       return { result: block, mutations: [{ op: 'free', ptr }] }
     })
   }
@@ -234,7 +234,7 @@ export class Heap {
         return { ok: true, op: 'alloc', ...block }
       }
       case 'free': {
-        const block = this.allocator.free(op.ptr)
+        const block = this.allocator.freeBlock(op.ptr)
         mutations.push({ op: 'free', ptr: op.ptr })
         return { ok: true, op: 'free', ...block }
       }

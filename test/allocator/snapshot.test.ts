@@ -35,7 +35,7 @@ function drive (heap: Allocator, ops: readonly Op[], live: number[]): string[] {
         live.push(ptr)
         return `+${ptr}`
       })
-      case 'free': return attempt(() => { const i = pick(op.pick); const block = heap.free(live[i] ?? -1); live.splice(i, 1); return `freed ${JSON.stringify(block)}` })
+      case 'free': return attempt(() => { const i = pick(op.pick); const block = heap.freeBlock(live[i] ?? -1); live.splice(i, 1); return `freed ${JSON.stringify(block)}` })
       case 'freeBad': return attempt(() => { heap.free(op.ptr); live.splice(live.indexOf(op.ptr), 1); return 'freed' })
       case 'realloc': return attempt(() => { const i = pick(op.pick); const ptr = heap.realloc(live[i] ?? -1, op.size); live[i] = ptr; return `~${ptr}` })
       case 'allocAt': return attempt(() => { heap.allocAt(op.ptr, op.size); live.push(op.ptr); return `@${op.ptr}` })

@@ -38,7 +38,7 @@ import { typedArrayBytes } from './memory.js'
 import { PointerMap } from './pointer-map.js'
 import { FREE, HEAD, NIL, requestedAlign, SegmentStore, USED, usedState } from './segments.js'
 import type { Allocator, AllocatorSnapshot, Block, FreeRange, HeapStats, Occupancy, Segment, Strategy } from './types.js'
-import { checkAlignment, checkInteger, checkSize, checkTag } from './validate.js'
+import { checkAlignment, checkInteger, checkSize, checkTag, isSize, notASize } from './validate.js'
 import { blocksFrom, freeRangesFrom, occupancyOf, segmentsFrom } from './views.js'
 
 const ALIGN_1_STATE = usedState(1)
@@ -74,9 +74,7 @@ export class HeapAllocator implements Allocator {
   }
 
   alloc (size: number, align?: number, tag?: string): number {
-    // An integer beyond the safe ones is still a size, larger than any heap.
-    if (Number.isInteger(size) && size > this.size) throw new ExceedsHeapSizeError(size, this.size)
-    checkSize('size', size)
+    if (!isSize(size)) throw this.badSize(size)
     let state = USED
     let a = this.alignment
     if (align === 1) {
@@ -119,8 +117,7 @@ export class HeapAllocator implements Allocator {
 
   realloc (ptr: number, size: number): number {
     const node = this.nodeOf(ptr)
-    if (Number.isInteger(size) && size > this.size) throw new ExceedsHeapSizeError(size, this.size)
-    checkSize('size', size)
+    if (!isSize(size)) throw this.badSize(size)
     const store = this.store
     const old = store.sizes[node]!
     let result = ptr
@@ -311,6 +308,12 @@ export class HeapAllocator implements Allocator {
   }
 
   /** Places a block (used state `state`) by the strategy's choice and returns its ptr; throws when nothing fits. */
+  /** Why `size` is no size: an integer beyond the safe ones is still a size, larger than any heap. */
+  private badSize (size: unknown): Error {
+    if (Number.isInteger(size) && (size as number) > this.size) return new ExceedsHeapSizeError(size as number, this.size)
+    return notASize('size', size)
+  }
+
   private place (size: number, align: number, state: number): number {
     if (size > this.size) throw new ExceedsHeapSizeError(size, this.size)
     const node = this.index.find(size, align)

@@ -2,11 +2,18 @@
 import { InvalidArgumentError } from './errors.js'
 import { MAX_ALIGNMENT } from './types.js'
 
+/** The error for a value that is no size. */
+export function notASize (name: string, value: unknown): InvalidArgumentError {
+  return new InvalidArgumentError(name, `must be a safe integer >= 1, got ${String(value)}`)
+}
+
 /** A size: a safe integer >= 1. */
+export function isSize (value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 1
+}
+
 export function checkSize (name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new InvalidArgumentError(name, `must be a safe integer >= 1, got ${String(value)}`)
-  }
+  if (!isSize(value)) throw notASize(name, value)
   return value
 }
 

@@ -2,14 +2,16 @@
  * The Idempotency-Key header (IETF httpapi draft) on the routes that change heaps: this module
  * reads and checks the key, takes the request's fingerprint (method, path, body) and sends the
  * answer; the registry keeps the keys (registry/idempotency.ts). A request without the header
- * costs one header lookup more than the route alone.
+ * costs one header lookup more than the route alone, in each of two places: holdKey, the routes'
+ * onRequest hook, which marks the key in flight before the body is read (so that a retry sent while
+ * the first is still uploading answers 409 idempotency-key-in-flight), and answer, in the route.
  *
  * Remembered: successful changes, and the client errors that are final for the request (4xx such
  * as out-of-memory or block-not-found). Never a 5xx (nothing changed, the retry must run again) nor
  * a 429 (the retry may pass once the quota or rate allows).
  */
 import { createHash } from 'node:crypto'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import type { Outcome, StoredAnswer } from '../registry/idempotency.js'
 import type { Registry } from '../registry/registry.js'
 import { PROBLEM_CONTENT_TYPE, ProblemError, toProblem } from './problems.js'
@@ -34,13 +36,35 @@ export interface Answer {
 const JSON_TYPE = 'application/json; charset=utf-8'
 
 /**
+ * The change routes' onRequest hook: holds the request's key in flight until its change runs, or
+ * until its response closes without one (a body refused or never finished). A request refused by
+ * auth holds nothing.
+ */
+export function holdKey (registry: Registry) {
+  return (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    const header = request.headers[IDEMPOTENCY_KEY_HEADER]
+    if (header === undefined || request.authFailure !== undefined) return done()
+    try {
+      const key = keyOf(header)
+      const tenant = request.tenant
+      if (registry.holdIdempotencyKey(tenant, key, request)) {
+        reply.raw.once('close', () => registry.releaseIdempotencyKey(tenant, key, request))
+      }
+    } catch (error) {
+      return done(error as Error)
+    }
+    done()
+  }
+}
+
+/**
  * Sends what `perform` (the registry call) answers, as `present` puts it. With an Idempotency-Key,
  * through the registry's key table: a retry gets the first answer and `perform` does not run again.
  */
 export function answer<T> (registry: Registry, request: FastifyRequest, reply: FastifyReply, perform: () => T, present: (result: T) => Answer): FastifyReply {
   const header = request.headers[IDEMPOTENCY_KEY_HEADER]
   if (header === undefined) return send(reply, present(perform()))
-  const keyed = { tenant: request.tenant, key: keyOf(header), fingerprint: fingerprintOf(request) }
+  const keyed = { tenant: request.tenant, key: keyOf(header), fingerprint: fingerprintOf(request), holder: request }
   return replay(reply, registry.idempotently(keyed, perform, (outcome) => remembered(outcome, present, request)))
 }
 

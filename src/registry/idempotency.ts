@@ -12,6 +12,10 @@
  * leaves no window where a retry applies twice, since a refusal changes nothing and a second reset
  * in a row changes nothing either.
  *
+ * In flight: hold() marks a key as soon as its request arrives, before its body is read, so that a
+ * retry sent while the first is still uploading answers IdempotencyKeyInFlightError; the holder
+ * runs the change later (run, with the same `holder`) or releases the key if it never does.
+ *
  * Bounded: keys expire `ttl` milliseconds after their answer; expired ones are dropped a few at a
  * time on every keyed request, and at most MAX_REMEMBERED_KEYS answers of at most
  * MAX_REMEMBERED_BYTES in all are kept, the oldest (those closest to expiry) forgotten first.
@@ -42,6 +46,8 @@ export interface KeyedRequest {
   tenant: string | undefined
   key: string
   fingerprint: string
+  /** Who holds the key in flight (hold), if anyone: that request may run under it. */
+  holder?: object
 }
 
 /** Builds the answer to remember from a request's outcome; undefined when it must not be remembered (503, 429). */
@@ -58,6 +64,7 @@ interface Entry {
   /** Undefined while the first request with the key is in flight. */
   answer: StoredAnswer | undefined
   bytes: number
+  holder?: object
 }
 
 interface Running {
@@ -111,7 +118,8 @@ export class IdempotencyKeys {
     this.dropExpired(now)
     const id = idOf(request.tenant, request.key)
     const known = this.entries.get(id)
-    if (known !== undefined && known.expiresAt > now) {
+    const mine = known !== undefined && known.answer === undefined && request.holder !== undefined && known.holder === request.holder
+    if (known !== undefined && known.expiresAt > now && !mine) {
       if (known.answer === undefined) throw new IdempotencyKeyInFlightError(request.key)
       if (known.fingerprint !== request.fingerprint) throw new IdempotencyKeyReusedError(request.key)
       return known.answer
@@ -147,6 +155,33 @@ export class IdempotencyKeys {
     }
     this.remember(id, entry, answer)
     return answer
+  }
+
+  /**
+   * Marks the key in flight for `holder` (a request whose body is still to come); throws
+   * IdempotencyKeyInFlightError when another request holds it. Answers false when the key has an
+   * answer already (run replays it or refuses), true when `holder` now holds it and must run or
+   * release it.
+   */
+  hold (tenant: string | undefined, key: string, holder: object): boolean {
+    const now = this.nowMs()
+    this.dropExpired(now)
+    const id = idOf(tenant, key)
+    const known = this.entries.get(id)
+    if (known !== undefined && known.expiresAt > now) {
+      if (known.answer === undefined) throw new IdempotencyKeyInFlightError(key)
+      return false
+    }
+    if (known !== undefined) this.forget(id, known)
+    this.entries.set(id, { fingerprint: '', expiresAt: now + this.ttl, answer: undefined, bytes: 0, holder })
+    return true
+  }
+
+  /** Frees a key `holder` held and never answered (its request failed before the change, or was abandoned). */
+  release (tenant: string | undefined, key: string, holder: object): void {
+    const id = idOf(tenant, key)
+    const known = this.entries.get(id)
+    if (known !== undefined && known.answer === undefined && known.holder === holder) this.entries.delete(id)
   }
 
   /**

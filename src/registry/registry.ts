@@ -225,6 +225,15 @@ export class Registry {
     return this.keys.run(request, perform, answerOf)
   }
 
+  /** Marks a key in flight for a request whose body is still coming (IdempotencyKeys.hold). */
+  holdIdempotencyKey (tenant: string | undefined, key: string, holder: object): boolean {
+    return this.keys.hold(tenant, key, holder)
+  }
+
+  releaseIdempotencyKey (tenant: string | undefined, key: string, holder: object): void {
+    this.keys.release(tenant, key, holder)
+  }
+
   /** Idempotency-Keys remembered or in flight. */
   get idempotencyKeys (): number {
     return this.keys.size

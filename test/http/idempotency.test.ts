@@ -1,7 +1,9 @@
+import { once } from 'node:events'
+import { connect } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
 import t, { type Test } from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
 import type { App } from '../../src/http/app.js'
-import { toProblem } from '../../src/http/problems.js'
 import type { Change } from '../../src/registry/events.js'
 import { StoreUnavailableError } from '../../src/registry/store/errors.js'
 import { alloc, build, createHeap, expectProblem, observe } from '../helpers/build.js'
@@ -115,27 +117,55 @@ t.test('the same key with a different request answers 422 idempotency-key-reused
   t.equal(app.registry.count, 1)
 })
 
-t.test('a key whose first request is still running answers 409 idempotency-key-in-flight', async (t) => {
-  const served: { app?: App } = {}
-  let during: unknown
-  const events = {
-    changed (change: Change) {
-      if (change.kind !== 'mutations' || served.app === undefined) return
-      // The first request is between its key check and its answer: a second one with the key now.
-      try {
-        served.app.registry.idempotently({ tenant: undefined, key: 'slow', fingerprint: 'any' }, () => 'ran', () => ({ status: 200 }))
-      } catch (error) {
-        during = error
-      }
+/** Sends the head of a keyed alloc and `sent` bytes of its body on a socket of its own; the rest is up to the test. */
+async function startUpload (app: App, url: string, key: string, body: string, sent: number) {
+  const { port } = new URL(await app.listen({ port: 0, host: '127.0.0.1' }))
+  const socket = connect(Number(port), '127.0.0.1')
+  await once(socket, 'connect')
+  let received = ''
+  socket.on('data', (chunk: Buffer) => { received += chunk.toString() })
+  socket.write(`POST ${url} HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n` +
+    `idempotency-key: ${key}\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body.slice(0, sent)}`)
+  // The key is held once the server has the request's head: wait for that, not for a time.
+  while (app.registry.idempotencyKeys === 0) await sleep(5)
+  return {
+    socket,
+    finish: async () => {
+      socket.write(body.slice(sent))
+      await once(socket, 'end')
+      const [head, text] = received.split('\r\n\r\n')
+      return { status: Number(head!.split(' ')[1]), body: text! }
     }
   }
-  const app = served.app = await build(t, {}, { events })
+}
+
+t.test('a retry sent while the first request is still uploading answers 409 idempotency-key-in-flight', async (t) => {
+  const app = await build(t)
   const { id } = await createHeap(app)
-  const first = await send(app, 'POST', `/heaps/${id}/alloc`, 'slow', { size: 10 })
-  t.equal(first.statusCode, 201, 'the first request is answered')
-  const problem = toProblem(during, `/heaps/${id}/alloc`)
-  t.match(problem, { status: 409, type: 'https://heapd.dev/problems/idempotency-key-in-flight' })
-  t.equal((await send(app, 'POST', `/heaps/${id}/alloc`, 'slow', { size: 10 })).body, first.body, 'once finished, the retry replays it')
+  const body = JSON.stringify({ size: 10, tag: 'slow' })
+  const upload = await startUpload(app, `/heaps/${id}/alloc`, 'slow', body, 5)
+  expectProblem(t, await send(app, 'POST', `/heaps/${id}/alloc`, 'slow', { size: 10, tag: 'slow' }), 409, 'idempotency-key-in-flight')
+  expectProblem(t, await send(app, 'POST', `/heaps/${id}/alloc`, 'slow', { size: 99 }), 409, 'idempotency-key-in-flight')
+  t.equal((await observe(app, id)).stats.liveBlocks, 0, 'nothing applied meanwhile')
+  const first = await upload.finish()
+  t.equal(first.status, 201, 'the first request is answered once its body is in')
+  const retry = await send(app, 'POST', `/heaps/${id}/alloc`, 'slow', { size: 10, tag: 'slow' })
+  t.equal(retry.statusCode, 201)
+  t.equal(retry.body, first.body, 'then the retry replays it')
+  t.equal((await observe(app, id)).stats.liveBlocks, 1)
+})
+
+t.test('a key whose request never runs its change is free again', async (t) => {
+  const app = await build(t)
+  const { id } = await createHeap(app)
+  const upload = await startUpload(app, `/heaps/${id}/alloc`, 'abandoned', JSON.stringify({ size: 10 }), 3)
+  upload.socket.destroy()
+  while (app.registry.idempotencyKeys > 0) await sleep(5)
+  t.equal((await send(app, 'POST', `/heaps/${id}/alloc`, 'abandoned', { size: 10 })).statusCode, 201, 'an abandoned upload leaves the key free')
+
+  expectProblem(t, await send(app, 'POST', `/heaps/${id}/alloc`, 'invalid', { size: 'ten' }), 400, 'validation-error')
+  expectProblem(t, await send(app, 'POST', `/heaps/${id}/alloc`, 'invalid', { size: 1 << 20 }), 400, 'exceeds-heap-size')
+  t.equal(app.registry.idempotencyKeys, 2, 'the refused body held the key only while it was served; the final refusal is remembered')
 })
 
 t.test('keys expire after HEAPD_IDEMPOTENCY_TTL on the registry\'s clock', async (t) => {

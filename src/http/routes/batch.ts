@@ -6,7 +6,7 @@ import { HeapParams } from '../schemas/common.js'
 import { problemResponses, success } from '../schemas/problem.js'
 import { toProblem } from '../problems.js'
 import { batchAnswerJson } from '../batch-json.js'
-import { answer } from '../idempotency.js'
+import { answer, holdKey } from '../idempotency.js'
 import type { RouteOptions } from './options.js'
 
 export const batchRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { registry, config }) => {
@@ -27,6 +27,7 @@ export const batchRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { re
         ...problemResponses(400, 404, 409, 413, 415, 422, 429)
       }
     },
+    onRequest: holdKey(registry),
     // The 200 answer has its own writer (batch-json.ts); problems stay with the app's.
     serializerCompiler: ({ httpStatus }) => httpStatus === '200'
       ? (data) => batchAnswerJson(data as Parameters<typeof batchAnswerJson>[0])

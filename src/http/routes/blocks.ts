@@ -6,11 +6,12 @@ import { allocBody, Block, BlockList, blockListQuery, ReallocBody, ReallocResult
 import { pageSize } from '../schemas/page.js'
 import { problemResponses, success } from '../schemas/problem.js'
 import { blockPath, nextCursor } from '../representations.js'
-import { answer } from '../idempotency.js'
+import { answer, holdKey } from '../idempotency.js'
 import type { RouteOptions } from './options.js'
 
 export const blockRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { registry, config }) => {
   const { maxPageSize, defaultPageSize, maxTagLength } = config.limits
+  const onRequest = holdKey(registry)
 
   app.post('/heaps/:id/alloc', {
     schema: {
@@ -26,7 +27,8 @@ export const blockRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { re
         201: success('The new block; Location names it.', Block),
         ...problemResponses(400, 404, 409, 413, 415, 422, 429)
       }
-    }
+    },
+    onRequest
   }, async (request, reply) => {
     const { size, align, tag } = request.body
     return answer(registry, request, reply, () => registry.get(request.params.id, request.tenant).alloc(size, align, tag),
@@ -79,7 +81,8 @@ export const blockRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { re
         200: success('The block after the resize.', ReallocResult),
         ...problemResponses(400, 404, 409, 413, 415, 422)
       }
-    }
+    },
+    onRequest
   }, async (request, reply) => {
     return answer(registry, request, reply, () => registry.get(request.params.id, request.tenant).realloc(request.params.ptr, request.body.size),
       (block) => ({ status: 200, ...(block.moved ? { location: blockPath(request.params.id, block.ptr) } : {}), body: block }))
@@ -97,7 +100,8 @@ export const blockRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { re
         204: z.undefined().describe('Freed.'),
         ...problemResponses(400, 404, 409, 422)
       }
-    }
+    },
+    onRequest
   }, async (request, reply) => {
     return answer(registry, request, reply, () => registry.get(request.params.id, request.tenant).free(request.params.ptr), () => ({ status: 204 }))
   })

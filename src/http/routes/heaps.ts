@@ -6,11 +6,12 @@ import { CreateHeapBody, Heap, HeapList, heapListQuery } from '../schemas/heap.j
 import { pageSize } from '../schemas/page.js'
 import { problemResponses, success } from '../schemas/problem.js'
 import { heapJson, heapPath, nextCursor } from '../representations.js'
-import { answer } from '../idempotency.js'
+import { answer, holdKey } from '../idempotency.js'
 import type { RouteOptions } from './options.js'
 
 export const heapRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { registry, config }) => {
   const { maxPageSize, defaultPageSize } = config.limits
+  const onRequest = holdKey(registry)
 
   app.post('/heaps', {
     schema: {
@@ -24,7 +25,8 @@ export const heapRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { reg
         201: success('The new heap; Location names it.', Heap),
         ...problemResponses(400, 409, 413, 415, 422, 429)
       }
-    }
+    },
+    onRequest
   }, async (request, reply) => {
     return answer(registry, request, reply, () => registry.create({ ...request.body, tenant: request.tenant }),
       (heap) => ({ status: 201, location: heapPath(heap.id), body: heapJson(heap, registry.expiresAt(heap)) }))
@@ -105,7 +107,8 @@ export const heapRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { reg
           200: success('The heap, now empty.', Heap),
           ...problemResponses(400, 404, 409, 422)
         }
-      }
+      },
+      onRequest
     }, async (request, reply) => {
       return answer(registry, request, reply, () => {
         const heap = registry.get(request.params.id, request.tenant)

@@ -16,7 +16,7 @@
  * retry sent while the first is still uploading answers IdempotencyKeyInFlightError; the holder
  * runs the change later (run, with the same `holder`) or releases the key if it never does.
  *
- * Bounded: keys expire `ttl` milliseconds after their answer; expired ones are dropped a few at a
+ * Bounded: keys expire `ttl` milliseconds after their request came; expired ones are dropped a few at a
  * time on every keyed request, and at most MAX_REMEMBERED_KEYS answers of at most
  * MAX_REMEMBERED_BYTES in all are kept, the oldest (those closest to expiry) forgotten first.
  */

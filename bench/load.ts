@@ -12,7 +12,7 @@
  *     shown but not compared.
  *  3. Paced: the same mix open loop (bench/paced.ts: each request due at its own time, latency from
  *     that time) at half of bare's saturation rate, on each server in alternating rounds (bare then
- *     heapd, heapd then bare, ...) so that a slow stretch of this machine falls on both. heapd's p99
+ *     heapd, heapd then bare, ...) so that a passing slowdown of the machine (other load) falls on both. heapd's p99
  *     over bare's, on the rounds pooled, is the latency heapd adds where the server keeps up.
  *
  * The mix, per connection or stream: alloc, alloc, free its oldest block, stats. One block per

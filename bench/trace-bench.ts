@@ -119,9 +119,8 @@ export function prepareTrace (trace: Trace, naive: Subject | undefined, strategi
 /**
  * One timed pass of the whole trace on a fresh heap of each strategy; and, when the naive port was
  * timed on a window of the trace, one measure of each strategy on that window. The window figures
- * are taken in rounds too: measured back to back after the rounds, a short window fell into one of
- * the machine's slow stretches in one run and gave first-fit 86x the naive port against 130 to 141x
- * in the runs around it.
+ * are taken in rounds too, so that a short window cannot fall wholly into a passing slowdown of the
+ * machine (other load) that the whole-trace passes average out.
  */
 export function timedPass (bench: TraceBench): void {
   const { trace, naive, scratch } = bench

@@ -18,7 +18,7 @@ import { Tracker, type BatchStepOp, type BlockState, type Outcome, type Step } f
 import { prng } from '../helpers/prng.js'
 import { startServer, type ServerProcess } from './server-process.js'
 
-/** SIGKILLs in npm test, over the two files (issue 4 asks for at least 20). */
+/** SIGKILLs in npm test, over the two files (at least 20, so that kills land in every phase of a write). */
 export const TOTAL_KILLS = Number(process.env.CRASH_KILLS ?? 21)
 const HEAP_SIZE = 1 << 14
 const STRATEGIES: Strategy[] = ['first-fit', 'best-fit', 'tlsf']

@@ -1,5 +1,5 @@
 /**
- * HTTP fuzzing (issue 4, item 5): 10 000+ arbitrary requests over every route, in three apps:
+ * HTTP fuzzing: 10 000+ arbitrary requests over every route, in three apps:
  * default limits; tight limits, so quotas and the body limit are hit often; API keys with two
  * tenants. The properties are in test/helpers/fuzz-properties.ts; `npm run fuzz` runs the same
  * ones 100 000 times.

@@ -1,5 +1,5 @@
 /**
- * Model-based HTTP test (issue 4, item 5): fc.commands drives create/alloc/free/realloc/batch/
+ * Model-based HTTP test: fc.commands drives create/alloc/free/realloc/batch/
  * reset/delete/inspect over HTTP and against the allocator library as the model (see
  * test/helpers/fuzz-model.ts).
  */

@@ -11,19 +11,12 @@
  * Reading: `load()` answers what the store holds as data; the registry rebuilds its heaps from it
  * (registry.load, rebuild.ts). A store never calls into the registry.
  */
-import type { Block } from '../../allocator/types.js'
+import type { Block, HistoryCounters } from '../../allocator/types.js'
 import type { HeapDescription, Mutation, RegistryEvents } from '../events.js'
 import type { IdempotencyRecord } from '../idempotency.js'
 
 /** The history counters of a heap, as recorded with its last change. */
-export interface StoredCounters {
-  allocs: number
-  frees: number
-  reallocs: number
-  failedAllocs: number
-  peakUsed: number
-  peakLiveBlocks: number
-}
+export type StoredCounters = HistoryCounters
 
 /** One replayable step of a tlsf heap's history: a change, or an atomic batch that was undone. */
 export type StoredOp = Mutation | { op: 'rolled-back', mutations: Mutation[] }

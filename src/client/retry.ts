@@ -1,6 +1,7 @@
 /**
  * Attempts of one call: each with its own time limit, tried again after a timeout, a broken
- * connection or a 503 (overloaded or a store that cannot be reached: nothing changed), waiting as
+ * connection, a 503 (overloaded or a store that cannot be reached: nothing changed) or a 409 saying
+ * that an earlier attempt with the same key is still in flight, waiting as
  * the service's `Retry-After` says or backing off. A change is safe to try again because every
  * attempt carries the same `Idempotency-Key`. The caller's signal ends everything at once.
  */
@@ -20,7 +21,7 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { retries: 2, timeoutMs: 10_000, backoffMs: 100, maxDelayMs: 5_000 }
 
 /** Runs `attempt` until it answers something other than a 503, or the retries are spent. */
-export async function withRetries<T extends { response: Response }> (
+export async function withRetries<T extends { response: Response, error?: unknown }> (
   url: string, policy: RetryPolicy, signal: AbortSignal | undefined, attempt: (signal: AbortSignal) => Promise<T>
 ): Promise<T> {
   for (let tried = 0; ; tried++) {
@@ -29,7 +30,7 @@ export async function withRetries<T extends { response: Response }> (
     let failure: Error
     try {
       const result = await attempt(signal === undefined ? timeout : AbortSignal.any([signal, timeout]))
-      if (result.response.status !== 503 || tried >= policy.retries) return result
+      if (!worthRetrying(result) || tried >= policy.retries) return result
       const retryAfter = retryAfterSeconds(result.response)
       await sleep(retryAfter === undefined ? backoff(policy, tried) : Math.min(retryAfter * 1000, policy.maxDelayMs), signal)
       continue
@@ -42,6 +43,16 @@ export async function withRetries<T extends { response: Response }> (
     if (tried >= policy.retries) throw failure
     await sleep(backoff(policy, tried), signal)
   }
+}
+
+/**
+ * A 503 changed nothing; a 409 `idempotency-key-in-flight` means an earlier attempt with this key
+ * (one that timed out on this side) is still running there: asked again, the service answers it.
+ */
+function worthRetrying (result: { response: Response, error?: unknown }): boolean {
+  if (result.response.status === 503) return true
+  const type = (result.error as { type?: unknown } | undefined)?.type
+  return result.response.status === 409 && typeof type === 'string' && type.endsWith('/idempotency-key-in-flight')
 }
 
 /** Exponential with jitter, so that clients refused together do not come back together. */

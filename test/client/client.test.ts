@@ -173,6 +173,25 @@ t.test('a 503 is tried again with the same Idempotency-Key, and the change appli
   t.ok(proxy.seen.filter((request) => request.method === 'GET').every((request) => request.key === undefined), 'reads carry no key')
 })
 
+t.test('a 409 idempotency-key-in-flight is tried again with the same key; another 409 is not', async (t) => {
+  const inFlight = (res: ServerResponse): true => {
+    res.writeHead(409, { 'content-type': 'application/problem+json' })
+    res.end(JSON.stringify({ type: 'https://heapd.dev/problems/idempotency-key-in-flight', title: 'In flight', status: 409, detail: 'the first request with this key has not finished', instance: '/' }))
+    return true
+  }
+  const proxy = await faultyProxy(t, (_seen, index, res) => index === 0 && inFlight(res))
+  const heap = await new HeapdClient({ baseUrl: proxy.url }).createHeap({ size: 64 })
+  t.match(heap, { size: 64 })
+  t.equal(proxy.seen.length, 2)
+  t.equal(proxy.seen[1]!.key, proxy.seen[0]!.key, 'the retry carries the first attempt\'s key')
+
+  const full = await new HeapdClient({ baseUrl: proxy.url }).createHeap({ size: 64 })
+  await new HeapdClient({ baseUrl: proxy.url }).alloc(full.id, { size: 64 })
+  const before = proxy.seen.length
+  t.match(await rejection(new HeapdClient({ baseUrl: proxy.url }).alloc(full.id, { size: 64 })), { code: 'out-of-memory', status: 409 })
+  t.equal(proxy.seen.length, before + 1, 'an out-of-memory 409 is final: no retry')
+})
+
 t.test('when every attempt is a 503, the last problem is thrown with its Retry-After', async (t) => {
   const proxy = await faultyProxy(t, (_seen, _index, res) => unavailable(res, '0'))
   const error = await rejection(new HeapdClient({ baseUrl: proxy.url, retries: 3 }).createHeap({ size: 64 }))

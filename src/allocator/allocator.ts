@@ -39,7 +39,7 @@ import { PointerMap } from './pointer-map.js'
 import { FREE, HEAD, NIL, requestedAlign, SegmentStore, USED, usedState } from './segments.js'
 import type { Allocator, AllocatorSnapshot, Block, FreeRange, HeapStats, Occupancy, Segment, Strategy } from './types.js'
 import { checkAlignment, checkInteger, checkSize, checkTag, isSize, notASize } from './validate.js'
-import { blocksFrom, freeRangesFrom, occupancyOf, segmentsFrom } from './views.js'
+import { blocksFrom, freeRangesFrom, occupancyOf, occupancySlices, segmentsFrom } from './views.js'
 
 const ALIGN_1_STATE = usedState(1)
 
@@ -50,6 +50,9 @@ function blockWith (ptr: number, size: number, state: number, tag: string | unde
 }
 
 /** Undo log entry kinds; each entry is [kind, ptr, size, state]. UNDO_FREE_TAGGED's tag is on the tag stack. */
+/** Segments one slice of occupancyInSlices walks by default: about a millisecond. */
+export const OCCUPANCY_SLICE = 16_384
+
 const UNDO_ALLOC = 1
 const UNDO_FREE = 2
 const UNDO_RESIZE = 3
@@ -185,6 +188,10 @@ export class HeapAllocator implements Allocator {
 
   occupancy (buckets: number, from = 0, to = this.size): Occupancy {
     return occupancyOf(this.store, this.size, buckets, from, to)
+  }
+
+  occupancyInSlices (buckets: number, from = 0, to = this.size, segmentsPerSlice = OCCUPANCY_SLICE): Generator<void, Occupancy, void> {
+    return occupancySlices(this.store, this.size, buckets, from, to, segmentsPerSlice)
   }
 
   allocAt (ptr: number, size: number): void {

@@ -139,6 +139,13 @@ export interface Allocator {
   /** Used bytes per bucket over [from, to) (default the whole heap); cost O(segments in range + buckets). */
   occupancy(buckets: number, from?: number, to?: number): Occupancy
   /**
+   * occupancy() as work in slices of at most `segmentsPerSlice` segments (16,384 by default): each
+   * next() runs one slice and the last answers the occupancy, so a caller can let other work run
+   * between slices. The heap may change between them: each byte of [from, to) is counted as the
+   * heap was when its slice ran.
+   */
+  occupancyInSlices(buckets: number, from?: number, to?: number, segmentsPerSlice?: number): Generator<void, Occupancy, void>
+  /**
    * Claims exactly [ptr, ptr + size) when it lies inside one free range (padding around it stays
    * free); throws otherwise. For restoring a known layout (durability, undo), not for placement policy.
    */

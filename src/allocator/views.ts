@@ -58,6 +58,22 @@ function firstAtOrAfter (store: SegmentStore, from: number): number {
  * lies wholly inside at most one segment.
  */
 export function occupancyOf (store: SegmentStore, heapSize: number, buckets: number, from: number, to: number): Occupancy {
+  const steps = occupancySlices(store, heapSize, buckets, from, to, Infinity)
+  for (;;) {
+    const step = steps.next()
+    if (step.done === true) return step.value
+  }
+}
+
+/**
+ * occupancyOf in slices of at most `segmentsPerSlice` segments: each next() does one slice, and the
+ * last answers the occupancy. Between slices the heap may change: every slice seeks again from the
+ * address where the last one stopped and counts only from there, so each byte of [from, to) is
+ * counted once, as the heap was when its slice ran.
+ */
+export function * occupancySlices (
+  store: SegmentStore, heapSize: number, buckets: number, from: number, to: number, segmentsPerSlice: number
+): Generator<void, Occupancy, void> {
   if (typeof buckets !== 'number' || !Number.isInteger(buckets) || buckets < 1 || buckets > MAX_BUCKETS) {
     throw new InvalidArgumentError('buckets', `must be an integer from 1 to ${MAX_BUCKETS}, got ${String(buckets)}`)
   }
@@ -70,15 +86,22 @@ export function occupancyOf (store: SegmentStore, heapSize: number, buckets: num
   const width = ceilDiv(span, buckets)
   const count = ceilDiv(span, width)
   const used = new Array<number>(count).fill(0)
-  let x = store.seek(from)
-  if (x === HEAD) x = store.next[HEAD]!
-  for (; x !== NIL && store.offsets[x]! < to; x = store.next[x]!) {
-    if (store.state[x] === FREE) continue
-    const start = Math.max(store.offsets[x]!, from) - from
-    const end = Math.min(store.offsets[x]! + store.sizes[x]!, to) - from
-    for (let b = floorDiv(start, width); b * width < end; b++) {
-      used[b]! += Math.min(end, (b + 1) * width) - Math.max(start, b * width)
+  let resume = from
+  for (;;) {
+    let x = store.seek(resume)
+    if (x === HEAD) x = store.next[HEAD]!
+    let visited = 0
+    for (; x !== NIL && store.offsets[x]! < to && visited < segmentsPerSlice; x = store.next[x]!, visited++) {
+      if (store.state[x] === FREE) continue
+      const start = Math.max(store.offsets[x]!, resume) - from
+      const end = Math.min(store.offsets[x]! + store.sizes[x]!, to) - from
+      for (let b = floorDiv(start, width); b * width < end; b++) {
+        used[b]! += Math.min(end, (b + 1) * width) - Math.max(start, b * width)
+      }
     }
+    if (x === NIL || store.offsets[x]! >= to) break
+    resume = store.offsets[x]!
+    yield
   }
   return {
     from,

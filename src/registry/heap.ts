@@ -4,6 +4,7 @@
  * heaps. Every mutation of a heap is a method here, and each one reports its change to
  * RegistryEvents (see events.ts).
  */
+import { setImmediate } from 'node:timers/promises'
 import type { Allocator, AllocatorSnapshot, Block, HeapStats, Occupancy, Segment } from '../allocator/types.js'
 import { AllocatorError, InvalidPointerError } from '../allocator/errors.js'
 import type { Page } from './cursor.js'
@@ -141,8 +142,13 @@ export class Heap {
     return this.allocator.snapshot()
   }
 
-  occupancy (buckets: number, from = 0, to = this.size): Occupancy {
-    return this.allocator.occupancy(buckets, from, to)
+  /** Used bytes per bucket; a large range is walked in slices, letting other requests run between them. */
+  async occupancy (buckets: number, from = 0, to = this.size, segmentsPerSlice?: number): Promise<Occupancy> {
+    const slices = this.allocator.occupancyInSlices(buckets, from, to, segmentsPerSlice)
+    for (let step = slices.next(); ; step = slices.next()) {
+      if (step.done === true) return step.value
+      await setImmediate()
+    }
   }
 
   alloc (size: number, align?: number, tag?: string): BlockView {

@@ -77,6 +77,7 @@ const EnvSchema = z.object({
   HEAPD_MAX_BLOCKS_PER_TENANT: integer(1_000_000, 1),
   HEAPD_HEAP_TTL: integer(0, 0),
   HEAPD_IDEMPOTENCY_TTL: integer(86_400, 1),
+  HEAPD_MAX_DEFRAG_TTL: integer(3_600, 1),
   HEAPD_RATE_LIMIT: integer(0, 0),
   HEAPD_MAX_EVENT_LOOP_DELAY: integer(0, 0),
   HEAPD_CONNECTION_TIMEOUT: integer(120_000, 0),
@@ -149,6 +150,8 @@ export interface Config {
    * the key gets it again instead of applying the change twice (a day by default).
    */
   idempotencyTtl: number
+  /** Longest `ttl` a defragmentation plan may ask for, in seconds: its reservations and pins last that long at most. */
+  maxDefragTtl: number
   /** SQLite file holding the heaps (created if missing); unset: heaps live in memory only. */
   dataFile?: string
   /** Serve Prometheus metrics at /metrics. */
@@ -201,6 +204,7 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     apiKeys: e.HEAPD_API_KEYS ?? [],
     heapTtl: e.HEAPD_HEAP_TTL,
     idempotencyTtl: e.HEAPD_IDEMPOTENCY_TTL,
+    maxDefragTtl: e.HEAPD_MAX_DEFRAG_TTL,
     metrics: e.HEAPD_METRICS,
     docs: e.HEAPD_DOCS,
     trustProxy: e.HEAPD_TRUST_PROXY,

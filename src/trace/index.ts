@@ -1,0 +1,4 @@
+/** The trace format, its parsers and the what-if replay (docs/traces.md). Pure: no I/O. */
+export { ALLOC, FREE, REALLOC, TRACE_HEADER, TraceBuilder, TraceError, formatTraceLine, traceOp, traceOps } from './format.js'
+export type { ParseOptions, Trace, TraceAlloc, TraceErrorReason, TraceFree, TraceOp, TraceRealloc } from './format.js'
+export { parseTraceJson, parseTraceText } from './parse.js'

@@ -8,6 +8,9 @@ import { MAX_LIVE_BLOCKS } from './allocator/index.js'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
+/** The most HEAPD_MAX_RECORDED_OPS may be: a recording's trace ids are 32-bit, and it keeps 22 bytes an op. */
+const MAX_RECORDED_OPS = 100_000_000
+
 /** An environment variable holding a decimal integer in [min, max]. */
 function integer (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) {
   return optionalInteger(min, max).default(fallback)
@@ -65,6 +68,7 @@ const EnvSchema = z.object({
   HEAPD_MAX_HEAP_SIZE: integer(Number.MAX_SAFE_INTEGER, 1),
   HEAPD_MAX_BLOCKS_PER_HEAP: integer(1_000_000, 1, MAX_LIVE_BLOCKS),
   HEAPD_MAX_BATCH_OPS: integer(10_000, 1),
+  HEAPD_MAX_RECORDED_OPS: integer(1_000_000, 1, MAX_RECORDED_OPS),
   HEAPD_MAX_TAG_LENGTH: integer(64, 1, 4096),
   HEAPD_BODY_LIMIT: integer(1024 * 1024, 1024),
   HEAPD_MAX_PAGE_SIZE: integer(1000, 1),
@@ -100,6 +104,8 @@ export interface Limits {
   maxBlocksPerHeap: number
   /** Ops in one batch request. */
   maxBatchOps: number
+  /** Ops a heap created with `record: true` keeps of its history; past it the recording stops. */
+  maxRecordedOps: number
   /**
    * Longest block tag, in UTF-16 code units (HEAPD_MAX_TAG_LENGTH, 64 by default, at most 4096):
    * with the block limits it bounds the memory tags can take, at most 2 bytes a code unit.
@@ -187,6 +193,7 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
       maxHeapSize: e.HEAPD_MAX_HEAP_SIZE,
       maxBlocksPerHeap: e.HEAPD_MAX_BLOCKS_PER_HEAP,
       maxBatchOps: e.HEAPD_MAX_BATCH_OPS,
+      maxRecordedOps: e.HEAPD_MAX_RECORDED_OPS,
       maxTagLength: e.HEAPD_MAX_TAG_LENGTH,
       bodyLimit: e.HEAPD_BODY_LIMIT,
       maxPageSize: e.HEAPD_MAX_PAGE_SIZE,

@@ -34,7 +34,7 @@
  *    all would cost O(free ranges) on a heap shattered into ranges just too small.
     When none of those fits, a range of `need` bytes can only be in need's own bin, and only
  *    the largest free range can tell: largest() (below) answers it, with its node.
- * Steps 1 and 2 are O(1), step 3 O(CANDIDATES) plus largest() (O(1)). So NIL means no free range of
+ * Steps 1 and 2 are O(1), step 3 O(CANDIDATES) plus largest(). So NIL means no free range of
  * need bytes exists (exact for align = 1), and none of the first CANDIDATES ranges of the bins
  * between fits once aligned.
  *
@@ -42,21 +42,20 @@
  * the head's, else right after the head. O(1), and the head tends to be a low address, which
  * keeps the heap's footprint closer to first fit's; a just-freed range is still near the front.
  *
- * largest(). Bins 0..63 are exact sizes: when the highest non-empty bin is one of them, its size
- * is the answer, O(1) from the bitmaps. Ranges of 64 bytes and more are also kept in a binary
- * max-heap by size (LargestRanges below), each node knowing its place in it, so that the exact
- * maximum is its root at any time: O(1) to read, O(log n) per insert, remove or resize of such a
- * range. A cache that is rescanned after the maximum leaves would be cheaper per change, but a
- * heap holding many ranges in its top bin would make every read after such a change cost
- * O(ranges in that bin), and largest() is on the paths of stats, aligned fallbacks and refusals.
+ * largest(). The highest non-empty bin is O(1) from the bitmaps; bins 0..63 are exact sizes.
+ * Above them the exact maximum (and a node of that size) is cached: an insert raises it in O(1),
+ * removing a range of another size leaves it, removing a range of exactly that size invalidates
+ * it, and the next largest() rescans the top bin's list only. Worst case O(ranges in the top bin)
+ * once after each removal of the maximum; typically the top bin holds one range (the untouched
+ * tail). Exact in O(1) always would take an ordered structure per bin (a heap or a tree), which
+ * every insert and remove would pay for.
  *
  * Snapshots. Because list order is history, order() lists every free node (bins in increasing
  * order, each list head first) and restoreOrder() files nodes back at the tails of their lists in
  * that order, so a heap rebuilt from its layout plus this order picks exactly as the original.
  *
- * Memory: two Int32 links and the max-heap's place per node (12 bytes), 12 bytes per free range of
- * 64 bytes or more in the max-heap; bins and bitmaps are fixed (~6.5 KB), plus the shared BIN_MIN
- * table (12.5 KB per process).
+ * Memory: two Int32 links per node (8 bytes); bins and bitmaps are fixed (~6.5 KB), plus
+ * the shared BIN_MIN table (12.5 KB per process).
  */
 import { CANDIDATES, type FreeIndex, type FreeIndexFactory, type NodeView } from './free-index.js'
 import { NIL } from './segments.js'
@@ -116,7 +115,10 @@ class TlsfIndex implements FreeIndex {
   private readonly slMap = new Int32Array(FL_COUNT)
   private flLo = 0
   private flHi = 0
-  private readonly large = new LargestRanges()
+  /** Exact size of the largest free range and a node of that size (NIL when none), when maxValid. */
+  private maxSize = 0
+  private maxNode = NIL
+  private maxValid = true
 
   constructor (private readonly nodes: NodeView) {}
 
@@ -125,14 +127,13 @@ class TlsfIndex implements FreeIndex {
     const links = new Int32Array(2 * capacity)
     links.set(this.links)
     this.links = links
-    this.large.grow(capacity)
   }
 
   insert (node: number): void {
     const size = this.nodes.sizes[node]!
     const bin = binOf(size)
     const head = this.heads[bin]!
-    if (size >= EXACT_LIMIT) this.large.insert(node, size)
+    if (size > this.maxSize && this.maxValid) this.raiseMax(node, size)
     if (head !== NIL && this.nodes.offsets[node]! > this.nodes.offsets[head]!) {
       // Higher than the head: goes second, so the head stays the lower of the two.
       const after = this.links[2 * head]!
@@ -161,7 +162,7 @@ class TlsfIndex implements FreeIndex {
       this.heads[bin] = next
       if (next === NIL) this.markEmpty(bin)
     }
-    if (size >= EXACT_LIMIT) this.large.remove(node)
+    if (size === this.maxSize) this.maxValid = false
   }
 
   /** Sets bin's bits in the bitmaps (it just got its first range). */
@@ -187,9 +188,14 @@ class TlsfIndex implements FreeIndex {
     const old = this.nodes.sizes[node]!
     const bin = binOf(old)
     if (size < BIN_MIN[bin]! || size >= BIN_MIN[bin + 1]!) return false
-    // A bin at or above EXACT_LIMIT holds sizes of 64 bytes and more only: the node stays in the max-heap.
-    if (bin >= EXACT_LIMIT) this.large.resize(node, size)
+    if (old === this.maxSize && size < old) this.maxValid = false
+    else if (size > this.maxSize && this.maxValid) this.raiseMax(node, size)
     return true
+  }
+
+  private raiseMax (node: number, size: number): void {
+    this.maxSize = size
+    this.maxNode = node
   }
 
   find (size: number, align: number): number {
@@ -203,7 +209,7 @@ class TlsfIndex implements FreeIndex {
     if (bin !== -1) return this.heads[bin]!
     const node = this.scan(own, start, size, align)
     // Past the scan, a range of need bytes can only be the largest: it lies in need's own bin.
-    return node === NIL && this.largest() >= size + (align - 1) ? this.largestNode() : node
+    return node === NIL && this.largest() >= size + (align - 1) ? this.maxNode : node
   }
 
   /** The fallback: the first range where the request fits among the first CANDIDATES ranges of bins [from, to), or NIL. */
@@ -241,16 +247,21 @@ class TlsfIndex implements FreeIndex {
   }
 
   largest (): number {
-    const node = this.largestNode()
-    return node === NIL ? 0 : this.nodes.sizes[node]!
-  }
-
-  /** A free range of the largest size, or NIL when nothing is free. */
-  private largestNode (): number {
+    if (this.maxValid) return this.maxSize
     const fl = this.flHi !== 0 ? 32 + highestBit(this.flHi) : highestBit(this.flLo)
-    if (fl === -1) return NIL
-    const bin = (fl << SL_BITS) + highestBit(this.slMap[fl]!)
-    return bin < EXACT_LIMIT ? this.heads[bin]! : this.large.top()
+    this.maxSize = 0
+    this.maxNode = NIL
+    if (fl !== -1) {
+      const bin = (fl << SL_BITS) + highestBit(this.slMap[fl]!)
+      const sizes = this.nodes.sizes
+      // An exact bin's head has the bin's size; other bins are walked.
+      const last = bin < EXACT_LIMIT ? this.links[2 * this.heads[bin]!]! : NIL
+      for (let node = this.heads[bin]!; node !== last; node = this.links[2 * node]!) {
+        if (sizes[node]! > this.maxSize) this.raiseMax(node, sizes[node]!)
+      }
+    }
+    this.maxValid = true
+    return this.maxSize
   }
 
   /** Bins in increasing order, each list from its head: the whole state a pick depends on, besides the layout. */
@@ -279,7 +290,7 @@ class TlsfIndex implements FreeIndex {
         this.markNonEmpty(bin)
       }
       tails[bin] = node
-      if (size >= EXACT_LIMIT) this.large.insert(node, size)
+      if (size > this.maxSize) this.raiseMax(node, size)
     }
   }
 
@@ -288,97 +299,9 @@ class TlsfIndex implements FreeIndex {
     this.slMap.fill(0)
     this.flLo = 0
     this.flHi = 0
-    this.large.clear()
-  }
-}
-
-/**
- * A binary max-heap of free nodes keyed by size, with each node's place in it (1-based, 0 when
- * absent) so that any node leaves or changes size in O(log n). Keys are kept beside the nodes:
- * a resize is announced before the core writes the new size.
- */
-class LargestRanges {
-  private heap = new Int32Array(16)
-  private keys = new Float64Array(16)
-  private length = 0
-  private places = new Int32Array(0)
-
-  grow (capacity: number): void {
-    if (capacity <= this.places.length) return
-    const places = new Int32Array(capacity)
-    places.set(this.places)
-    this.places = places
-  }
-
-  top (): number {
-    return this.length === 0 ? NIL : this.heap[0]!
-  }
-
-  insert (node: number, size: number): void {
-    if (this.length === this.heap.length) {
-      const heap = new Int32Array(2 * this.length)
-      heap.set(this.heap)
-      this.heap = heap
-      const keys = new Float64Array(2 * this.length)
-      keys.set(this.keys)
-      this.keys = keys
-    }
-    this.place(this.length++, node, size)
-    this.siftUp(this.length - 1)
-  }
-
-  remove (node: number): void {
-    const at = this.places[node]! - 1
-    this.places[node] = 0
-    const last = --this.length
-    if (at === last) return
-    this.place(at, this.heap[last]!, this.keys[last]!)
-    this.siftDown(this.siftUp(at))
-  }
-
-  resize (node: number, size: number): void {
-    const at = this.places[node]! - 1
-    this.keys[at] = size
-    this.siftDown(this.siftUp(at))
-  }
-
-  clear (): void {
-    for (let i = 0; i < this.length; i++) this.places[this.heap[i]!] = 0
-    this.length = 0
-  }
-
-  /** Moves the entry at `at` up while it is larger than its parent; answers where it ends. */
-  private siftUp (at: number): number {
-    const node = this.heap[at]!
-    const key = this.keys[at]!
-    while (at > 0) {
-      const parent = (at - 1) >>> 1
-      if (this.keys[parent]! >= key) break
-      this.place(at, this.heap[parent]!, this.keys[parent]!)
-      at = parent
-    }
-    this.place(at, node, key)
-    return at
-  }
-
-  private siftDown (at: number): void {
-    const node = this.heap[at]!
-    const key = this.keys[at]!
-    for (;;) {
-      let child = 2 * at + 1
-      if (child >= this.length) break
-      if (child + 1 < this.length && this.keys[child + 1]! > this.keys[child]!) child++
-      if (this.keys[child]! <= key) break
-      this.place(at, this.heap[child]!, this.keys[child]!)
-      at = child
-    }
-    this.place(at, node, key)
-  }
-
-  private place (at: number, node: number, key: number): void {
-    this.heap[at] = node
-    this.keys[at] = key
-    this.places[node] = at + 1
+    this.maxSize = 0
+    this.maxNode = NIL
+    this.maxValid = true
   }
 }
 

@@ -88,8 +88,12 @@ const EnvSchema = z.object({
   HEAPD_KEEP_ALIVE_TIMEOUT: integer(72_000, 1),
   HEAPD_METRICS: boolean(true),
   HEAPD_DATA: z.string().min(1).optional(),
+  HEAPD_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
   HEAPD_DOCS: boolean(true),
   HEAPD_TRUST_PROXY: TrustProxy.default(false)
+}).refine((env) => env.HEAPD_DATA === undefined || env.HEAPD_DATABASE_URL === undefined, {
+  message: 'set HEAPD_DATA (one SQLite file) or HEAPD_DATABASE_URL (PostgreSQL, shared by instances), not both',
+  path: ['HEAPD_DATABASE_URL']
 }).refine((env) => env.HEAPD_DEFAULT_PAGE_SIZE === undefined || env.HEAPD_DEFAULT_PAGE_SIZE <= env.HEAPD_MAX_PAGE_SIZE, {
   message: 'must not exceed HEAPD_MAX_PAGE_SIZE',
   path: ['HEAPD_DEFAULT_PAGE_SIZE']
@@ -160,6 +164,8 @@ export interface Config {
   maxDefragTtl: number
   /** SQLite file holding the heaps (created if missing); unset: heaps live in memory only. */
   dataFile?: string
+  /** PostgreSQL holding the heaps, shared by every instance pointed at it (docs/cluster.md). */
+  databaseUrl?: string
   /** Serve Prometheus metrics at /metrics. */
   metrics: boolean
   /** Serve Swagger UI at /docs and the OpenAPI document at /docs/json. */
@@ -215,7 +221,8 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     metrics: e.HEAPD_METRICS,
     docs: e.HEAPD_DOCS,
     trustProxy: e.HEAPD_TRUST_PROXY,
-    ...(e.HEAPD_DATA !== undefined ? { dataFile: e.HEAPD_DATA } : {})
+    ...(e.HEAPD_DATA !== undefined ? { dataFile: e.HEAPD_DATA } : {}),
+    ...(e.HEAPD_DATABASE_URL !== undefined ? { databaseUrl: e.HEAPD_DATABASE_URL } : {})
   }
 }
 

@@ -7,6 +7,7 @@
 import t, { type Test } from 'tap'
 import { configWith, type ConfigOverrides } from '../../src/config.js'
 import { buildApp, createRegistry, type App } from '../../src/http/app.js'
+import { SCHEMA_VERSION } from '../../src/registry/store/sqlite/schema.js'
 import { SqliteStore, type SqliteStoreOptions } from '../../src/registry/store/sqlite/store.js'
 import { expectProblem } from '../helpers/build.js'
 import { dbOf, rows, tempFile } from './helpers.js'
@@ -140,7 +141,7 @@ t.test('a file of schema version 4 gains the idempotency_keys table in place', a
   await first.stop()
 
   const second = await serve(t, file)
-  t.equal(dbOf(second.store).pragma('user_version', { simple: true }), 5)
+  t.equal(dbOf(second.store).pragma('user_version', { simple: true }), SCHEMA_VERSION)
   t.equal((await second.app.inject(`/heaps/${id}/stats`)).json().liveBlocks, 1, 'the heaps kept')
   const response = await keyed(second.app, 'POST', `/heaps/${id}/alloc`, 'new', { size: 8 })
   t.equal(response.statusCode, 201)

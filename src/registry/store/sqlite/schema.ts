@@ -21,21 +21,23 @@
  * idempotency_keys  the answer to each change made under an Idempotency-Key, per tenant (`scope`,
  *         '' in an open service), written in the same transaction as the change (idempotency.ts);
  *         rows past `expires_at` (ms since the epoch) are deleted by the cleanup, in slices.
+ * defrag_plans  at most one per heap: its defragmentation plan as JSON (registry/defrag.ts), open
+ *         (its destinations are reserved in the heap) or committed and kept until it expires.
  *
  * Version 2 added the snapshots table, version 3 its through_op column and binary snapshots
  * (blobs, which the TEXT columns keep as they are; snapshots.ts reads both), version 4 the block
  * generations, the live counts of heaps and the obsolete table, version 5 the idempotency_keys
- * table. Older files are upgraded in place
+ * table, version 6 the defrag_plans table. Older files are upgraded in place
  * (upgradeSchema). An older program refuses a newer file, which it would restore wrongly.
  *
  * Sizes and pointers are at most 2^53 - 1, within SQLite's 64-bit INTEGER.
  */
 import type Database from 'better-sqlite3'
 
-export const SCHEMA_VERSION = 5
+export const SCHEMA_VERSION = 6
 
 /** Versions this program opens: 0 is a new file. */
-export const READABLE_VERSIONS: readonly number[] = [0, 1, 2, 3, 4, 5]
+export const READABLE_VERSIONS: readonly number[] = [0, 1, 2, 3, 4, 5, 6]
 
 /** The tables a file of each version has; a missing one is damage. */
 export function tablesOf (version: number): string[] {
@@ -44,6 +46,7 @@ export function tablesOf (version: number): string[] {
   if (version >= 2) tables.push('snapshots')
   if (version >= 4) tables.push('obsolete')
   if (version >= 5) tables.push('idempotency_keys')
+  if (version >= 6) tables.push('defrag_plans')
   return tables
 }
 
@@ -122,6 +125,12 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
 );
 CREATE INDEX IF NOT EXISTS idempotency_keys_by_expiry ON idempotency_keys (expires_at);`
 
+const DEFRAG_PLANS = `
+CREATE TABLE IF NOT EXISTS defrag_plans (
+  heap_id TEXT PRIMARY KEY,
+  plan TEXT NOT NULL
+) WITHOUT ROWID;`
+
 /**
  * Brings a file of `version` (checked: READABLE_VERSIONS, its tables present) to SCHEMA_VERSION,
  * in one transaction.
@@ -130,13 +139,14 @@ export function upgradeSchema (db: Database.Database, version: number): void {
   if (version === SCHEMA_VERSION) return
   db.transaction(() => {
     if (version === 0) {
-      db.exec(HEAPS + BLOCKS + OPS + SNAPSHOTS + OBSOLETE + IDEMPOTENCY_KEYS)
+      db.exec(HEAPS + BLOCKS + OPS + SNAPSHOTS + OBSOLETE + IDEMPOTENCY_KEYS + DEFRAG_PLANS)
     } else {
       if (version < 2) db.exec(SNAPSHOTS)
       const columns = db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('snapshots') as string[]
       if (!columns.includes('through_op')) db.exec('ALTER TABLE snapshots ADD COLUMN through_op INTEGER NOT NULL DEFAULT 0')
       if (version < 4) upgradeTo4(db)
       if (version < 5) db.exec(IDEMPOTENCY_KEYS)
+      if (version < 6) db.exec(DEFRAG_PLANS)
     }
     db.pragma(`user_version = ${SCHEMA_VERSION}`)
   })()

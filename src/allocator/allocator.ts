@@ -25,6 +25,10 @@
  * and replays it backwards when fn throws: O(1) per undone change, O(log n) for an undone free
  * (a seek). Nested calls are savepoints.
  *
+ * Reservations (defragmentation, defrag-reserve.ts) are segments in state RESERVED: neither free
+ * (outside the FreeIndex, so no strategy can pick them) nor blocks (outside the pointer map);
+ * their bytes count as used. A committed move turns the reservation into the block in place.
+ *
  * freeOrder() and restoreFreeOrder() expose the one piece of state besides the layout that
  * decides later placements (tlsf's list order); snapshot() and restoreLayout() carry a whole heap
  * (snapshot.ts). Cold code.
@@ -36,8 +40,10 @@ import { ExceedsHeapSizeError, InvalidArgumentError, InvalidPointerError, OutOfM
 import type { FreeIndex, FreeIndexFactory } from './free-index.js'
 import { typedArrayBytes } from './memory.js'
 import { PointerMap } from './pointer-map.js'
-import { FREE, HEAD, NIL, requestedAlign, SegmentStore, USED, usedState } from './segments.js'
-import type { Allocator, AllocatorSnapshot, Block, FreeRange, HeapStats, Occupancy, Segment, Strategy } from './types.js'
+import { planDefrag } from './defrag.js'
+import { commitMoves, releaseReservations, reserveMoves } from './defrag-reserve.js'
+import { FREE, HEAD, NIL, requestedAlign, RESERVED, SegmentStore, USED, usedState } from './segments.js'
+import type { Allocator, AllocatorSnapshot, Block, DefragMove, DefragOptions, DefragPlan, FreeRange, HeapStats, Occupancy, Reservation, Segment, Strategy } from './types.js'
 import { checkAlignment, checkInteger, checkSize, checkTag, isSize, notASize } from './validate.js'
 import { blocksFrom, freeRangesFrom, occupancyOf, occupancySlices, segmentsFrom } from './views.js'
 
@@ -57,6 +63,12 @@ const UNDO_ALLOC = 1
 const UNDO_FREE = 2
 const UNDO_RESIZE = 3
 const UNDO_FREE_TAGGED = 4
+/** A reservation was claimed at ptr: undone by releasing it. */
+const UNDO_RESERVE = 5
+/** A reservation [ptr, ptr + size) was released: undone by claiming it again. */
+const UNDO_UNRESERVE = 6
+/** The reservation at ptr became a block (a committed move): undone by making it a reservation again. */
+const UNDO_ADOPT = 7
 
 export class HeapAllocator implements Allocator {
   readonly store: SegmentStore
@@ -226,7 +238,8 @@ export class HeapAllocator implements Allocator {
     if (this.undo !== null) {
       const store = this.store
       for (let x = store.next[HEAD]!; x !== NIL; x = store.next[x]!) {
-        if (store.state[x] !== FREE) this.logFree(store.offsets[x]!, store.sizes[x]!, store.state[x]!, this.tags.get(store.offsets[x]!))
+        if (store.state[x] === RESERVED) this.undo.push(UNDO_UNRESERVE, store.offsets[x]!, store.sizes[x]!, 0)
+        else if (store.state[x] !== FREE) this.logFree(store.offsets[x]!, store.sizes[x]!, store.state[x]!, this.tags.get(store.offsets[x]!))
       }
     }
     this.tags.clear()
@@ -267,11 +280,13 @@ export class HeapAllocator implements Allocator {
   snapshot (): AllocatorSnapshot {
     const store = this.store
     const blocks: Block[] = []
+    const reservations: Reservation[] = []
     for (let x = store.next[HEAD]!; x !== NIL; x = store.next[x]!) {
-      if (store.state[x] !== FREE) blocks.push(this.blockOf(x))
+      if (store.state[x] === RESERVED) reservations.push({ offset: store.offsets[x]!, size: store.sizes[x]! })
+      else if (store.state[x] !== FREE) blocks.push(this.blockOf(x))
     }
     const { allocs, frees, reallocs, failedAllocs, peakUsed, peakLiveBlocks } = this.counters
-    return {
+    const snapshot: AllocatorSnapshot = {
       size: this.size,
       strategy: this.strategy,
       alignment: this.alignment,
@@ -279,6 +294,85 @@ export class HeapAllocator implements Allocator {
       freeOrder: this.freeOrder(),
       counters: { allocs, frees, reallocs, failedAllocs, peakUsed, peakLiveBlocks }
     }
+    if (reservations.length > 0) snapshot.reservations = reservations
+    return snapshot
+  }
+
+  planDefrag (options?: DefragOptions): DefragPlan {
+    return planDefrag(this, options)
+  }
+
+  reserve (moves: readonly DefragMove[]): void {
+    reserveMoves(this, moves)
+  }
+
+  commitMoves (moves: readonly DefragMove[], skipped?: ReadonlySet<number>): void {
+    commitMoves(this, moves, skipped)
+  }
+
+  releaseReservations (moves: readonly DefragMove[]): void {
+    releaseReservations(this, moves)
+  }
+
+  /** Claims [ptr, ptr + size), which must lie inside one free range, as a reservation. */
+  claimReservation (ptr: number, size: number): void {
+    this.claimAt(ptr, size, RESERVED)
+    this.counters.notePeaks()
+    this.undo?.push(UNDO_RESERVE, ptr, size, 0)
+  }
+
+  /** The reservation node starting exactly at ptr and `size` bytes long, or NIL. O(log n). */
+  reservationAt (ptr: number, size: number): number {
+    if (ptr < 0 || ptr >= this.size) return NIL
+    const node = this.store.seek(ptr)
+    const store = this.store
+    return store.state[node] === RESERVED && store.offsets[node] === ptr && store.sizes[node] === size ? node : NIL
+  }
+
+  /** Releases reservation node `node`: its range becomes free, merged with free neighbours. */
+  releaseReservation (node: number): void {
+    const store = this.store
+    this.undo?.push(UNDO_UNRESERVE, store.offsets[node]!, store.sizes[node]!, 0)
+    this.counters.addUsed(-store.sizes[node]!, 0)
+    this.mergeFree(node)
+  }
+
+  /** Reservation node `node` becomes a block of used state `state` with `tag` (a committed move's destination). */
+  adoptReservation (node: number, state: number, tag: string | undefined): void {
+    const store = this.store
+    store.state[node] = state
+    this.pointers.add(node)
+    this.counters.addUsed(0, 1)
+    if (tag !== undefined) this.tags.set(store.offsets[node]!, tag)
+    this.undo?.push(UNDO_ADOPT, store.offsets[node]!, store.sizes[node]!, 0)
+  }
+
+  /** Frees block node `node` as a committed move's source: undoable like free(), but counted as no free. */
+  vacate (node: number): void {
+    const store = this.store
+    const ptr = store.offsets[node]!
+    const tag = this.tags.size === 0 ? undefined : this.tags.get(ptr)
+    if (tag !== undefined) this.tags.delete(ptr)
+    if (this.undo !== null) this.logFree(ptr, store.sizes[node]!, store.state[node]!, tag)
+    this.release(node)
+  }
+
+  /**
+   * Claims every reservation of `reservations` (address order, each inside one free range) in a
+   * heap restored from a snapshot. Throws InvalidArgumentError, before changing anything, when
+   * they are malformed, unsorted or overlap; claimAt rejects one that is not free.
+   */
+  restoreReservations (reservations: readonly Reservation[]): void {
+    let end = -1
+    for (const [i, reservation] of reservations.entries()) {
+      const name = `reservations[${i}]`
+      if (typeof reservation !== 'object' || reservation === null) throw new InvalidArgumentError(name, 'must be a range')
+      checkInteger(`${name}.offset`, reservation.offset)
+      checkSize(`${name}.size`, reservation.size)
+      if (reservation.offset < end) throw new InvalidArgumentError(name, 'overlaps the reservation before it')
+      end = reservation.offset + reservation.size
+    }
+    for (const reservation of reservations) this.claimAt(reservation.offset, reservation.size, RESERVED)
   }
 
   /**
@@ -370,8 +464,8 @@ export class HeapAllocator implements Allocator {
       this.moveFree(node, ptr + size, end - ptr - size)
       const block = store.newNode(ptr, size, state)
       store.insertAfter(store.prev[node]!, block)
-      this.pointers.add(block)
-      this.counters.addUsed(size, 1)
+      if (state === RESERVED) this.counters.addUsed(size, 0)
+      else this.addBlock(block, size)
       return
     }
     // Otherwise the range leaves the index: it keeps the padding before the block, or becomes the block (an exact fit).
@@ -391,16 +485,26 @@ export class HeapAllocator implements Allocator {
       store.insertAfter(block, rest)
       this.insertFree(rest)
     }
-    this.pointers.add(block)
+    if (state === RESERVED) this.counters.addUsed(size, 0)
+    else this.addBlock(block, size)
+  }
+
+  private addBlock (node: number, size: number): void {
+    this.pointers.add(node)
     this.counters.addUsed(size, 1)
   }
 
   /** Frees block node x, merging it with its free neighbours. */
   private release (x: number): void {
+    this.pointers.delete(x)
+    this.counters.addUsed(-this.store.sizes[x]!, -1)
+    this.mergeFree(x)
+  }
+
+  /** Node x, no longer counted as used, becomes free space, merged with its free neighbours. */
+  private mergeFree (x: number): void {
     const store = this.store
     const size = store.sizes[x]!
-    this.pointers.delete(x)
-    this.counters.addUsed(-size, -1)
     const right = store.next[x]!
     const left = store.prev[x]!
     const rightFree = right !== NIL && store.state[right] === FREE
@@ -459,7 +563,8 @@ export class HeapAllocator implements Allocator {
     // Why ptr is no live block's: out of bounds, or inside a free range or a block.
     if (ptr < 0 || ptr >= this.size) throw new InvalidPointerError(ptr, 'out-of-bounds')
     const container = this.store.seek(ptr)
-    if (this.store.state[container] === FREE) throw new InvalidPointerError(ptr, 'free')
+    // A reservation is no block: to the caller its range is free space not yet allocated.
+    if (this.store.state[container] === FREE || this.store.state[container] === RESERVED) throw new InvalidPointerError(ptr, 'free')
     throw new InvalidPointerError(ptr, 'interior', this.store.offsets[container])
   }
 
@@ -518,6 +623,17 @@ export class HeapAllocator implements Allocator {
       } else if (kind === UNDO_FREE_TAGGED) {
         this.claimAt(ptr, size, state)
         this.tags.set(ptr, this.undoTags.pop()!)
+      } else if (kind === UNDO_RESERVE) {
+        this.counters.addUsed(-size, 0)
+        this.mergeFree(this.store.seek(ptr))
+      } else if (kind === UNDO_UNRESERVE) {
+        this.claimAt(ptr, size, RESERVED)
+      } else if (kind === UNDO_ADOPT) {
+        const node = this.pointers.get(ptr)
+        this.pointers.delete(node)
+        this.counters.addUsed(0, -1)
+        this.tags.delete(ptr)
+        this.store.state[node] = RESERVED
       } else if (kind === UNDO_RESIZE) {
         const node = this.pointers.get(ptr)
         if (size < this.store.sizes[node]!) this.shrink(node, size)

@@ -3,13 +3,14 @@
  * free range). For tests and debugging; throws an Error naming the first violation.
  */
 import type { HeapAllocator } from './allocator.js'
-import { FREE, HEAD, NIL } from './segments.js'
+import { FREE, HEAD, NIL, RESERVED } from './segments.js'
 
 export function checkHeap (heap: HeapAllocator): void {
   const { store, index, pointers, counters, size } = heap
   const fail = (message: string): never => { throw new Error(`heap check: ${message}`) }
 
-  // Segments tile [0, size) in address order, linked both ways, no two free ranges touching.
+  // Segments tile [0, size) in address order, linked both ways, no two free ranges touching;
+  // reservations count as used bytes but are no blocks.
   let expected = 0
   let used = 0
   let free = 0
@@ -34,6 +35,11 @@ export function checkHeap (heap: HeapAllocator): void {
       largest = Math.max(largest, length)
       squares += length * length
       freeNodes.push(x)
+    } else if (store.state[x] === RESERVED) {
+      // A reservation: used bytes, no block, so no pointer map entry and no tag.
+      used += length
+      if (pointers.get(offset) !== NIL) fail(`reservation at ${offset} is in the pointer map`)
+      if (heap.tags.has(offset)) fail(`reservation at ${offset} has a tag`)
     } else {
       used += length
       blocks++
@@ -54,7 +60,7 @@ export function checkHeap (heap: HeapAllocator): void {
   // The pointer map holds exactly the live blocks.
   if (pointers.count !== blocks) fail(`pointer map holds ${pointers.count} entries, ${blocks} blocks live`)
   for (const node of pointers.nodes()) {
-    if (store.state[node] === FREE) fail(`pointer map holds free node ${node}`)
+    if (store.state[node] === FREE || store.state[node] === RESERVED) fail(`pointer map holds node ${node}, which is no block`)
   }
 
   // Tags belong to live blocks.

@@ -22,6 +22,16 @@ const TWO_POW_52 = 2 ** 52
 /** A product of integers below this in magnitude is an exact double. */
 const TWO_POW_53 = 2 ** 53
 
+/** HeapStats.fragmentation: 1 - largestFree / free; 0 when nothing is free. */
+export function fragmentationOf (largestFree: number, free: number): number {
+  return free > 0 ? 1 - largestFree / free : 0
+}
+
+/** HeapStats.sawicki from the sum of squared free range sizes: 1 - sqrt(sum f^2) / sum f; 0 when nothing is free. */
+export function sawickiOf (sumOfSquares: number, free: number): number {
+  return free > 0 ? Math.max(0, 1 - Math.sqrt(sumOfSquares) / free) : 0
+}
+
 export interface CounterValues {
   used: number
   free: number
@@ -125,8 +135,8 @@ export class HeapCounters implements CounterValues {
       largestFree,
       liveBlocks: this.liveBlocks,
       freeRanges: this.freeRanges,
-      fragmentation: free > 0 ? 1 - largestFree / free : 0,
-      sawicki: free > 0 ? Math.max(0, 1 - Math.sqrt(this.sumOfSquares()) / free) : 0,
+      fragmentation: fragmentationOf(largestFree, free),
+      sawicki: sawickiOf(this.sumOfSquares(), free),
       peakUsed: this.peakUsed,
       peakLiveBlocks: this.peakLiveBlocks,
       allocs: this.allocs,

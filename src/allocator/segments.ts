@@ -53,6 +53,8 @@ export function requestedAlign (state: number): number {
   return 1 << (state - USED - 1) // at most 2^30: an int32 shift is exact
 }
 const HEAD_STATE = 255
+/** state of a range claimed by reserve(): not free, not a block (no pointer map entry, no tag). Above every used state. */
+export const RESERVED = 254
 
 const INITIAL_CAPACITY = 64
 

@@ -9,7 +9,7 @@
  * whatever the heap's history. Cold code: the hot paths (alloc, free, realloc) know nothing of it.
  *
  * The rebuild claims every block at its ptr in a new heap, in address order
- * (HeapAllocator.restoreLayout), files the free ranges in the recorded order and sets the
+ * (HeapAllocator.restoreLayout), then every reservation of an open defragmentation plan, files the free ranges in the recorded order and sets the
  * history counters; the layout's counters (used, free, sums) follow from the blocks.
  */
 import type { HeapAllocator } from './allocator.js'
@@ -28,13 +28,15 @@ const HISTORY_COUNTERS = ['allocs', 'frees', 'reallocs', 'failedAllocs', 'peakUs
  */
 export function restoreAllocator (snapshot: AllocatorSnapshot): Allocator {
   if (typeof snapshot !== 'object' || snapshot === null) throw new InvalidArgumentError('snapshot', 'must be an object')
-  const { size, strategy, alignment, blocks, freeOrder, counters } = snapshot
+  const { size, strategy, alignment, blocks, freeOrder, counters, reservations = [] } = snapshot
   if (!Array.isArray(blocks)) throw new InvalidArgumentError('blocks', 'must be an array')
   if (!Array.isArray(freeOrder)) throw new InvalidArgumentError('freeOrder', 'must be an array')
+  if (!Array.isArray(reservations)) throw new InvalidArgumentError('reservations', 'must be an array')
   if (!Object.hasOwn(FREE_INDEXES, strategy)) throw new InvalidArgumentError('strategy', `must be one of ${Object.keys(FREE_INDEXES).join(', ')}, got ${String(strategy)}`)
   const history = checkHistory(counters)
   const heap: HeapAllocator = createAllocatorWithIndex({ size, alignment }, FREE_INDEXES[strategy], strategy)
   heap.restoreLayout(blocks)
+  heap.restoreReservations(reservations)
   heap.restoreFreeOrder(freeOrder)
   const current = heap.counters.snapshot()
   heap.counters.restore({

@@ -37,7 +37,8 @@ export interface FreeRange {
 export interface Segment {
   offset: number
   size: number
-  state: 'used' | 'free'
+  /** `reserved`: a destination claimed by reserve() for a defragmentation move; not a block, not free. */
+  state: 'used' | 'free' | 'reserved'
   /** Used segments: the block's requested alignment, as Block.align. */
   align?: number
   /** Used segments: the block's tag, as Block.tag. */
@@ -72,6 +73,60 @@ export interface AllocatorSnapshot {
    */
   freeOrder: number[]
   counters: HistoryCounters
+  /** Ranges claimed by reserve() and not yet committed or released, in address order; absent when none. */
+  reservations?: Reservation[]
+}
+
+/** A range claimed by Allocator.reserve(): neither a block nor free space. */
+export interface Reservation {
+  offset: number
+  size: number
+}
+
+/** What Allocator.planDefrag() aims for. */
+export type DefragGoal = 'compact' | 'hole'
+
+export interface DefragOptions {
+  /** `compact` (default): one free range as large as the limits allow; `hole`: one free range of `size` bytes. */
+  goal?: DefragGoal
+  /** hole: bytes the free range must hold (required). */
+  size?: number
+  /** hole: alignment of the free range's start, a power of two; the heap's alignment by default (and at least). */
+  align?: number
+  /** Most bytes the plan may move (the sum of its moves' sizes); unlimited by default. */
+  maxBytes?: number
+  /** Most moves the plan may hold; unlimited by default. */
+  maxMoves?: number
+}
+
+/**
+ * One block to move: copy `size` bytes from `ptr` to `newPtr`. `align` and `tag` are the block's
+ * (as Block), for the client's information: commitMoves() carries the block's own.
+ */
+export interface DefragMove {
+  ptr: number
+  newPtr: number
+  size: number
+  align?: number
+  tag?: string
+}
+
+/** The layout figures of HeapStats that a plan changes (same definitions). */
+export interface LayoutStats {
+  largestFree: number
+  freeRanges: number
+  fragmentation: number
+  sawicki: number
+}
+
+export interface DefragPlan {
+  goal: DefragGoal
+  /** In increasing `ptr` order. Destinations are free now, disjoint from every block and from each other. */
+  moves: DefragMove[]
+  bytesMoved: number
+  before: LayoutStats
+  /** The stats once every move is committed (no move skipped, nothing else changed in between). */
+  after: LayoutStats
 }
 
 export interface HeapStats {
@@ -175,7 +230,30 @@ export interface Allocator {
    * propagates, so the heap is exactly as before. Cost of the undo: O(changes made by fn).
    */
   atomically<T>(fn: () => T): T
-  /** Frees every block (and forgets their tags); counters (allocs, frees, peaks) are kept. */
+  /**
+   * A plan of block moves that defragments the heap (see docs/defrag.md); pure: reads the layout,
+   * changes nothing. `hole` throws OutOfMemoryError when no plan within the limits makes the
+   * range, InvalidArgumentError for bad options. O(n log n) in segments.
+   */
+  planDefrag(options?: DefragOptions): DefragPlan
+  /**
+   * Claims every move's destination [newPtr, newPtr + size) exactly, so that no alloc, realloc or
+   * other reserve takes any part of it. Each source must be a live block of `size` bytes whose
+   * alignment newPtr respects; each destination must lie inside one free range, disjoint from the
+   * others. Throws InvalidArgumentError, changing nothing, otherwise. Reserved bytes count as used
+   * in stats (not free, no live block) and show in segments() as `reserved`.
+   */
+  reserve(moves: readonly DefragMove[]): void
+  /**
+   * Applies reserved moves: each block at `ptr` (not in `skipped`, a set of source ptrs) becomes a
+   * block at `newPtr` with its size, requested alignment and tag, its old range freed; skipped
+   * moves' reservations are released. Throws InvalidArgumentError, changing nothing, when a source
+   * is not that live block or a destination is not exactly reserved. Counts no alloc nor free.
+   */
+  commitMoves(moves: readonly DefragMove[], skipped?: ReadonlySet<number>): void
+  /** Releases every move's reservation (an aborted plan). Throws InvalidArgumentError, changing nothing, when one is not reserved. */
+  releaseReservations(moves: readonly DefragMove[]): void
+  /** Frees every block and releases every reservation (and forgets their tags); counters (allocs, frees, peaks) are kept. */
   reset(): void
   /**
    * Bytes of bookkeeping in typed arrays: node storage, pointer map and the strategy's index

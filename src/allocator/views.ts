@@ -5,14 +5,14 @@
  */
 import type { HeapAllocator } from './allocator.js'
 import { InvalidArgumentError } from './errors.js'
-import { FREE, HEAD, NIL, type SegmentStore } from './segments.js'
+import { FREE, HEAD, NIL, RESERVED, type SegmentStore } from './segments.js'
 import type { Block, FreeRange, Occupancy, Segment } from './types.js'
 import { checkInteger } from './validate.js'
 
 /** Most buckets occupancy() computes in one call. */
 export const MAX_BUCKETS = 10000
 
-/** Segments in address order, starting with the one containing `from` (the first one when from < 0, none when from >= size); used ones with their block's requested alignment and tag. */
+/** Segments in address order, starting with the one containing `from` (the first one when from < 0, none when from >= size); used ones with their block's requested alignment and tag, reserved ones bare. */
 export function * segmentsFrom (heap: HeapAllocator, from: number): IterableIterator<Segment> {
   const store = heap.store
   let x = store.seek(from)
@@ -21,6 +21,8 @@ export function * segmentsFrom (heap: HeapAllocator, from: number): IterableIter
   for (; x !== NIL; x = store.next[x]!) {
     if (store.state[x] === FREE) {
       yield { offset: store.offsets[x]!, size: store.sizes[x]!, state: 'free' }
+    } else if (store.state[x] === RESERVED) {
+      yield { offset: store.offsets[x]!, size: store.sizes[x]!, state: 'reserved' }
     } else {
       const { ptr, size, align, tag } = heap.blockOf(x)
       const segment: Segment = { offset: ptr, size, state: 'used' }
@@ -35,7 +37,7 @@ export function * segmentsFrom (heap: HeapAllocator, from: number): IterableIter
 export function * blocksFrom (heap: HeapAllocator, from: number): IterableIterator<Block> {
   const store = heap.store
   for (let x = firstAtOrAfter(store, from); x !== NIL; x = store.next[x]!) {
-    if (store.state[x] !== FREE) yield heap.blockOf(x)
+    if (store.state[x] !== FREE && store.state[x] !== RESERVED) yield heap.blockOf(x)
   }
 }
 

@@ -1,0 +1,140 @@
+/**
+ * Where the moved blocks go: the free segments of a layout as holes in address order, under a
+ * max segment tree (each inner node keeps the largest hole below it), so that the lowest hole
+ * among the first `limit` that can take a block is found in O(log h) for h holes.
+ *
+ * A block takes the lowest hole of at least its size; if its alignment does not fit there, the
+ * lowest hole of size + align - 1 bytes, where it always fits. It is cut from the hole's front
+ * (any alignment padding before it stays free in the heap, unused by this plan). Every change is
+ * journaled, so a failed packing is rolled back in O(changes) and the next candidate window
+ * starts from the untouched layout.
+ */
+import { alignUp } from './align.js'
+import { BLOCK_SEGMENT, type Layout } from './defrag-layout.js'
+
+export class HolePacker {
+  readonly holes: number
+  private readonly width: number
+  private readonly starts: Float64Array
+  private readonly ends: Float64Array
+  /** tree[1] is the root; leaves at width + hole; each node holds the largest hole below it. */
+  private readonly tree: Float64Array
+  /** Changed holes since the last rollback: [hole, start, end] triples of their former extents. */
+  private journal: number[] = []
+
+  constructor (layout: Layout) {
+    const holes = layout.freeSegments.length
+    let width = 1
+    while (width < holes) width *= 2
+    this.holes = holes
+    this.width = width
+    this.starts = new Float64Array(width)
+    this.ends = new Float64Array(width)
+    this.tree = new Float64Array(2 * width)
+    for (let h = 0; h < holes; h++) {
+      const s = layout.freeSegments[h]!
+      this.starts[h] = layout.offsets[s]!
+      this.ends[h] = layout.offsets[s]! + layout.sizes[s]!
+      this.tree[width + h] = layout.sizes[s]!
+    }
+    for (let node = width - 1; node >= 1; node--) this.tree[node] = Math.max(this.tree[2 * node]!, this.tree[2 * node + 1]!)
+  }
+
+  /** Gives hole h the extent [start, end) (empty when end <= start). */
+  set (h: number, start: number, end: number): void {
+    this.journal.push(h, this.starts[h]!, this.ends[h]!)
+    this.write(h, start, end)
+  }
+
+  /** The destination of a block of `size` bytes aligned to `align` in the lowest fitting hole among the first `limit`, taken; -1 when none fits. */
+  take (size: number, align: number, limit: number): number {
+    let h = this.lowest(size, limit)
+    if (h < 0) return -1
+    let dest = alignUp(this.starts[h]!, align)
+    if (dest + size > this.ends[h]!) {
+      h = this.lowest(size + align - 1, limit)
+      if (h < 0) return -1
+      dest = alignUp(this.starts[h]!, align)
+    }
+    this.set(h, dest + size, this.ends[h]!)
+    return dest
+  }
+
+  /** Undoes every change since the last rollback. */
+  rollback (): void {
+    const journal = this.journal
+    for (let k = journal.length - 3; k >= 0; k -= 3) this.write(journal[k]!, journal[k + 1]!, journal[k + 2]!)
+    this.journal = []
+  }
+
+  /** Changes journaled since the last rollback (a measure of the work done). */
+  get changes (): number {
+    return this.journal.length / 3
+  }
+
+  private write (h: number, start: number, end: number): void {
+    this.starts[h] = start
+    this.ends[h] = end
+    let node = this.width + h
+    this.tree[node] = Math.max(0, end - start)
+    for (node >>= 1; node >= 1; node >>= 1) this.tree[node] = Math.max(this.tree[2 * node]!, this.tree[2 * node + 1]!)
+  }
+
+  /** The lowest hole among the first `limit` holding at least `need` bytes, or -1. */
+  private lowest (need: number, limit: number): number {
+    return this.descend(1, 0, this.width, Math.min(limit, this.holes), need)
+  }
+
+  private descend (node: number, lo: number, hi: number, limit: number, need: number): number {
+    if (lo >= limit || this.tree[node]! < need) return -1
+    if (hi - lo === 1) return lo
+    const mid = (lo + hi) >>> 1
+    const left = this.descend(2 * node, lo, mid, limit, need)
+    return left >= 0 ? left : this.descend(2 * node + 1, mid, hi, limit, need)
+  }
+}
+
+/** Blocks of a plan (segment indices of a Layout) and where each goes, in the same order. */
+export interface Placements {
+  segments: number[]
+  destinations: number[]
+}
+
+export const NO_PLACEMENTS: Placements = { segments: [], destinations: [] }
+
+/**
+ * Packs every block segment of [first, last] into the packer's first `limit` holes, largest
+ * block first (the hardest to place while the most room is left). Answers the placements, or
+ * the segment of the first block that found no hole (the packer is then rolled back).
+ * O(k log k + k log h) for k blocks.
+ */
+export function packBlocks (layout: Layout, packer: HolePacker, first: number, last: number, limit: number): Placements | number {
+  const { kinds, sizes, aligns } = layout
+  const segments: number[] = []
+  for (let s = first; s <= last; s++) if (kinds[s] === BLOCK_SEGMENT) segments.push(s)
+  segments.sort((a, b) => sizes[b]! - sizes[a]! || a - b)
+  const destinations: number[] = []
+  for (const s of segments) {
+    const dest = packer.take(sizes[s]!, aligns[s]!, limit)
+    if (dest < 0) {
+      packer.rollback()
+      return s
+    }
+    destinations.push(dest)
+  }
+  return { segments, destinations }
+}
+
+/**
+ * Indices of the (at most) `n` best candidates, best first: lowest `primary`, then lowest
+ * `secondary`, then lowest index. O(c log c) with a numeric typed-array sort for the threshold,
+ * and a comparator sort only over the few candidates at or under it.
+ */
+export function bestCandidates (primary: Float64Array, secondary: Float64Array, n: number): number[] {
+  const count = primary.length
+  const threshold = count <= n ? Infinity : primary.slice().sort()[n - 1]!
+  const chosen: number[] = []
+  for (let c = 0; c < count; c++) if (primary[c]! <= threshold) chosen.push(c)
+  chosen.sort((a, b) => primary[a]! - primary[b]! || secondary[a]! - secondary[b]! || a - b)
+  return chosen.slice(0, n)
+}

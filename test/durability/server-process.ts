@@ -20,7 +20,7 @@ export interface ServerProcess {
  * NODE_OPTIONS). A SIGKILLed process never writes its coverage, so in these children the hooks
  * would only cost time: about half of the CPU of each start.
  */
-function withoutCoverage (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+export function withoutCoverage (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const nodeOptions = (env.NODE_OPTIONS ?? '').split(/\s+/).filter((option) => !/@tapjs[\\/]processinfo/.test(option)).join(' ')
   const bare: NodeJS.ProcessEnv = { ...env, NODE_OPTIONS: nodeOptions }
   for (const name of Object.keys(bare)) if (name.startsWith('_TAPJS_PROCESSINFO_')) delete bare[name]

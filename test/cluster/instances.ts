@@ -1,0 +1,183 @@
+/**
+ * A cluster for tests: N heapd processes (the built dist/server.js) on one PostgreSQL database, each
+ * on its own loopback port, that a test can SIGKILL, pause (SIGSTOP) and resume (SIGCONT); and nginx
+ * in front of them, configured by deploy/nginx.conf itself with the upstream servers and the listen
+ * address replaced by the test's, and every file nginx writes kept in a temporary folder.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import type { Test } from 'tap'
+import { ensureBuilt, ROOT, SERVER_JS } from '../helpers/built-server.js'
+import { withoutCoverage } from '../durability/server-process.js'
+import { freePort } from './postgres.js'
+
+export const NGINX_CONF = join(ROOT, 'deploy', 'nginx.conf')
+
+export interface Instance {
+  /** http://127.0.0.1:<port> */
+  readonly base: string
+  readonly port: number
+  readonly pid: number
+  readonly child: ChildProcess
+  /** Log lines so far, parsed. */
+  readonly lines: Array<Record<string, unknown>>
+  /** SIGKILL, resolving once the process is gone. */
+  kill: () => Promise<void>
+  /** SIGSTOP: the process keeps its sockets but runs nothing, as a machine that froze. */
+  pause: () => void
+  /** SIGCONT after `pause()`. */
+  resume: () => void
+  /** SIGTERM (a graceful close), resolving once the process is gone. */
+  close: () => Promise<void>
+}
+
+/**
+ * One heapd process, learning its port from its "listening" log line. `env` chooses the store:
+ * HEAPD_DATABASE_URL for PostgreSQL (see `onDatabase`), HEAPD_DATA for SQLite, neither for memory.
+ */
+export async function startInstance (env: Record<string, string> = {}): Promise<Instance> {
+  ensureBuilt()
+  const child = spawn(process.execPath, [SERVER_JS], {
+    cwd: ROOT,
+    env: { ...withoutCoverage(process.env), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  let stderr = ''
+  child.stderr!.on('data', (chunk) => { stderr += String(chunk) })
+  const lines: Array<Record<string, unknown>> = []
+  const base = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (text) => {
+      let line: Record<string, unknown>
+      try { line = JSON.parse(text) as Record<string, unknown> } catch { return }
+      lines.push(line)
+      const match = /^Server listening at (http:\/\/127\.0\.0\.1:\d+)$/.exec(String(line.msg))
+      if (match !== null) resolve(match[1]!)
+    })
+    child.once('exit', (code, signal) => reject(new Error(`heapd exited before listening (${signal ?? `exit ${code}`}): ${stderr}`)))
+  })
+  const gone = (): boolean => child.exitCode !== null || child.signalCode !== null
+  const signal = (name: NodeJS.Signals): void => { if (!gone()) child.kill(name) }
+  return {
+    base,
+    port: Number(new URL(base).port),
+    pid: child.pid!,
+    child,
+    lines,
+    kill: async () => { signal('SIGKILL'); await exited },
+    pause: () => signal('SIGSTOP'),
+    resume: () => signal('SIGCONT'),
+    close: async () => {
+      // A paused process would never see the SIGTERM.
+      signal('SIGCONT')
+      signal('SIGTERM')
+      await exited
+    }
+  }
+}
+
+/** The environment of an instance on the PostgreSQL database at `url`. */
+export function onDatabase (url: string, env: Record<string, string> = {}): Record<string, string> {
+  return { HEAPD_DATABASE_URL: url, ...env }
+}
+
+/** `count` instances started together with the same `env`, killed at the teardown of `t`. */
+export async function startInstances (t: Test, count: number, env: Record<string, string> = {}): Promise<Instance[]> {
+  const started = await Promise.allSettled(Array.from({ length: count }, async () => await startInstance(env)))
+  const instances = started.flatMap((result) => result.status === 'fulfilled' ? [result.value] : [])
+  t.teardown(async () => { await Promise.all(instances.map(async (instance) => await instance.kill())) })
+  const failed = started.find((result) => result.status === 'rejected')
+  if (failed !== undefined) throw (failed as PromiseRejectedResult).reason
+  return instances
+}
+
+/**
+ * deploy/nginx.conf with its upstream servers replaced by `upstreamPorts` on 127.0.0.1 and its
+ * `listen` by 127.0.0.1:`listenPort`; everything else (hashing, retries, timeouts, headers,
+ * error pages) as deployed.
+ */
+export function renderSite (upstreamPorts: number[], listenPort: number, template = readFileSync(NGINX_CONF, 'utf8')): string {
+  const upstream = /(upstream heapd \{[^}]*?)((?:[ \t]*server [^;]+;\n)+)/
+  const match = upstream.exec(template)
+  if (match === null) throw new Error(`${NGINX_CONF}: no "upstream heapd { server ...; }" block`)
+  const options = /server \S+((?: [a-z_]+=\S+)*);/.exec(match[2]!)![1]
+  const servers = upstreamPorts.map((port) => `  server 127.0.0.1:${port}${options};\n`).join('')
+  const site = template.replace(upstream, `$1${servers}`)
+  if (!/listen \d+;/.test(site)) throw new Error(`${NGINX_CONF}: no "listen <port>;"`)
+  return site.replace(/listen \d+;/, `listen 127.0.0.1:${listenPort};`)
+}
+
+/** A whole nginx.conf around the site: the process's own files in `folder`, in the foreground. */
+export function renderNginxConf (site: string, folder: string): string {
+  return [
+    'daemon off;',
+    'worker_processes 1;',
+    `pid ${join(folder, 'nginx.pid')};`,
+    `error_log ${join(folder, 'error.log')} warn;`,
+    'events { worker_connections 1024; }',
+    'http {',
+    `  access_log ${join(folder, 'access.log')};`,
+    ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `  ${kind}_temp_path ${join(folder, kind)};`),
+    site,
+    '}',
+    ''
+  ].join('\n')
+}
+
+export interface Nginx {
+  /** http://127.0.0.1:<port> */
+  readonly base: string
+  readonly port: number
+  /** nginx's error log so far (upstream failures, retries to the next instance). */
+  errorLog: () => string
+  /** A fast shutdown (SIGTERM), then the folder removed. */
+  stop: () => Promise<void>
+}
+
+/** nginx on PATH, or Debian's /usr/sbin/nginx (not on an unprivileged user's PATH). */
+export function findNginx (): string {
+  for (const candidate of ['nginx', '/usr/sbin/nginx']) {
+    if (spawnSync(candidate, ['-v']).error === undefined) return candidate
+  }
+  throw new Error('nginx not found (on PATH nor /usr/sbin/nginx): the cluster tests need it (Debian: apt-get install nginx)')
+}
+
+async function accepts (port: number): Promise<boolean> {
+  return await new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    socket.once('connect', () => { socket.destroy(); resolve(true) })
+    socket.once('error', () => resolve(false))
+  })
+}
+
+/** nginx in front of the instances at `upstreamPorts`, stopped at the teardown of `t`. */
+export async function startNginx (t: Test, upstreamPorts: number[]): Promise<Nginx> {
+  const nginx = findNginx()
+  const folder = mkdtempSync(join(tmpdir(), 'heapd-nginx-'))
+  const port = await freePort()
+  const conf = join(folder, 'nginx.conf')
+  writeFileSync(conf, renderNginxConf(renderSite(upstreamPorts, port), folder))
+  const child = spawn(nginx, ['-c', conf, '-p', folder, '-e', join(folder, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (chunk) => { stderr += String(chunk) })
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const errorLog = (): string => { try { return readFileSync(join(folder, 'error.log'), 'utf8') } catch { return '' } }
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+    await exited
+    rmSync(folder, { recursive: true, force: true })
+  }
+  t.teardown(stop)
+  const until = Date.now() + 10_000
+  while (!(await accepts(port))) {
+    if (child.exitCode !== null || Date.now() > until) {
+      throw new Error(`nginx did not start: ${stderr}${errorLog()}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  return { base: `http://127.0.0.1:${port}`, port, errorLog, stop }
+}

@@ -10,11 +10,13 @@
  * sweep finds the widest window ending at each j: O(segments). A window ending just before a free
  * segment is never the widest (the free segment joins it for nothing), so those are skipped.
  *
- * The candidates are tried widest first (fewest bytes moved among equals), each packed into the
- * holes below it (defrag-pack.ts): every move goes to a lower address. When a block finds no hole,
- * the two windows on either side of it are queued as candidates too. Tries and packed blocks are
- * bounded (MAX_TRIES, a work budget of a few times the block count), so a plan costs
- * O(n log n) whatever the layout; when no candidate packs, the plan is empty.
+ * The candidates are taken widest first (fewest bytes moved among equals) and packed into the
+ * holes below them (defrag-pack.ts): every move goes to a lower address. When a window's blocks
+ * do not all find a hole, its start is moved up by binary search to the lowest start that packs
+ * (fewer blocks, more holes below). The search stops when no remaining candidate can beat the
+ * best window packed. Packings and packed blocks are bounded (MAX_TRIES, and a work budget of a
+ * few times the segment count), so a plan costs O(n log n) whatever the layout; when nothing
+ * packs, the plan is empty.
  */
 import { endOf, FIXED_SEGMENT, FREE_SEGMENT, type Layout } from './defrag-layout.js'
 import { bestCandidates, HolePacker, NO_PLACEMENTS, packBlocks, type Placements } from './defrag-pack.js'
@@ -38,51 +40,67 @@ export function planCompact (layout: Layout, limits: Limits): Placements {
   const candidates = widestWindows(layout, limits)
   if (candidates.length === 0) return NO_PLACEMENTS
   const packer = new HolePacker(layout)
-  const retries: Window[] = []
-  let next = 0
-  let work = 4 * layout.blocksBefore[layout.count]! + 4096
-  for (let tries = 0; tries < MAX_TRIES && work > 0; tries++) {
-    const window = takeBest(candidates, next, retries)
-    if (window === undefined) break
-    if (window === candidates[next]) next++
-    work -= window.last - window.first + 1
-    const packed = packBlocks(layout, packer, window.first, window.last, layout.freeIndexBefore[window.first]!)
-    if (typeof packed !== 'number') return packed
-    // The block at segment `packed` found no hole: the windows beside it may still pack.
-    for (const [first, last] of [[packed + 1, window.last], [window.first, packed - 1]] as const) {
-      const smaller = windowOf(layout, first, last)
-      if (smaller !== undefined) retries.push(smaller)
+  const budget = { tries: MAX_TRIES, work: 4 * layout.count + 4096 }
+  const pack = (first: number, last: number): Placements | undefined => {
+    budget.tries--
+    budget.work -= last - first + 1
+    const packed = packBlocks(layout, packer, first, last, layout.freeIndexBefore[first]!)
+    return typeof packed === 'number' ? undefined : packed
+  }
+  let best: Placements = NO_PLACEMENTS
+  let bestSpan = layout.largestFree
+  for (const window of candidates) {
+    if (window.span <= bestSpan || budget.tries <= 0 || budget.work <= 0) break
+    const packed = pack(window.first, window.last)
+    if (packed !== undefined) {
+      best = packed
+      bestSpan = window.span
+      continue
+    }
+    // The lowest start that packs: starts past `useful` leave too short a window or no block.
+    let failed = window.first
+    let useful = usefulStart(layout, window.last, bestSpan)
+    while (failed < useful && budget.tries > 0 && budget.work > 0) {
+      const mid = (failed + useful + 1) >>> 1
+      const shorter = pack(mid, window.last)
+      if (shorter === undefined) {
+        failed = mid
+      } else {
+        best = shorter
+        bestSpan = endOf(layout, window.last) - layout.offsets[mid]!
+        useful = mid - 1
+      }
     }
   }
-  return NO_PLACEMENTS
-}
-
-/** The best of the next sorted candidate and the queued retries (removed from the queue), or undefined. */
-function takeBest (candidates: Window[], next: number, retries: Window[]): Window | undefined {
-  let best = candidates[next]
-  let pick = -1
-  for (const [r, retry] of retries.entries()) {
-    if (best === undefined || retry.span > best.span || (retry.span === best.span && retry.moved < best.moved)) {
-      best = retry
-      pick = r
-    }
-  }
-  if (pick >= 0) retries.splice(pick, 1)
   return best
 }
 
-/** Window [first, last] when it moves at least one block and would beat the largest free range; its limits were met by the wider one. */
-function windowOf (layout: Layout, first: number, last: number): Window | undefined {
-  if (first > last) return undefined
-  const moved = layout.blockBytesBefore[last + 1]! - layout.blockBytesBefore[first]!
-  const span = endOf(layout, last) - layout.offsets[first]!
-  if (moved === 0 || span <= layout.largestFree) return undefined
-  return { first, last, span, moved }
+/** The highest start of a window ending at `last` that still moves a block and spans more than `span` (-1 when none): two binary searches. */
+function usefulStart (layout: Layout, last: number, span: number): number {
+  const { offsets, blocksBefore } = layout
+  const below = endOf(layout, last) - span
+  const blocks = blocksBefore[last + 1]!
+  return Math.min(
+    highest(last, start => offsets[start]! < below),
+    highest(last, start => blocksBefore[start]! < blocks)
+  )
+}
+
+/** The highest index in [0, top] where `holds` (true up to some index, false after it), or -1. */
+function highest (top: number, holds: (index: number) => boolean): number {
+  let lo = -1
+  let hi = top + 1
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1
+    if (holds(mid)) lo = mid
+    else hi = mid
+  }
+  return lo
 }
 
 /** The widest feasible window ending at each segment, best first (at most MAX_TRIES). */
 function widestWindows (layout: Layout, limits: Limits): Window[] {
-  const { count, kinds, freeBefore, blockBytesBefore, blocksBefore, fixedBefore } = layout
+  const { count, kinds, offsets, freeBefore, blockBytesBefore, blocksBefore, fixedBefore } = layout
   const feasible = (i: number, j: number): boolean => {
     const moved = blockBytesBefore[j + 1]! - blockBytesBefore[i]!
     return fixedBefore[j + 1] === fixedBefore[i] &&
@@ -98,8 +116,9 @@ function widestWindows (layout: Layout, limits: Limits): Window[] {
     }
     while (i <= j && !feasible(i, j)) i++
     if (i > j || (j + 1 < count && kinds[j + 1] === FREE_SEGMENT)) continue
-    const window = windowOf(layout, i, j)
-    if (window !== undefined) windows.push(window)
+    const moved = blockBytesBefore[j + 1]! - blockBytesBefore[i]!
+    const span = endOf(layout, j) - offsets[i]!
+    if (moved > 0 && span > layout.largestFree) windows.push({ first: i, last: j, span, moved })
   }
   const spans = Float64Array.from(windows, w => -w.span)
   const moved = Float64Array.from(windows, w => w.moved)

@@ -105,7 +105,8 @@ export const NO_PLACEMENTS: Placements = { segments: [], destinations: [] }
 /**
  * Packs every block segment of [first, last] into the packer's first `limit` holes, largest
  * block first (the hardest to place while the most room is left). Answers the placements, or
- * the segment of the first block that found no hole (the packer is then rolled back).
+ * the segment of the first block that found no hole. Either way the packer is rolled back, so
+ * the next attempt starts from the layout as it is (with no withdrawn holes).
  * O(k log k + k log h) for k blocks.
  */
 export function packBlocks (layout: Layout, packer: HolePacker, first: number, last: number, limit: number): Placements | number {
@@ -122,6 +123,7 @@ export function packBlocks (layout: Layout, packer: HolePacker, first: number, l
     }
     destinations.push(dest)
   }
+  packer.rollback()
   return { segments, destinations }
 }
 

@@ -197,6 +197,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/heaps/{id}/trace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A recording heap's history
+         * @description The allocs, frees and reallocs of a heap created with `record: true`, in order, as a trace: text lines `a <id> <size> [<align>]`, `f <id>`, `r <id> <size>` (docs/traces.md), or JSON ops with `Accept: application/json`. Ids stand for blocks and are never reused; a realloc that moved is a free and an alloc of a new id. A header comment line tells whether the recording is complete (see the heap's `recording`). Replay it on every strategy with POST /replays?heap={id}.
+         */
+        get: operations["getTrace"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -476,6 +496,13 @@ export interface components {
              */
             expiresAt?: string;
             stats: components["schemas"]["Stats"];
+            /** @description Present on a heap created with `record: true`. */
+            recording?: {
+                /** @description Ops recorded so far. */
+                ops: number;
+                /** @description False once the history outgrew HEAPD_MAX_RECORDED_OPS: the recording stopped there. */
+                complete: boolean;
+            };
         };
         HeapList: {
             items: components["schemas"]["Heap"][];
@@ -547,6 +574,54 @@ export interface components {
                 used: number;
             }[];
         };
+        /**
+         * @description A heap's history as trace ops (docs/traces.md), in order.
+         * @example [
+         *       {
+         *         "op": "alloc",
+         *         "id": 0,
+         *         "size": 4096
+         *       },
+         *       {
+         *         "op": "alloc",
+         *         "id": 1,
+         *         "size": 64,
+         *         "align": 16
+         *       },
+         *       {
+         *         "op": "realloc",
+         *         "id": 0,
+         *         "size": 8192
+         *       },
+         *       {
+         *         "op": "free",
+         *         "id": 1
+         *       }
+         *     ]
+         */
+        RecordedTrace: ({
+            /** @constant */
+            op: "alloc";
+            /** @description The block's id in the trace: one per block, never reused. */
+            id: number;
+            size: number;
+            /**
+             * @description A power of two up to 2^30.
+             * @example 16
+             */
+            align?: number;
+        } | {
+            /** @constant */
+            op: "free";
+            /** @description The block's id in the trace: one per block, never reused. */
+            id: number;
+        } | {
+            /** @constant */
+            op: "realloc";
+            /** @description The block's id in the trace: one per block, never reused. */
+            id: number;
+            size: number;
+        })[];
     };
     responses: never;
     parameters: never;
@@ -662,6 +737,8 @@ export interface operations {
                      * @example gpu-arena
                      */
                     name?: string;
+                    /** @description Keep the heap's history of allocs, frees and reallocs as a trace (GET /heaps/{id}/trace), up to HEAPD_MAX_RECORDED_OPS ops; false when omitted. */
+                    record?: boolean;
                 };
             };
         };
@@ -786,7 +863,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unknown heap (heap-not-found) or pointer that is not a live block (block-not-found). */
+            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), or the trace of a heap that does not record (not-recording). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -850,7 +927,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unknown heap (heap-not-found) or pointer that is not a live block (block-not-found). */
+            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), or the trace of a heap that does not record (not-recording). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -932,7 +1009,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unknown heap (heap-not-found) or pointer that is not a live block (block-not-found). */
+            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), or the trace of a heap that does not record (not-recording). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1055,7 +1132,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unknown heap (heap-not-found) or pointer that is not a live block (block-not-found). */
+            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), or the trace of a heap that does not record (not-recording). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1171,7 +1248,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unknown heap (heap-not-found) or pointer that is not a live block (block-not-found). */
+            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), or the trace of a heap that does not record (not-recording). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1248,7 +1325,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unknown heap (heap-not-found) or pointer that is not a live block (block-not-found). */
+            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), or the trace of a heap that does not record (not-recording). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1326,7 +1403,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unknown heap (heap-not-found) or pointer that is not a live block (block-not-found). */
+            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), or the trace of a heap that does not record (not-recording). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1434,7 +1511,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unknown heap (heap-not-found) or pointer that is not a live block (block-not-found). */
+            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), or the trace of a heap that does not record (not-recording). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1600,7 +1677,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unknown heap (heap-not-found) or pointer that is not a live block (block-not-found). */
+            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), or the trace of a heap that does not record (not-recording). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1702,7 +1779,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unknown heap (heap-not-found) or pointer that is not a live block (block-not-found). */
+            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), or the trace of a heap that does not record (not-recording). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1788,7 +1865,74 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unknown heap (heap-not-found) or pointer that is not a live block (block-not-found). */
+            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), or the trace of a heap that does not record (not-recording). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            429: {
+                headers: {
+                    /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Overloaded (overloaded): the event loop lags past HEAPD_MAX_EVENT_LOOP_DELAY and /heaps* requests are shed; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTrace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The heap ID returned by POST /heaps.
+                 * @example 3q2-7wAAAAD8tYc0QmH1Kg
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The history, streamed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                    "application/json": components["schemas"]["RecordedTrace"];
+                };
+            };
+            /** @description Missing or invalid API key (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), or the trace of a heap that does not record (not-recording). */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -27,6 +27,7 @@ import { blockRoutes } from './routes/blocks.js'
 import { healthRoutes } from './routes/health.js'
 import { heapRoutes } from './routes/heaps.js'
 import { layoutRoutes } from './routes/layout.js'
+import { traceRoutes } from './routes/trace.js'
 import { uiPlugin } from './ui.js'
 import { validatorCompiler } from './validation.js'
 import { clientErrorHandler } from './client-errors.js'
@@ -190,6 +191,7 @@ export function buildApp (config: Config, options: AppOptions = {}) {
   app.register(blockRoutes, routeOptions)
   app.register(batchRoutes, routeOptions)
   app.register(layoutRoutes, routeOptions)
+  app.register(traceRoutes, routeOptions)
   const store = options.store
   app.register(healthRoutes, { isClosing: () => closing, isStoreReady: () => store === undefined || store.ready() })
   // The heap map page at `/`: static files that talk to the API above like any client.

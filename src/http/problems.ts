@@ -9,6 +9,7 @@ import {
 } from '../allocator/errors.js'
 import { BatchOpError, HeapNotFoundError, IdempotencyKeyInFlightError, IdempotencyKeyReusedError, QuotaExceededError } from '../registry/errors.js'
 import { StoreUnavailableError } from '../registry/store/errors.js'
+import { NotRecordingError } from '../registry/recording.js'
 import type { ProblemBody } from './schemas/problem.js'
 
 export const PROBLEM_TYPE_BASE = 'https://heapd.dev/problems/'
@@ -21,6 +22,7 @@ const CATALOGUE = {
   'heap-not-found': { status: 404, title: 'Heap not found' },
   'block-not-found': { status: 404, title: 'Block not found' },
   'not-found': { status: 404, title: 'Not found' },
+  'not-recording': { status: 404, title: 'Heap does not record' },
   'request-timeout': { status: 408, title: 'Request timeout' },
   'out-of-memory': { status: 409, title: 'Out of memory' },
   'idempotency-key-in-flight': { status: 409, title: 'Idempotency-Key in flight' },
@@ -84,6 +86,7 @@ export function toProblem (error: unknown, instance: string, context: ProblemCon
     return cause === undefined ? undefined : { ...cause, detail: error.message, index: error.index }
   }
   if (error instanceof HeapNotFoundError) return problem('heap-not-found', error.message, instance)
+  if (error instanceof NotRecordingError) return problem('not-recording', error.message, instance)
   if (error instanceof IdempotencyKeyReusedError) return problem('idempotency-key-reused', error.message, instance)
   if (error instanceof IdempotencyKeyInFlightError) return problem('idempotency-key-in-flight', error.message, instance)
   if (error instanceof StoreUnavailableError) {

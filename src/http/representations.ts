@@ -12,10 +12,12 @@ export function heapJson (heap: Heap, expiresAt?: Date) {
     name?: string,
     createdAt: string,
     expiresAt?: string,
-    stats: ReturnType<Heap['stats']>
+    stats: ReturnType<Heap['stats']>,
+    recording?: { ops: number, complete: boolean }
   } = { id: heap.id, size: heap.size, strategy: heap.strategy, alignment: heap.alignment, createdAt: heap.createdAt, stats: heap.stats() }
   if (heap.name !== undefined) json.name = heap.name
   if (expiresAt !== undefined) json.expiresAt = expiresAt.toISOString()
+  if (heap.recording !== undefined) json.recording = { ops: heap.recording.length, complete: heap.recording.complete }
   return json
 }
 

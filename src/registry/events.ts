@@ -13,6 +13,7 @@
  */
 import type { AllocatorSnapshot, HeapStats, Strategy } from '../allocator/types.js'
 import type { IdempotencyRecord } from './idempotency.js'
+import type { Recording } from './recording.js'
 
 export type Mutation =
   | { op: 'alloc', ptr: number, size: number, align?: number, tag?: string }
@@ -29,6 +30,8 @@ export interface HeapDescription {
   /** The owning tenant, when API keys are configured. */
   tenant?: string
   createdAt: string
+  /** The heap records its history (recording.ts). */
+  record?: boolean
 }
 
 /** A heap as a store may read it while recording a change, in the state the change left (but see heap-reset). */
@@ -37,6 +40,8 @@ export interface HeapState {
   stats: () => HeapStats
   /** The heap as data (blocks with alignment and tag, free order, counters). Cold: O(live blocks). */
   snapshot: () => AllocatorSnapshot
+  /** A recording heap's history, to keep with each change (its new ops are the change's). */
+  recording?: Recording | undefined
 }
 
 /**

@@ -11,6 +11,7 @@ import type { Page } from './cursor.js'
 import { BatchOpError, QuotaExceededError, type LimitName } from './errors.js'
 import { noEvents, type HeapDescription, type HeapState, type Mutation, type RegistryEvents } from './events.js'
 import type { IdempotencyRecord, Outcome } from './idempotency.js'
+import type { Recording } from './recording.js'
 
 /** A live block: `align` is the alignment the client asked for, when it asked for one. */
 export type BlockView = Block
@@ -54,6 +55,8 @@ export interface HeapInit {
   events?: RegistryEvents
   /** The Idempotency-Key record a change answering a keyed request carries (IdempotencyKeys.answering). */
   answering?: (outcome: Outcome<unknown>) => IdempotencyRecord | undefined
+  /** The heap's history as a trace, for a heap created with `record: true` (recording.ts). */
+  recording?: Recording
 }
 
 interface Done<T> {
@@ -79,6 +82,10 @@ export class Heap {
   private counted = 0
   private readonly events: RegistryEvents
   private readonly answering: (outcome: Outcome<unknown>) => IdempotencyRecord | undefined
+  /** See HeapInit.recording. */
+  readonly recording: Recording | undefined
+  /** Nobody listens and nothing records: single ops skip the change bookkeeping. */
+  private readonly direct: boolean
 
   constructor (init: HeapInit) {
     this.id = init.id
@@ -92,7 +99,9 @@ export class Heap {
     this.budgets = init.budgets ?? []
     this.events = init.events ?? noEvents
     this.answering = init.answering ?? (() => undefined)
-    this.state = { stats: () => this.allocator.stats(), snapshot: () => this.allocator.snapshot() }
+    this.recording = init.recording
+    this.direct = this.events === noEvents && this.recording === undefined
+    this.state = { stats: () => this.allocator.stats(), snapshot: () => this.allocator.snapshot(), recording: this.recording }
     this.countBlocks()
   }
 
@@ -107,6 +116,7 @@ export class Heap {
     }
     if (this.name !== undefined) description.name = this.name
     if (this.tenant !== undefined) description.tenant = this.tenant
+    if (this.recording !== undefined) description.record = true
     return description
   }
 
@@ -153,7 +163,7 @@ export class Heap {
 
   alloc (size: number, align?: number, tag?: string): BlockView {
     // The hot path with nobody listening: no atomically, no mutation record.
-    if (this.events === noEvents) {
+    if (this.direct) {
       const block = this.allocOne(size, align, tag)
       this.recount(1)
       return block
@@ -166,7 +176,7 @@ export class Heap {
 
   /** Frees the block at `ptr` and answers what it was. */
   free (ptr: number): BlockView {
-    if (this.events === noEvents) {
+    if (this.direct) {
       const block = this.allocator.freeBlock(ptr)
       this.recount(-1)
       return block
@@ -178,7 +188,7 @@ export class Heap {
   }
 
   realloc (ptr: number, size: number): BlockView & { moved: boolean } {
-    if (this.events === noEvents) return this.reallocOne(ptr, size)
+    if (this.direct) return this.reallocOne(ptr, size)
     return this.apply(false, () => {
       const block = this.reallocOne(ptr, size)
       return { result: block, mutations: [{ op: 'realloc', from: ptr, ptr: block.ptr, size }] }
@@ -221,7 +231,14 @@ export class Heap {
    * atomically would cost a log entry per block, where the reset itself costs next to nothing.
    */
   reset (): void {
-    this.events.changed({ kind: 'heap-reset', heapId: this.id, state: this.state })
+    const mark = this.recording?.mark()
+    this.recording?.recordReset(this.allocator.blocks())
+    try {
+      this.events.changed({ kind: 'heap-reset', heapId: this.id, state: this.state })
+    } catch (error) {
+      if (mark !== undefined) this.recording!.rollback(mark)
+      throw error
+    }
     this.allocator.reset()
     this.countBlocks()
   }
@@ -285,7 +302,7 @@ export class Heap {
   private apply<T> (atomic: boolean, work: () => Done<T>): T {
     if (!atomic && this.events === noEvents) {
       try {
-        return work().result
+        return this.recorded(work()).result
       } finally {
         this.countBlocks()
       }
@@ -293,10 +310,11 @@ export class Heap {
     // Refused allocs still count (failedAllocs): a change of that count alone is announced too.
     const failedBefore = this.allocator.stats().failedAllocs
     let refused: { error: unknown } | undefined
+    const mark = this.recording?.mark()
     try {
       const result = this.allocator.atomically(() => {
         try {
-          return this.announce(work(), failedBefore)
+          return this.announce(this.recorded(work()), failedBefore)
         } catch (error) {
           // A refused single op changed nothing but the failure count (failedAllocs): leave
           // atomically normally so that count stays, as it does without listeners.
@@ -310,9 +328,19 @@ export class Heap {
         throw refused.error
       }
       return result as T
+    } catch (error) {
+      // Undone in the allocator (or never done): undone in the recording too.
+      if (mark !== undefined) this.recording!.rollback(mark)
+      throw error
     } finally {
       this.countBlocks()
     }
+  }
+
+  /** Adds a change's mutations to the recording, before it is announced (a store keeps both together). */
+  private recorded<T> (done: Done<T>): Done<T> {
+    if (this.recording !== undefined && done.mutations !== undefined) this.recording.record(done.mutations)
+    return done
   }
 
   private announce<T> (done: Done<T>, failedBefore: number): T {

@@ -24,6 +24,7 @@ import { Heap, type BlockBudget } from './heap.js'
 import { IdempotencyKeys, type AnswerOf, type IdempotencyRecord, type KeyedRequest, type StoredAnswer } from './idempotency.js'
 import { newHeapId } from './ids.js'
 import { rebuildAllocator } from './rebuild.js'
+import { Recording } from './recording.js'
 import type { StoredHeap } from './store/store.js'
 
 export interface RegistryLimits {
@@ -36,6 +37,8 @@ export interface RegistryLimits {
   maxBlocksTotal?: number
   /** Live blocks across one tenant's heaps; unlimited when omitted. Heaps without a tenant count only towards maxBlocksTotal. */
   maxBlocksPerTenant?: number
+  /** Ops a recording heap keeps (recording.ts); 1,000,000 when omitted. */
+  maxRecordedOps?: number
 }
 
 /** What load() rebuilt. */
@@ -73,6 +76,8 @@ export interface CreateHeap {
   name?: string
   /** The owner; omit in an open service. */
   tenant?: string
+  /** Keep the heap's history as a trace (recording.ts). */
+  record?: boolean
 }
 
 export class Registry {
@@ -151,7 +156,8 @@ export class Registry {
       maxBlocks: maxBlocksPerHeap,
       budgets: this.budgetsOf(spec.tenant),
       events: this.events,
-      answering: this.answering
+      answering: this.answering,
+      ...(spec.record === true ? { recording: new Recording(this.limits.maxRecordedOps ?? 1_000_000) } : {})
     })
     this.heapsById.set(heap.id, heap)
     this.order.push(heap)
@@ -192,7 +198,10 @@ export class Registry {
         maxBlocks: this.limits.maxBlocksPerHeap,
         budgets: this.budgetsOf(description.tenant),
         events: this.events,
-        answering: this.answering
+        answering: this.answering,
+        ...(description.record === true
+          ? { recording: Recording.restore(this.limits.maxRecordedOps ?? 1_000_000, record.recording?.entries ?? [], record.recording?.complete ?? true) }
+          : {})
       })
       this.heapsById.set(heap.id, heap)
       this.countTenant(heap.tenant, 1)

@@ -7,7 +7,11 @@ export const CreateHeapBody = z.strictObject({
   size: Size.meta({ description: 'Heap size in bytes: the heap is the range [0, size).', examples: [1048576] }),
   strategy: Strategy.optional().meta({ description: '`first-fit` when omitted.' }),
   alignment: Alignment.optional().meta({ description: 'Default alignment of every block (a power of two); 1 when omitted.' }),
-  name: text(128).optional().meta({ description: 'A label for people, 1 to 128 characters.', examples: ['gpu-arena'] })
+  name: text(128).optional().meta({ description: 'A label for people, 1 to 128 characters.', examples: ['gpu-arena'] }),
+  record: z.boolean().optional().meta({
+    description: 'Keep the heap\'s history of allocs, frees and reallocs as a trace (GET /heaps/{id}/trace), ' +
+      'up to HEAPD_MAX_RECORDED_OPS ops; false when omitted.'
+  })
 }).meta({ examples: [{ size: 1048576, strategy: 'best-fit', alignment: 16, name: 'gpu-arena' }] })
 
 export const Heap = z.object({
@@ -22,7 +26,11 @@ export const Heap = z.object({
       'every such request moves it. Absent when the server lets heaps live forever (HEAPD_HEAP_TTL unset).',
     examples: ['2026-01-01T01:00:00.000Z']
   }),
-  stats: Stats
+  stats: Stats,
+  recording: z.object({
+    ops: z.int().min(0).meta({ description: 'Ops recorded so far.' }),
+    complete: z.boolean().meta({ description: 'False once the history outgrew HEAPD_MAX_RECORDED_OPS: the recording stopped there.' })
+  }).optional().meta({ description: 'Present on a heap created with `record: true`.' })
 }).meta({
   id: 'Heap',
   examples: [{

@@ -36,7 +36,7 @@ export type ProblemBody = z.infer<typeof Problem>
 const DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request (validation-error), or a size larger than the heap (exceeds-heap-size).',
   401: 'Missing or invalid API key (unauthorized).',
-  404: 'Unknown heap (heap-not-found) or pointer that is not a live block (block-not-found).',
+  404: 'Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), or the trace of a heap that does not record (not-recording).',
   409: 'No free range fits (out-of-memory), or the first request with this Idempotency-Key is still running (idempotency-key-in-flight).',
   413: 'Body over the size limit (payload-too-large); `limitValue` is the limit in bytes.',
   415: 'Body is not JSON (unsupported-media-type).',

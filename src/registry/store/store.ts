@@ -14,6 +14,7 @@
 import type { Block, HistoryCounters } from '../../allocator/types.js'
 import type { HeapDescription, Mutation, RegistryEvents } from '../events.js'
 import type { IdempotencyRecord } from '../idempotency.js'
+import type { RecordedEntry } from '../recording.js'
 
 /** The history counters of a heap, as recorded with its last change. */
 export type StoredCounters = HistoryCounters
@@ -45,6 +46,14 @@ export interface StoredHeap {
   blocks: Block[]
   counters: StoredCounters
   history?: StoredHistory
+  /** A recording heap's history (recording.ts), read before the next heap is. */
+  recording?: StoredRecording
+}
+
+export interface StoredRecording {
+  entries: Iterable<RecordedEntry>
+  /** False when the recording stopped at its limit. */
+  complete: boolean
 }
 
 export interface Store {

@@ -23,21 +23,25 @@
  *         rows past `expires_at` (ms since the epoch) are deleted by the cleanup, in slices.
  * defrag_plans  at most one per heap: its defragmentation plan as JSON (registry/defrag.ts), open
  *         (its destinations are reserved in the heap) or committed and kept until it expires.
+ * recorded_ops  heaps created with `record: true`: their history as trace ops (registry/recording.ts),
+ *         numbered by `seq` from 0, each with the pointer it happened at; a row of `op` 0 after the
+ *         last says the recording stopped at its limit (recordings.ts). A deleted heap's rows are
+ *         left to the cleanup.
  *
  * Version 2 added the snapshots table, version 3 its through_op column and binary snapshots
  * (blobs, which the TEXT columns keep as they are; snapshots.ts reads both), version 4 the block
  * generations, the live counts of heaps and the obsolete table, version 5 the idempotency_keys
- * table, version 6 the defrag_plans table. Older files are upgraded in place
+ * table, version 6 the defrag_plans table, version 7 the recorded_ops table. Older files are upgraded in place
  * (upgradeSchema). An older program refuses a newer file, which it would restore wrongly.
  *
  * Sizes and pointers are at most 2^53 - 1, within SQLite's 64-bit INTEGER.
  */
 import type Database from 'better-sqlite3'
 
-export const SCHEMA_VERSION = 6
+export const SCHEMA_VERSION = 7
 
 /** Versions this program opens: 0 is a new file. */
-export const READABLE_VERSIONS: readonly number[] = [0, 1, 2, 3, 4, 5, 6]
+export const READABLE_VERSIONS: readonly number[] = [0, 1, 2, 3, 4, 5, 6, 7]
 
 /** The tables a file of each version has; a missing one is damage. */
 export function tablesOf (version: number): string[] {
@@ -47,6 +51,7 @@ export function tablesOf (version: number): string[] {
   if (version >= 4) tables.push('obsolete')
   if (version >= 5) tables.push('idempotency_keys')
   if (version >= 6) tables.push('defrag_plans')
+  if (version >= 7) tables.push('recorded_ops')
   return tables
 }
 
@@ -131,6 +136,18 @@ CREATE TABLE IF NOT EXISTS defrag_plans (
   plan TEXT NOT NULL
 ) WITHOUT ROWID;`
 
+const RECORDED_OPS = `
+CREATE TABLE IF NOT EXISTS recorded_ops (
+  heap_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  op INTEGER NOT NULL,
+  trace_id INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  align INTEGER NOT NULL,
+  ptr INTEGER NOT NULL,
+  PRIMARY KEY (heap_id, seq)
+) WITHOUT ROWID;`
+
 /**
  * Brings a file of `version` (checked: READABLE_VERSIONS, its tables present) to SCHEMA_VERSION,
  * in one transaction.
@@ -139,7 +156,7 @@ export function upgradeSchema (db: Database.Database, version: number): void {
   if (version === SCHEMA_VERSION) return
   db.transaction(() => {
     if (version === 0) {
-      db.exec(HEAPS + BLOCKS + OPS + SNAPSHOTS + OBSOLETE + IDEMPOTENCY_KEYS + DEFRAG_PLANS)
+      db.exec(HEAPS + BLOCKS + OPS + SNAPSHOTS + OBSOLETE + IDEMPOTENCY_KEYS + DEFRAG_PLANS + RECORDED_OPS)
     } else {
       if (version < 2) db.exec(SNAPSHOTS)
       const columns = db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('snapshots') as string[]
@@ -147,6 +164,7 @@ export function upgradeSchema (db: Database.Database, version: number): void {
       if (version < 4) upgradeTo4(db)
       if (version < 5) db.exec(IDEMPOTENCY_KEYS)
       if (version < 6) db.exec(DEFRAG_PLANS)
+      if (version < 7) db.exec(RECORDED_OPS)
     }
     db.pragma(`user_version = ${SCHEMA_VERSION}`)
   })()

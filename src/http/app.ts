@@ -24,6 +24,7 @@ import { problemResponses } from './schemas/problem.js'
 import { transform, transformObject } from './openapi.js'
 import { batchRoutes } from './routes/batch.js'
 import { blockRoutes } from './routes/blocks.js'
+import { defragRoutes } from './routes/defrag.js'
 import { healthRoutes } from './routes/health.js'
 import { heapRoutes } from './routes/heaps.js'
 import { layoutRoutes } from './routes/layout.js'
@@ -178,6 +179,7 @@ export function buildApp (config: Config, options: AppOptions = {}) {
         { name: 'blocks', description: 'Allocate, inspect, resize and free blocks.' },
         { name: 'batch', description: 'Many ops in one request, optionally atomic.' },
         { name: 'layout', description: 'Statistics, segments and occupancy of a heap.' },
+        { name: 'defrag', description: 'Defragmentation plans: move blocks to win back contiguous space; the client copies the bytes.' },
         { name: 'health', description: 'Liveness and readiness.' }
       ]
     },
@@ -191,6 +193,7 @@ export function buildApp (config: Config, options: AppOptions = {}) {
   app.register(blockRoutes, routeOptions)
   app.register(batchRoutes, routeOptions)
   app.register(layoutRoutes, routeOptions)
+  app.register(defragRoutes, routeOptions)
   app.register(traceRoutes, routeOptions)
   const store = options.store
   app.register(healthRoutes, { isClosing: () => closing, isStoreReady: () => store === undefined || store.ready() })
@@ -208,6 +211,7 @@ export function createRegistry (config: Config, options: { events?: RegistryEven
     limits: config.limits,
     heapTtl: config.heapTtl * 1000,
     idempotencyTtl: config.idempotencyTtl * 1000,
+    defrag: { maxTtlMs: config.maxDefragTtl * 1000 },
     ...(options.events !== undefined ? { events: options.events } : {}),
     ...(options.now !== undefined ? { now: options.now } : {})
   })

@@ -19,7 +19,7 @@ import { PROBLEM_CONTENT_TYPE, ProblemError, toProblem } from './problems.js'
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key'
 
 /** The operations whose routes answer through `answer` below, for the OpenAPI document (openapi.ts). */
-export const KEYED_OPERATIONS: ReadonlySet<string> = new Set(['createHeap', 'allocBlock', 'reallocBlock', 'freeBlock', 'runBatch', 'resetHeap'])
+export const KEYED_OPERATIONS: ReadonlySet<string> = new Set(['createHeap', 'allocBlock', 'reallocBlock', 'freeBlock', 'runBatch', 'resetHeap', 'createDefragPlan', 'commitDefragPlan', 'abortDefragPlan'])
 
 /** Visible ASCII but the quote and the backslash, as an unquoted token or the content of a structured-field string. */
 const KEY = /^[!#-[\]-~]{1,255}$/

@@ -7,7 +7,10 @@
  * - heapd_heaps, heapd_live_blocks and heapd_bytes{state="used"|"free"}, read from the registry
  *   when scraped;
  * - heapd_alloc_failures_total by reason: full, fragmented (out-of-memory), exceeds-heap-size,
- *   quota (a block limit), for allocs and reallocs, single or in a batch.
+ *   quota (a block limit), for allocs and reallocs, single or in a batch;
+ * - heapd_defrag_plans_total by outcome (created, committed, aborted, expired) and
+ *   heapd_defrag_bytes_moved_total (bytes of committed moves), read from the registry's plan
+ *   counters when scraped, since plans also expire with no request.
  */
 import type { FastifyInstance } from 'fastify'
 import { Counter, Gauge, Histogram, Registry as MetricsRegistry } from 'prom-client'
@@ -78,6 +81,26 @@ export function installMetrics (app: FastifyInstance, registry: Registry, enable
     })
   ]
   for (const gauge of gauges) metrics.registerMetric(gauge)
+  const { counters: defrag } = registry.defrag
+  metrics.registerMetric(new Counter({
+    name: 'heapd_defrag_plans_total',
+    help: 'Defragmentation plans, by outcome: created, committed, aborted (by the client, a reset or a delete), expired.',
+    labelNames: ['outcome'],
+    registers: [],
+    collect () {
+      this.reset()
+      for (const [outcome, count] of Object.entries(defrag.plans)) this.inc({ outcome }, count)
+    }
+  }))
+  metrics.registerMetric(new Counter({
+    name: 'heapd_defrag_bytes_moved_total',
+    help: 'Bytes moved by committed defragmentation plans.',
+    registers: [],
+    collect () {
+      this.reset()
+      this.inc(defrag.bytesMoved)
+    }
+  }))
 
   app.decorate('countAllocFailure', (error: unknown) => {
     const reason = allocFailureReason(error)

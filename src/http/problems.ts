@@ -7,7 +7,10 @@ import type { FastifyError } from 'fastify'
 import {
   AllocatorError, ExceedsHeapSizeError, InvalidArgumentError, InvalidPointerError, OutOfMemoryError
 } from '../allocator/errors.js'
-import { BatchOpError, HeapNotFoundError, IdempotencyKeyInFlightError, IdempotencyKeyReusedError, QuotaExceededError } from '../registry/errors.js'
+import {
+  BatchOpError, BlockMovingError, DefragInProgressError, HeapNotFoundError, IdempotencyKeyInFlightError, IdempotencyKeyReusedError,
+  PlanCommittedError, PlanExpiredError, PlanNotFoundError, QuotaExceededError, UnknownMoveError
+} from '../registry/errors.js'
 import { StoreUnavailableError } from '../registry/store/errors.js'
 import { NotRecordingError } from '../registry/recording.js'
 import type { ProblemBody } from './schemas/problem.js'
@@ -22,10 +25,15 @@ const CATALOGUE = {
   'heap-not-found': { status: 404, title: 'Heap not found' },
   'block-not-found': { status: 404, title: 'Block not found' },
   'not-found': { status: 404, title: 'Not found' },
+  'plan-not-found': { status: 404, title: 'Defragmentation plan not found' },
   'not-recording': { status: 404, title: 'Heap does not record' },
   'request-timeout': { status: 408, title: 'Request timeout' },
   'out-of-memory': { status: 409, title: 'Out of memory' },
   'idempotency-key-in-flight': { status: 409, title: 'Idempotency-Key in flight' },
+  'block-moving': { status: 409, title: 'Block moving' },
+  'defrag-in-progress': { status: 409, title: 'Defragmentation in progress' },
+  'plan-committed': { status: 409, title: 'Defragmentation plan committed' },
+  'plan-expired': { status: 410, title: 'Defragmentation plan expired' },
   'payload-too-large': { status: 413, title: 'Payload too large' },
   'uri-too-long': { status: 414, title: 'URI too long' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
@@ -86,6 +94,8 @@ export function toProblem (error: unknown, instance: string, context: ProblemCon
     return cause === undefined ? undefined : { ...cause, detail: error.message, index: error.index }
   }
   if (error instanceof HeapNotFoundError) return problem('heap-not-found', error.message, instance)
+  const defrag = defragProblem(error, instance)
+  if (defrag !== undefined) return defrag
   if (error instanceof NotRecordingError) return problem('not-recording', error.message, instance)
   if (error instanceof IdempotencyKeyReusedError) return problem('idempotency-key-reused', error.message, instance)
   if (error instanceof IdempotencyKeyInFlightError) return problem('idempotency-key-in-flight', error.message, instance)
@@ -121,6 +131,20 @@ export function toProblem (error: unknown, instance: string, context: ProblemCon
   if (status >= 500) return undefined
   const code = codeForStatus(status)
   return problem(code, code === 'not-found' ? `nothing is served at ${instance.split('?')[0]}` : error.message, instance)
+}
+
+function defragProblem (error: unknown, instance: string): ProblemBody | undefined {
+  if (error instanceof BlockMovingError) return problem('block-moving', error.message, instance, { ptr: error.ptr, planId: error.planId })
+  if (error instanceof DefragInProgressError) return problem('defrag-in-progress', error.message, instance, { planId: error.planId })
+  if (error instanceof PlanNotFoundError) return problem('plan-not-found', error.message, instance, { planId: error.planId })
+  if (error instanceof PlanExpiredError) return problem('plan-expired', error.message, instance, { planId: error.planId })
+  if (error instanceof PlanCommittedError) return problem('plan-committed', error.message, instance, { planId: error.planId })
+  if (error instanceof UnknownMoveError) {
+    return problem('validation-error', error.message, instance, {
+      issues: [{ in: 'body', path: `/skipped/${error.index}`, message: `${error.ptr} is not the source of a move of this plan` }]
+    })
+  }
+  return undefined
 }
 
 function allocatorProblem (error: AllocatorError, instance: string): ProblemBody {

@@ -11,7 +11,8 @@
  * is acknowledged before it is recorded. If the hook throws, the heap's change is rolled back
  * (allocator.atomically) and the error propagates, so memory never gets ahead of the journal.
  */
-import type { AllocatorSnapshot, HeapStats, Strategy } from '../allocator/types.js'
+import type { AllocatorSnapshot, DefragMove, HeapStats, Strategy } from '../allocator/types.js'
+import type { CommitResult, Plan } from './defrag.js'
 import type { IdempotencyRecord } from './idempotency.js'
 import type { Recording } from './recording.js'
 
@@ -57,7 +58,8 @@ export type Change = (
   | { kind: 'mutations', heapId: string, mutations: Mutation[], state: HeapState }
   /**
    * Announced just before the reset, which cannot fail: `state` is the heap before it. A reset
-   * keeps the history counters and leaves no block.
+   * keeps the history counters and leaves no block, no reservation and no defragmentation plan
+   * (as a delete does).
    */
   | { kind: 'heap-reset', heapId: string, state: HeapState }
   /**
@@ -76,6 +78,18 @@ export type Change = (
    * them: the store records it whole (a snapshot), so that the next load rebuilds it exactly.
    */
   | { kind: 'rebuilt', heapId: string, state: HeapState }
+  /**
+   * A defragmentation plan was made (defrag.ts): its destinations are reserved in the heap, its
+   * sources pinned, until it is committed or ends. `plan` is all a store keeps to give it back.
+   */
+  | { kind: 'defrag-planned', heapId: string, plan: Plan, state: HeapState }
+  /**
+   * The plan's blocks moved: every move but those whose source is in `skipped` (their reservations
+   * released). `result` is what every commit of the plan answers until it expires.
+   */
+  | { kind: 'defrag-committed', heapId: string, planId: string, moves: DefragMove[], skipped: number[], result: CommitResult, state: HeapState }
+  /** The open plan was aborted by its client or expired: its reservations are released, nothing moved. */
+  | { kind: 'defrag-ended', heapId: string, planId: string, moves: DefragMove[], reason: 'aborted' | 'expired', state: HeapState }
 ) & { answered?: IdempotencyRecord }
   /** A keyed request's answer alone: a refusal that changed nothing, or a reset, announced after it happened. */
   | { kind: 'answered', record: IdempotencyRecord }

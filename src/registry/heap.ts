@@ -8,7 +8,8 @@ import { setImmediate } from 'node:timers/promises'
 import type { Allocator, AllocatorSnapshot, Block, HeapStats, Occupancy, Segment } from '../allocator/types.js'
 import { AllocatorError, InvalidPointerError } from '../allocator/errors.js'
 import type { Page } from './cursor.js'
-import { BatchOpError, QuotaExceededError, type LimitName } from './errors.js'
+import { BatchOpError, BlockMovingError, QuotaExceededError, type LimitName } from './errors.js'
+import { defaultDefragSettings, HeapPlans, type CommitResult, type DefragSettings, type Plan, type PlanRequest } from './defrag.js'
 import { noEvents, type HeapDescription, type HeapState, type Mutation, type RegistryEvents } from './events.js'
 import type { IdempotencyRecord, Outcome } from './idempotency.js'
 import type { Recording } from './recording.js'
@@ -28,7 +29,7 @@ export type BatchOp =
 export type BatchResult =
   | ({ ok: true, op: 'alloc' | 'free' } & BlockView)
   | ({ ok: true, op: 'realloc', moved: boolean } & BlockView)
-  | { ok: false, op: BatchOp['op'], error: AllocatorError | QuotaExceededError }
+  | { ok: false, op: BatchOp['op'], error: AllocatorError | QuotaExceededError | BlockMovingError }
 
 /** Live blocks of a group of heaps (the whole service, or one tenant's) against a limit. */
 export interface BlockBudget {
@@ -55,6 +56,10 @@ export interface HeapInit {
   events?: RegistryEvents
   /** The Idempotency-Key record a change answering a keyed request carries (IdempotencyKeys.answering). */
   answering?: (outcome: Outcome<unknown>) => IdempotencyRecord | undefined
+  /** What the registry's defragmentation plans share (clock, longest ttl, counters); defrag.ts. */
+  defrag?: DefragSettings
+  /** The heap's plan as a store kept it, its reservations already in `allocator`. */
+  plan?: Plan
   /** The heap's history as a trace, for a heap created with `record: true` (recording.ts). */
   recording?: Recording
 }
@@ -82,6 +87,8 @@ export class Heap {
   private counted = 0
   private readonly events: RegistryEvents
   private readonly answering: (outcome: Outcome<unknown>) => IdempotencyRecord | undefined
+  /** The heap's defragmentation plan, its pins and reservations (defrag.ts). */
+  private readonly plans: HeapPlans
   /** See HeapInit.recording. */
   readonly recording: Recording | undefined
   /** Nobody listens and nothing records: single ops skip the change bookkeeping. */
@@ -103,6 +110,8 @@ export class Heap {
     this.direct = this.events === noEvents && this.recording === undefined
     this.state = { stats: () => this.allocator.stats(), snapshot: () => this.allocator.snapshot(), recording: this.recording }
     this.countBlocks()
+    const host = { heapId: this.id, allocator: this.allocator, state: this.state, events: this.events, answering: this.answering }
+    this.plans = new HeapPlans(host, init.defrag ?? defaultDefragSettings(), init.plan)
   }
 
   get size (): number { return this.allocator.size }
@@ -139,7 +148,8 @@ export class Heap {
   /** Used and free segments in address order, from the one containing `from`. */
   segments (from: number, limit: number): Page<SegmentView> {
     return page(this.allocator.segments(from), limit, (s: Segment) => s.offset, (s) => {
-      if (s.state === 'free') return { offset: s.offset, size: s.size, state: s.state }
+      // A reserved range (a defragmentation plan's destination) is neither a block nor free.
+      if (s.state !== 'used') return { offset: s.offset, size: s.size, state: s.state }
       const segment: SegmentView = { offset: s.offset, size: s.size, state: s.state, ptr: s.offset }
       if (s.align !== undefined) segment.align = s.align
       if (s.tag !== undefined) segment.tag = s.tag
@@ -162,6 +172,7 @@ export class Heap {
   }
 
   alloc (size: number, align?: number, tag?: string): BlockView {
+    this.plans.settle()
     // The hot path with nobody listening: no atomically, no mutation record.
     if (this.direct) {
       const block = this.allocOne(size, align, tag)
@@ -176,6 +187,8 @@ export class Heap {
 
   /** Frees the block at `ptr` and answers what it was. */
   free (ptr: number): BlockView {
+    this.plans.settle()
+    this.plans.guard(ptr)
     if (this.direct) {
       const block = this.allocator.freeBlock(ptr)
       this.recount(-1)
@@ -188,6 +201,8 @@ export class Heap {
   }
 
   realloc (ptr: number, size: number): BlockView & { moved: boolean } {
+    this.plans.settle()
+    this.plans.guard(ptr)
     if (this.direct) return this.reallocOne(ptr, size)
     return this.apply(false, () => {
       const block = this.reallocOne(ptr, size)
@@ -200,6 +215,7 @@ export class Heap {
    * failing op throws BatchOpError with its index, and every earlier op is undone.
    */
   batch (ops: readonly BatchOp[], atomic: boolean): BatchResult[] {
+    this.plans.settle()
     const mutations: Mutation[] = []
     try {
       return this.apply(atomic, () => {
@@ -209,7 +225,7 @@ export class Heap {
           try {
             results.push(this.runOp(op, mutations))
           } catch (error) {
-            if (!(error instanceof AllocatorError || error instanceof QuotaExceededError)) throw error
+            if (!(error instanceof AllocatorError || error instanceof QuotaExceededError || error instanceof BlockMovingError)) throw error
             if (atomic) throw new BatchOpError(index, error)
             results.push({ ok: false, op: op.op, error })
           }
@@ -239,14 +255,36 @@ export class Heap {
       if (mark !== undefined) this.recording!.rollback(mark)
       throw error
     }
+    this.plans.drop()
     this.allocator.reset()
     this.countBlocks()
   }
 
   /** Takes this heap's blocks out of the budgets it counts in (the heap is being deleted). */
   release (): void {
+    this.plans.drop()
     for (const budget of this.budgets) budget.live -= this.counted
     this.counted = 0
+  }
+
+  /** Plans a defragmentation and opens the plan (defrag.ts); DefragInProgressError when one is open. */
+  planDefrag (request: PlanRequest): Plan {
+    return this.plans.create(request)
+  }
+
+  /** The plan with this ID, open or committed (PlanNotFoundError, PlanExpiredError). */
+  defragPlan (planId: string): Plan {
+    return this.plans.get(planId)
+  }
+
+  /** Moves the plan's blocks but the skipped ones; a second commit answers the first result. */
+  commitDefrag (planId: string, skipped?: readonly number[]): CommitResult {
+    return this.plans.commit(planId, skipped)
+  }
+
+  /** Aborts the open plan: reservations released, nothing moves. */
+  abortDefrag (planId: string): void {
+    this.plans.abort(planId)
   }
 
   private runOp (op: BatchOp, mutations: Mutation[]): BatchResult {
@@ -257,11 +295,13 @@ export class Heap {
         return { ok: true, op: 'alloc', ...block }
       }
       case 'free': {
+        this.plans.guard(op.ptr)
         const block = this.allocator.freeBlock(op.ptr)
         mutations.push({ op: 'free', ptr: op.ptr })
         return { ok: true, op: 'free', ...block }
       }
       case 'realloc': {
+        this.plans.guard(op.ptr)
         const block = this.reallocOne(op.ptr, op.size)
         mutations.push({ op: 'realloc', from: op.ptr, ptr: block.ptr, size: op.size })
         return { ok: true, op: 'realloc', ...block }
@@ -318,7 +358,7 @@ export class Heap {
         } catch (error) {
           // A refused single op changed nothing but the failure count (failedAllocs): leave
           // atomically normally so that count stays, as it does without listeners.
-          if (atomic || !(error instanceof AllocatorError || error instanceof QuotaExceededError)) throw error
+          if (atomic || !(error instanceof AllocatorError || error instanceof QuotaExceededError || error instanceof BlockMovingError)) throw error
           refused = { error }
           return undefined
         }

@@ -16,9 +16,13 @@
  * counters from the record. A history that does not replay to the recorded blocks is set aside:
  * the blocks are the authority, laid out with their free ranges in address order (`exact` false;
  * the store records a snapshot of that heap so the next load is exact again).
+ *
+ * An open defragmentation plan's destinations are reserved in the rebuilt heap (they are neither
+ * blocks nor free). A store records a tlsf heap's snapshot afresh at every plan change, so a
+ * snapshot taken while a plan is open holds that plan's reservations, and one taken otherwise none.
  */
 import { createAllocator, restoreAllocator } from '../allocator/index.js'
-import type { Allocator, AllocatorOptions, Block } from '../allocator/types.js'
+import type { Allocator, AllocatorOptions, Block, Reservation } from '../allocator/types.js'
 import type { Mutation } from './events.js'
 import type { StoredHeap, StoredHistory, StoredOp } from './store/store.js'
 
@@ -44,26 +48,27 @@ const NO_COUNTS = { allocs: 0, frees: 0, reallocs: 0, failedAllocs: 0, peakUsed:
 export function rebuildAllocator (stored: StoredHeap): Rebuilt {
   const { size, strategy, alignment } = stored.description
   const options = { size, strategy, alignment }
+  const reservations = reservationsOf(stored)
   if (stored.history !== undefined) {
     const tally = { ops: 0 }
     try {
-      const replayed = replayHistory(options, stored.history, tally)
+      const replayed = replayHistory(options, stored.history, reservations, tally)
       if (!sameLayout(replayed, stored.blocks)) throw new ReplayMismatchError('the replayed layout differs from the recorded blocks')
-      const allocator = restoreAllocator({ ...options, blocks: stored.blocks, freeOrder: replayed.freeOrder(), counters: stored.counters })
+      const allocator = restoreAllocator({ ...options, blocks: stored.blocks, reservations, freeOrder: replayed.freeOrder(), counters: stored.counters })
       return { allocator, replayed: tally.ops, fromSnapshot: stored.history.snapshot !== undefined, exact: true }
     } catch {
       // Fall through: the blocks alone, below.
     }
   }
-  const allocator = restoreAllocator({ ...options, blocks: stored.blocks, freeOrder: freeRangesOf(size, stored.blocks), counters: stored.counters })
+  const allocator = restoreAllocator({ ...options, blocks: stored.blocks, reservations, freeOrder: freeRangesOf(size, stored.blocks, reservations), counters: stored.counters })
   return { allocator, replayed: 0, fromSnapshot: false, exact: stored.history === undefined }
 }
 
-function replayHistory (options: Required<AllocatorOptions>, history: StoredHistory, tally: { ops: number }): Allocator {
+function replayHistory (options: Required<AllocatorOptions>, history: StoredHistory, reservations: Reservation[], tally: { ops: number }): Allocator {
   const { snapshot } = history
   const allocator = snapshot === undefined || snapshot.blocks.length === 0
     ? createAllocator(options)
-    : restoreAllocator({ ...options, ...snapshot, counters: NO_COUNTS })
+    : restoreAllocator({ ...options, ...snapshot, reservations, counters: NO_COUNTS })
   replay(allocator, history.ops, tally)
   return allocator
 }
@@ -116,13 +121,22 @@ function sameLayout (allocator: Allocator, blocks: readonly Block[]): boolean {
   return i === blocks.length
 }
 
-/** Offsets of the free ranges between `blocks` (address order) in a heap of `size` bytes. */
-function freeRangesOf (size: number, blocks: readonly Block[]): number[] {
+/** The destinations of the heap's open defragmentation plan, in address order; none when no plan is open. */
+function reservationsOf (stored: StoredHeap): Reservation[] {
+  const plan = stored.plan
+  if (plan === undefined || plan.committed !== undefined) return []
+  return plan.moves.map((move) => ({ offset: move.newPtr, size: move.size })).sort((a, b) => a.offset - b.offset)
+}
+
+/** Offsets of the free ranges between `blocks` and `reservations` (each in address order) in a heap of `size` bytes. */
+function freeRangesOf (size: number, blocks: readonly Block[], reservations: readonly Reservation[]): number[] {
+  const taken = [...blocks.map((block) => ({ offset: block.ptr, size: block.size })), ...reservations]
+  if (reservations.length > 0) taken.sort((a, b) => a.offset - b.offset)
   const offsets: number[] = []
   let end = 0
-  for (const block of blocks) {
-    if (block.ptr > end) offsets.push(end)
-    end = block.ptr + block.size
+  for (const range of taken) {
+    if (range.offset > end) offsets.push(end)
+    end = range.offset + range.size
   }
   if (end < size) offsets.push(end)
   return offsets

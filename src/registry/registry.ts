@@ -24,6 +24,7 @@ import { Heap, type BlockBudget } from './heap.js'
 import { IdempotencyKeys, type AnswerOf, type IdempotencyRecord, type KeyedRequest, type StoredAnswer } from './idempotency.js'
 import { newHeapId } from './ids.js'
 import { rebuildAllocator } from './rebuild.js'
+import { newDefragCounters, type DefragSettings, type PlanTimers } from './defrag.js'
 import { Recording } from './recording.js'
 import type { StoredHeap } from './store/store.js'
 
@@ -67,6 +68,8 @@ export interface RegistryOptions {
   heapTtl?: number
   /** Milliseconds an Idempotency-Key's answer is remembered; a day when omitted. */
   idempotencyTtl?: number
+  /** Defragmentation plans: the longest ttl in milliseconds (an hour when omitted), and their expiry timers (defrag.ts). */
+  defrag?: { maxTtlMs?: number, timers?: PlanTimers }
 }
 
 export interface CreateHeap {
@@ -97,6 +100,8 @@ export class Registry {
   private readonly tenantBudgets = new Map<string, BlockBudget>()
   private readonly keys: IdempotencyKeys
   private readonly answering: (outcome: Parameters<IdempotencyKeys['answering']>[0]) => IdempotencyRecord | undefined
+  /** What every heap's defragmentation plans share; `defrag.counters` feed the metrics. */
+  readonly defrag: DefragSettings
 
   constructor (options: RegistryOptions) {
     this.limits = options.limits
@@ -114,6 +119,7 @@ export class Registry {
       announce: (record) => this.events.changed({ kind: 'answered', record })
     })
     this.answering = (outcome) => this.keys.answering(outcome)
+    this.defrag = { nowMs: this.nowMs, maxTtlMs: options.defrag?.maxTtlMs ?? 3_600_000, counters: newDefragCounters(), ...(options.defrag?.timers !== undefined ? { timers: options.defrag.timers } : {}) }
   }
 
   /** Live blocks across all heaps. */
@@ -157,6 +163,7 @@ export class Registry {
       budgets: this.budgetsOf(spec.tenant),
       events: this.events,
       answering: this.answering,
+      defrag: this.defrag,
       ...(spec.record === true ? { recording: new Recording(this.limits.maxRecordedOps ?? 1_000_000) } : {})
     })
     this.heapsById.set(heap.id, heap)
@@ -199,6 +206,8 @@ export class Registry {
         budgets: this.budgetsOf(description.tenant),
         events: this.events,
         answering: this.answering,
+        defrag: this.defrag,
+        ...(record.plan !== undefined ? { plan: record.plan } : {}),
         ...(description.record === true
           ? { recording: Recording.restore(this.limits.maxRecordedOps ?? 1_000_000, record.recording?.entries ?? [], record.recording?.complete ?? true) }
           : {})

@@ -31,7 +31,7 @@ export function layoutQuery (maxPageSize: number, defaultPageSize: number) {
 export const LayoutSegment = z.object({
   offset: Offset,
   size: Size,
-  state: z.enum(['used', 'free']),
+  state: z.enum(['used', 'free', 'reserved']).meta({ description: '`reserved`: the destination of a move of an open defragmentation plan, neither a block nor free.' }),
   ptr: Offset.optional().meta({ description: 'Used segments: the block\'s pointer (equal to offset).' }),
   tag: z.string().optional()
 }).meta({ id: 'LayoutSegment' })

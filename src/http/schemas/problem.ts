@@ -21,7 +21,8 @@ export const Problem = z.object({
   free: z.int().optional().meta({ description: 'out-of-memory: total free bytes.' }),
   largestFree: z.int().optional().meta({ description: 'out-of-memory: the largest free range.' }),
   heapSize: z.int().optional().meta({ description: 'exceeds-heap-size: the heap\'s size.' }),
-  ptr: z.int().optional().meta({ description: 'block-not-found: the pointer given.' }),
+  ptr: z.int().optional().meta({ description: 'block-not-found: the pointer given; block-moving: the moving block.' }),
+  planId: z.string().optional().meta({ description: 'block-moving, defrag-in-progress, plan-not-found, plan-expired, plan-committed: the defragmentation plan concerned.' }),
   blockPtr: z.int().optional().meta({ description: 'block-not-found with reason `interior`: the start of the block containing ptr.' }),
   index: z.int().optional().meta({ description: 'Atomic batch: index of the op that failed.' }),
   limit: z.string().optional().meta({ description: 'quota-exceeded, payload-too-large: the name of the limit reached.', examples: ['maxBlocksPerHeap'] }),
@@ -36,8 +37,10 @@ export type ProblemBody = z.infer<typeof Problem>
 const DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request (validation-error), or a size larger than the heap (exceeds-heap-size).',
   401: 'Missing or invalid API key (unauthorized).',
-  404: 'Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), or the trace of a heap that does not record (not-recording).',
-  409: 'No free range fits (out-of-memory), or the first request with this Idempotency-Key is still running (idempotency-key-in-flight).',
+  404: 'Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), the trace of a heap that does not record (not-recording), or an unknown defragmentation plan (plan-not-found).',
+  409: 'No free range fits (out-of-memory), the block moves in an open defragmentation plan (block-moving), the heap has an open plan (defrag-in-progress), ' +
+    'the plan is committed already (plan-committed), or the first request with this Idempotency-Key is still running (idempotency-key-in-flight).',
+  410: 'The defragmentation plan passed its expiresAt and was aborted (plan-expired).',
   413: 'Body over the size limit (payload-too-large); `limitValue` is the limit in bytes.',
   415: 'Body is not JSON (unsupported-media-type).',
   422: 'The Idempotency-Key was used before with a different request: method, path or body (idempotency-key-reused).',

@@ -14,6 +14,7 @@
 import type { Block, HistoryCounters } from '../../allocator/types.js'
 import type { HeapDescription, Mutation, RegistryEvents } from '../events.js'
 import type { IdempotencyRecord } from '../idempotency.js'
+import type { Plan } from '../defrag.js'
 import type { RecordedEntry } from '../recording.js'
 
 /** The history counters of a heap, as recorded with its last change. */
@@ -46,6 +47,8 @@ export interface StoredHeap {
   blocks: Block[]
   counters: StoredCounters
   history?: StoredHistory
+  /** The heap's defragmentation plan, open (its reservations to restore) or committed and not yet expired. */
+  plan?: Plan
   /** A recording heap's history (recording.ts), read before the next heap is. */
   recording?: StoredRecording
 }

@@ -22,8 +22,15 @@
  * The answer to a change made under an Idempotency-Key rides on the change's event and is written
  * in the change's transaction (idempotency.ts): after a crash both are in the file or neither is.
  * Expired keys are deleted by the cleanup, started at most once every KEY_SWEEP_INTERVAL_MS.
+ *
+ * A heap's defragmentation plan is one row of defrag_plans (the plan as JSON), written with the
+ * change that makes, commits or ends it; a commit moves the blocks' rows. The heap's `used` column
+ * counts its blocks only, not the bytes its open plan reserves. A tlsf heap's history starts afresh
+ * from a snapshot at every plan change, so that its reservations are those of the open plan
+ * (rebuild.ts).
  */
 import Database from 'better-sqlite3'
+import type { Plan } from '../../defrag.js'
 import type { Change, HeapState, Mutation, RegistryEvents } from '../../events.js'
 import type { IdempotencyRecord } from '../../idempotency.js'
 import { StoreDamagedError, StoreInUseError, StoreOpenError, StoreUnavailableError } from '../errors.js'
@@ -50,6 +57,8 @@ interface Tracked {
   generation: number
   /** tlsf heaps: replay steps in the ops table since the snapshot (or since empty); undefined for the others. */
   steps: number | undefined
+  /** Bytes reserved by the heap's open defragmentation plan: counted as used by the heap, not by its blocks. */
+  reserved: number
 }
 
 /** Milliseconds between two attempts of a failing store to commit again (ready): readiness probes come often. */
@@ -129,8 +138,13 @@ export class SqliteStore implements Store {
       for (const row of this.statements.heaps.all() as HeapRow[]) {
         const blocks = this.statements.blocks.all(row.id, row.generation) as BlockRow[]
         const stored = checkHeap(this.location, row, blocks)
-        const tracked: Tracked = { generation: row.generation, steps: undefined }
+        const tracked: Tracked = { generation: row.generation, steps: undefined, reserved: 0 }
         this.heaps.set(row.id, tracked)
+        const planRow = this.statements.plan.get(row.id) as string | undefined
+        if (planRow !== undefined) {
+          stored.plan = this.decodedPlan(row.id, planRow)
+          tracked.reserved = reservedBytes(stored.plan)
+        }
         if (stored.description.strategy === 'tlsf') {
           const snapshotRow = this.statements.snapshot.get(row.id) as (EncodedSnapshot & { through_op: number }) | undefined
           const snapshot = snapshotRow === undefined ? undefined : this.decoded(row.id, snapshotRow)
@@ -260,12 +274,13 @@ export class SqliteStore implements Store {
           createdAt: heap.createdAt,
           description: JSON.stringify(heap)
         })
-        this.heaps.set(heap.id, { generation: 0, steps: heap.strategy === 'tlsf' ? 0 : undefined })
+        this.heaps.set(heap.id, { generation: 0, steps: heap.strategy === 'tlsf' ? 0 : undefined, reserved: 0 })
         return
       }
       case 'heap-deleted':
         s.deleteHeap.run(change.heapId)
         s.deleteSnapshot.run(change.heapId)
+        s.deletePlan.run(change.heapId)
         this.obsolete(change.heapId, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)
         this.heaps.delete(change.heapId)
         return
@@ -276,6 +291,8 @@ export class SqliteStore implements Store {
         const tracked = this.tracked(change.heapId)
         tracked.generation++
         s.setGeneration.run(tracked.generation, change.heapId)
+        s.deletePlan.run(change.heapId)
+        tracked.reserved = 0
         this.obsolete(change.heapId, tracked.generation, 0)
         if (tracked.steps !== undefined) this.startHistory(change.heapId, tracked, undefined)
         this.saveCounters(change.heapId, change.state, true)
@@ -309,7 +326,46 @@ export class SqliteStore implements Store {
       case 'rebuilt': {
         const tracked = this.tracked(change.heapId)
         if (tracked.steps !== undefined) this.startHistory(change.heapId, tracked, change.state)
+        return
       }
+      case 'defrag-planned':
+      case 'defrag-committed':
+      case 'defrag-ended':
+        this.writePlan(change)
+    }
+  }
+
+  private writePlan (change: Change & { kind: 'defrag-planned' | 'defrag-committed' | 'defrag-ended' }): void {
+    const s = this.statements
+    const tracked = this.tracked(change.heapId)
+    switch (change.kind) {
+      case 'defrag-planned':
+        s.savePlan.run(change.heapId, JSON.stringify(change.plan))
+        tracked.reserved = reservedBytes(change.plan)
+        break
+      case 'defrag-committed': {
+        const skipped = new Set(change.skipped)
+        for (const move of change.moves) {
+          if (!skipped.has(move.ptr)) s.moveBlock.run(move.newPtr, move.size, change.heapId, tracked.generation, move.ptr)
+        }
+        s.commitPlan.run(JSON.stringify(change.result), change.heapId, change.planId)
+        tracked.reserved = 0
+        break
+      }
+      case 'defrag-ended':
+        s.deletePlan.run(change.heapId)
+        tracked.reserved = 0
+    }
+    this.saveCounters(change.heapId, change.state)
+    // A fresh snapshot holds exactly the open plan's reservations: the history never replays a plan.
+    if (tracked.steps !== undefined) this.startHistory(change.heapId, tracked, change.state)
+  }
+
+  private decodedPlan (heapId: string, text: string): Plan {
+    try {
+      return JSON.parse(text) as Plan
+    } catch (error) {
+      throw new StoreDamagedError(this.location, `heap ${heapId}: its defragmentation plan is not JSON (${(error as Error).message})`)
     }
   }
 
@@ -403,6 +459,7 @@ export class SqliteStore implements Store {
   /** Records the heap's counters; `emptied`: as the reset about to happen leaves them (no block, the history kept). */
   private saveCounters (heapId: string, state: HeapState, emptied = false) {
     const stats = emptied ? { ...state.stats(), liveBlocks: 0, used: 0 } : state.stats()
+    const reserved = emptied ? 0 : this.heaps.get(heapId)?.reserved ?? 0
     this.statements.counters.run({
       id: heapId,
       allocs: stats.allocs,
@@ -412,10 +469,18 @@ export class SqliteStore implements Store {
       peakUsed: stats.peakUsed,
       peakLiveBlocks: stats.peakLiveBlocks,
       liveBlocks: stats.liveBlocks,
-      used: stats.used
+      used: stats.used - reserved
     })
     return stats
   }
+}
+
+/** Bytes an open plan reserves: its moves' destinations. */
+function reservedBytes (plan: Plan): number {
+  if (plan.committed !== undefined) return 0
+  let bytes = 0
+  for (const move of plan.moves) bytes += move.size
+  return bytes
 }
 
 function heapIdOf (change: Exclude<Change, { kind: 'answered' }>): string {
@@ -493,6 +558,10 @@ function prepare (db: Database.Database) {
     insertObsolete: db.prepare('INSERT INTO obsolete (heap_id, before_generation, before_op) VALUES (?, ?, ?)'),
     saveKey: db.prepare(`INSERT OR REPLACE INTO idempotency_keys (scope, key, fingerprint, expires_at, status, location, body)
       VALUES (?, ?, ?, ?, ?, ?, ?)`),
+    plan: db.prepare('SELECT plan FROM defrag_plans WHERE heap_id = ?').pluck(),
+    savePlan: db.prepare('INSERT OR REPLACE INTO defrag_plans (heap_id, plan) VALUES (?, ?)'),
+    commitPlan: db.prepare("UPDATE defrag_plans SET plan = json_set(plan, '$.committed', json(?)) WHERE heap_id = ? AND plan ->> '$.id' = ?"),
+    deletePlan: db.prepare('DELETE FROM defrag_plans WHERE heap_id = ?'),
     keys: db.prepare(`SELECT scope, key, fingerprint, expires_at, status, location, body FROM idempotency_keys
       WHERE expires_at > ? ORDER BY expires_at`)
   }

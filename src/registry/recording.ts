@@ -68,12 +68,15 @@ export class Recording {
     this.maxOps = maxOps
   }
 
-  /** A recording with `entries` already in it (a store's), stopped when `complete` is false. */
-  static restore (maxOps: number, entries: Iterable<RecordedEntry>, complete: boolean): Recording {
+  /**
+   * A recording with a store's entries already in it, stopped when `complete` is false (read once
+   * the entries are, as a store may learn it while they are read).
+   */
+  static restore (maxOps: number, stored: { entries: Iterable<RecordedEntry>, complete: boolean }): Recording {
     const recording = new Recording(maxOps)
     // Past maxOps too: a recording made under a larger limit is kept whole.
-    for (const entry of entries) recording.append(entry.kind, entry.id, entry.size, entry.align, entry.ptr)
-    recording.stopped = !complete
+    for (const entry of stored.entries) recording.append(entry.kind, entry.id, entry.size, entry.align, entry.ptr)
+    recording.stopped = !stored.complete
     return recording
   }
 

@@ -209,7 +209,7 @@ export class Registry {
         defrag: this.defrag,
         ...(record.plan !== undefined ? { plan: record.plan } : {}),
         ...(description.record === true
-          ? { recording: Recording.restore(this.limits.maxRecordedOps ?? 1_000_000, record.recording?.entries ?? [], record.recording?.complete ?? true) }
+          ? { recording: Recording.restore(this.limits.maxRecordedOps ?? 1_000_000, record.recording ?? { entries: [], complete: true }) }
           : {})
       })
       this.heapsById.set(heap.id, heap)

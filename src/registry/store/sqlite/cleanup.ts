@@ -30,6 +30,7 @@ export class Cleanup {
   private readonly next: Database.Statement
   private readonly blocks: Database.Statement
   private readonly ops: Database.Statement
+  private readonly recordedOps: Database.Statement
   private readonly done: Database.Statement
   private readonly expiredKeys: Database.Statement
   private readonly anyExpiredKey: Database.Statement
@@ -42,6 +43,8 @@ export class Cleanup {
     this.blocks = db.prepare(`DELETE FROM blocks WHERE (heap_id, generation, ptr) IN
       (SELECT heap_id, generation, ptr FROM blocks WHERE heap_id = ? AND generation < ? LIMIT ?)`)
     this.ops = db.prepare('DELETE FROM ops WHERE id IN (SELECT id FROM ops WHERE heap_id = ? AND id < ? ORDER BY id LIMIT ?)')
+    this.recordedOps = db.prepare(`DELETE FROM recorded_ops WHERE (heap_id, seq) IN
+      (SELECT heap_id, seq FROM recorded_ops WHERE heap_id = ? LIMIT ?)`)
     this.done = db.prepare('DELETE FROM obsolete WHERE id = ?')
     this.expiredKeys = db.prepare(`DELETE FROM idempotency_keys WHERE rowid IN
       (SELECT rowid FROM idempotency_keys WHERE expires_at <= ? LIMIT ?)`)
@@ -93,6 +96,8 @@ export class Cleanup {
       if (row === undefined) break
       budget -= this.blocks.run(row.heap_id, row.before_generation, budget).changes
       if (budget > 0) budget -= this.ops.run(row.heap_id, row.before_op, budget).changes
+      // A deleted heap (every generation obsolete): its recorded history goes too.
+      if (budget > 0 && row.before_generation === Number.MAX_SAFE_INTEGER) budget -= this.recordedOps.run(row.heap_id, budget).changes
       if (budget > 0) this.done.run(row.id)
     }
     if (budget > 0) budget -= this.expiredKeys.run(this.now(), budget).changes

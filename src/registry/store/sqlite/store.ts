@@ -38,6 +38,7 @@ import type { Store, StoredHeap, StoredOp } from '../store.js'
 import { Cleanup, type CleanupOptions } from './cleanup.js'
 import { checkFile, checkHeap, type BlockRow, type HeapRow } from './integrity.js'
 import { acquireLock, type Lock } from './lock.js'
+import { RecordedOps } from './recordings.js'
 import { SCHEMA_VERSION, upgradeSchema } from './schema.js'
 import { decodeSnapshot, encodeSnapshot, SNAPSHOT_SLACK, snapshotDue, type EncodedSnapshot } from './snapshots.js'
 
@@ -86,6 +87,7 @@ export class SqliteStore implements Store {
   private obsoleted = false
   private readonly record: (change: Change) => void
   private readonly cleanup: Cleanup
+  private readonly recordedOps: RecordedOps
   private readonly now: () => number
   private lastKeySweep = 0
 
@@ -130,6 +132,7 @@ export class SqliteStore implements Store {
     })
     this.events = { changed: (change) => this.changed(change) }
     this.cleanup = new Cleanup(db, options)
+    this.recordedOps = new RecordedOps(db, file)
   }
 
   /** The heaps of the file in creation order, each checked against its counters (integrity.ts). */
@@ -138,6 +141,7 @@ export class SqliteStore implements Store {
       for (const row of this.statements.heaps.all() as HeapRow[]) {
         const blocks = this.statements.blocks.all(row.id, row.generation) as BlockRow[]
         const stored = checkHeap(this.location, row, blocks)
+        if (stored.description.record === true) stored.recording = this.recordedOps.load(row.id)
         const tracked: Tracked = { generation: row.generation, steps: undefined, reserved: 0 }
         this.heaps.set(row.id, tracked)
         const planRow = this.statements.plan.get(row.id) as string | undefined
@@ -291,6 +295,7 @@ export class SqliteStore implements Store {
         const tracked = this.tracked(change.heapId)
         tracked.generation++
         s.setGeneration.run(tracked.generation, change.heapId)
+        this.recordedOps.write(change.heapId, change.state)
         s.deletePlan.run(change.heapId)
         tracked.reserved = 0
         this.obsolete(change.heapId, tracked.generation, 0)
@@ -301,6 +306,7 @@ export class SqliteStore implements Store {
       case 'mutations': {
         const tracked = this.tracked(change.heapId)
         for (const mutation of change.mutations) this.writeBlock(change.heapId, tracked.generation, mutation)
+        this.recordedOps.write(change.heapId, change.state)
         const stats = this.saveCounters(change.heapId, change.state)
         if (tracked.steps === undefined) return
         // An empty heap is a single free range whatever its history: nothing left to replay.

@@ -120,7 +120,9 @@ export function renderNginxConf (site: string, folder: string): string {
     `error_log ${join(folder, 'error.log')} warn;`,
     'events { worker_connections 1024; }',
     'http {',
-    `  access_log ${join(folder, 'access.log')};`,
+    // Which instance answered each request: the test's view of the routing.
+    '  log_format routed \'$request_method $uri $status $upstream_addr $upstream_status\';',
+    `  access_log ${join(folder, 'access.log')} routed;`,
     ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `  ${kind}_temp_path ${join(folder, kind)};`),
     site,
     '}',
@@ -132,8 +134,12 @@ export interface Nginx {
   /** http://127.0.0.1:<port> */
   readonly base: string
   readonly port: number
+  /** The master process. */
+  readonly pid: number
   /** nginx's error log so far (upstream failures, retries to the next instance). */
   errorLog: () => string
+  /** The access log so far: one line per request, "<method> <uri> <status> <upstream address(es)> <upstream status(es)>". */
+  accessLog: () => string
   /** A fast shutdown (SIGTERM), then the folder removed. */
   stop: () => Promise<void>
 }
@@ -156,28 +162,36 @@ async function accepts (port: number): Promise<boolean> {
 
 /** nginx in front of the instances at `upstreamPorts`, stopped at the teardown of `t`. */
 export async function startNginx (t: Test, upstreamPorts: number[]): Promise<Nginx> {
-  const nginx = findNginx()
+  const nginx = await launchNginx(upstreamPorts)
+  t.teardown(nginx.stop)
+  return nginx
+}
+
+/** nginx in front of the instances at `upstreamPorts`; the caller stops it. */
+export async function launchNginx (upstreamPorts: number[]): Promise<Nginx> {
   const folder = mkdtempSync(join(tmpdir(), 'heapd-nginx-'))
   const port = await freePort()
   const conf = join(folder, 'nginx.conf')
   writeFileSync(conf, renderNginxConf(renderSite(upstreamPorts, port), folder))
-  const child = spawn(nginx, ['-c', conf, '-p', folder, '-e', join(folder, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] })
+  const child = spawn(findNginx(), ['-c', conf, '-p', folder, '-e', join(folder, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   child.stderr.on('data', (chunk) => { stderr += String(chunk) })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  const errorLog = (): string => { try { return readFileSync(join(folder, 'error.log'), 'utf8') } catch { return '' } }
+  const read = (name: string): string => { try { return readFileSync(join(folder, name), 'utf8') } catch { return '' } }
+  const errorLog = (): string => read('error.log')
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
     await exited
     rmSync(folder, { recursive: true, force: true })
   }
-  t.teardown(stop)
   const until = Date.now() + 10_000
   while (!(await accepts(port))) {
     if (child.exitCode !== null || Date.now() > until) {
-      throw new Error(`nginx did not start: ${stderr}${errorLog()}`)
+      const log = errorLog()
+      await stop()
+      throw new Error(`nginx did not start: ${stderr}${log}`)
     }
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
-  return { base: `http://127.0.0.1:${port}`, port, errorLog, stop }
+  return { base: `http://127.0.0.1:${port}`, port, pid: child.pid!, errorLog, accessLog: () => read('access.log'), stop }
 }

@@ -37,6 +37,8 @@ t.test('nginx routes by heap ID, spreads creates, and passes a dead instance\'s 
     const seen = new Set<number>()
     for (let i = 0; i < 8; i++) seen.add((await call(nginx.base, 'POST', `/heaps/${id}/alloc`, { size: 16 })).status)
     t.equal(seen.size, 1, 'every request for one heap reaches the same instance')
+    const upstreams = new Set(nginx.accessLog().split('\n').filter((line) => line.includes(`/heaps/${id}/alloc`)).map((line) => line.split(' ')[3]))
+    t.equal(upstreams.size, 1, `and nginx logged one upstream for it (${[...upstreams].join(', ')})`)
     routes.push({ id, instance, found: seen.has(201) })
   }
 

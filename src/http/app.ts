@@ -13,6 +13,7 @@ import type { Config } from '../config.js'
 import type { RegistryEvents } from '../registry/events.js'
 import { Registry } from '../registry/registry.js'
 import type { Store } from '../registry/store/store.js'
+import type { SharedHeaps } from '../registry/shared.js'
 import { startExpirySweep, sweepInterval, type SweepTimers } from '../registry/expiry.js'
 import { installAuth, isApiPath } from './auth.js'
 import { installErrorHandling, sendProblem } from './errors.js'
@@ -32,11 +33,14 @@ import { traceRoutes } from './routes/trace.js'
 import { uiPlugin } from './ui.js'
 import { validatorCompiler } from './validation.js'
 import { clientErrorHandler } from './client-errors.js'
+import { installSharedReads, startSharedExpiry } from './shared.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The heaps this app serves. */
     registry: Registry
+    /** The order of work on heaps shared with other instances (PostgreSQL); undefined when heaps live here alone. */
+    shared: SharedHeaps | undefined
   }
 }
 
@@ -45,6 +49,8 @@ export interface AppOptions {
   logger?: FastifyBaseLogger
   /** The heaps to serve (server.ts builds them over its store); an empty in-memory registry when omitted. */
   registry?: Registry
+  /** Heaps shared with other instances through PostgreSQL (server.ts builds it with the store). */
+  shared?: SharedHeaps
   /** The store behind the registry: /readyz answers 503 while it cannot commit. */
   store?: Pick<Store, 'ready'>
   /** The clock of the registry built when none is given (creation and access times, expiry); tests move it by hand. */
@@ -131,7 +137,12 @@ export function buildApp (config: Config, options: AppOptions = {}) {
 
   const registry = options.registry ?? createRegistry(config, options.now !== undefined ? { now: options.now } : {})
   app.decorate('registry', registry)
-  if (config.heapTtl > 0) {
+  const shared = options.shared
+  app.decorate('shared', shared)
+  if (shared !== undefined) installSharedReads(app, shared)
+  if (config.heapTtl > 0 && shared !== undefined) {
+    app.addHook('onClose', startSharedExpiry(shared, config.heapTtl * 1000, app.log))
+  } else if (config.heapTtl > 0) {
     const stop = startExpirySweep(registry, {
       intervalMs: sweepInterval(config.heapTtl * 1000),
       onExpired: (ids) => app.log.info({ heapIds: ids }, 'idle heaps expired'),

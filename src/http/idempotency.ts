@@ -61,11 +61,22 @@ export function holdKey (registry: Registry) {
  * Sends what `perform` (the registry call) answers, as `present` puts it. With an Idempotency-Key,
  * through the registry's key table: a retry gets the first answer and `perform` does not run again.
  */
-export function answer<T> (registry: Registry, request: FastifyRequest, reply: FastifyReply, perform: () => T, present: (result: T) => Answer): FastifyReply {
+export function answer<T> (registry: Registry, request: FastifyRequest, reply: FastifyReply, perform: () => T, present: (result: T) => Answer): FastifyReply | Promise<FastifyReply> {
   const header = request.headers[IDEMPOTENCY_KEY_HEADER]
-  if (header === undefined) return send(reply, present(perform()))
+  const shared = request.server.shared
+  if (header === undefined) {
+    if (shared === undefined) return send(reply, present(perform()))
+    return shared.run(heapIdOf(request), { compute: () => present(perform()) }).then((answer) => send(reply, answer))
+  }
   const keyed = { tenant: request.tenant, key: keyOf(header), fingerprint: fingerprintOf(request), holder: request }
-  return replay(reply, registry.idempotently(keyed, perform, (outcome) => remembered(outcome, present, request)))
+  const run = (): StoredAnswer => registry.idempotently(keyed, perform, (outcome) => remembered(outcome, present, request))
+  if (shared === undefined) return replay(reply, run())
+  return shared.run(heapIdOf(request), { compute: run, key: keyed }).then((stored) => replay(reply, stored))
+}
+
+/** The heap a change route works on: its `:id`; undefined for a creation. */
+function heapIdOf (request: FastifyRequest): string | undefined {
+  return (request.params as { id?: string } | undefined)?.id
 }
 
 /** The key of the header; a 400 validation-error naming the header when it is not a sensible token. */

@@ -1,9 +1,27 @@
 /** How registry objects appear in responses. */
 import type { Heap } from '../registry/heap.js'
 import { encodeCursor } from '../registry/cursor.js'
+import type { HeapSummary } from '../registry/store/postgres/store.js'
+
+/** What a heap's representation reads: a Heap, or a heap listed from the shared store (summaryView). */
+export type HeapView = Pick<Heap, 'id' | 'size' | 'strategy' | 'alignment' | 'createdAt' | 'name' | 'stats' | 'recording'>
+
+/** A heap as the shared store lists it, without loading it. */
+export function summaryView ({ description, stats }: HeapSummary): HeapView {
+  return {
+    id: description.id,
+    size: description.size,
+    strategy: description.strategy,
+    alignment: description.alignment,
+    createdAt: description.createdAt,
+    name: description.name,
+    stats: () => stats,
+    recording: undefined
+  }
+}
 
 /** A heap as clients see it; `expiresAt` when idle heaps expire (Registry.expiresAt). */
-export function heapJson (heap: Heap, expiresAt?: Date) {
+export function heapJson (heap: HeapView, expiresAt?: Date) {
   const json: {
     id: string,
     size: number,

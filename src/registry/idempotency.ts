@@ -198,6 +198,13 @@ export class IdempotencyKeys {
     return record
   }
 
+  /** Forgets the key's answer: the change it answered was not committed (a shared store refused it). */
+  drop (tenant: string | undefined, key: string): void {
+    const id = idOf(tenant, key)
+    const known = this.entries.get(id)
+    if (known !== undefined) this.forget(id, known)
+  }
+
   /** Takes back the keys a store kept, before serving; expired ones are skipped. */
   load (records: Iterable<IdempotencyRecord>): number {
     const now = this.nowMs()

@@ -25,6 +25,7 @@ import { createAllocator, restoreAllocator } from '../allocator/index.js'
 import type { Allocator, AllocatorOptions, Block, Reservation } from '../allocator/types.js'
 import type { Mutation } from './events.js'
 import type { StoredHeap, StoredHistory, StoredOp } from './store/store.js'
+import type { SharedHeapRecord } from './store/postgres/store.js'
 
 export interface Rebuilt {
   allocator: Allocator
@@ -73,6 +74,24 @@ function replayHistory (options: Required<AllocatorOptions>, history: StoredHist
   return allocator
 }
 
+/**
+ * A heap of the shared store (PostgreSQL): its snapshot (none: empty) and every change since,
+ * replayed in order; the counters are those recorded with the last change. Every strategy replays,
+ * since the record holds no separate layout to check against: each pointer is checked instead.
+ */
+export function rebuildShared (record: SharedHeapRecord): Allocator {
+  const { size, strategy, alignment } = record.description
+  const allocator = record.snapshot === undefined ? createAllocator({ size, strategy, alignment }) : restoreAllocator(record.snapshot)
+  let counters
+  for (const change of record.changes) {
+    if (change.kind === 'mutations') replay(allocator, change.mutations)
+    else if (change.kind === 'rolled-back') replay(allocator, [{ op: 'rolled-back', mutations: change.mutations }])
+    else if (change.kind === 'reset') allocator.reset()
+    counters = change.counters
+  }
+  return counters === undefined ? allocator : restoreAllocator({ ...allocator.snapshot(), counters })
+}
+
 const UNDO = Symbol('undo the replayed batch')
 
 /** Runs recorded history through `allocator`; throws ReplayMismatchError on any divergence. */
@@ -97,7 +116,7 @@ export function replay (allocator: Allocator, ops: Iterable<StoredOp>, tally = {
 function apply (allocator: Allocator, mutation: Mutation): void {
   switch (mutation.op) {
     case 'alloc': {
-      const ptr = allocator.alloc(mutation.size, mutation.align)
+      const ptr = allocator.alloc(mutation.size, mutation.align, mutation.tag)
       if (ptr !== mutation.ptr) throw new ReplayMismatchError(`alloc(${mutation.size}) replayed at ${ptr}, recorded at ${mutation.ptr}`)
       return
     }

@@ -23,10 +23,11 @@ import { noEvents, type RegistryEvents } from './events.js'
 import { Heap, type BlockBudget } from './heap.js'
 import { IdempotencyKeys, type AnswerOf, type IdempotencyRecord, type KeyedRequest, type StoredAnswer } from './idempotency.js'
 import { newHeapId } from './ids.js'
-import { rebuildAllocator } from './rebuild.js'
+import { rebuildAllocator, rebuildShared } from './rebuild.js'
 import { newDefragCounters, type DefragSettings, type PlanTimers } from './defrag.js'
 import { Recording } from './recording.js'
 import type { StoredHeap } from './store/store.js'
+import type { SharedHeapRecord } from './store/postgres/store.js'
 
 export interface RegistryLimits {
   maxHeaps: number
@@ -227,6 +228,53 @@ export class Registry {
       report.fellBack.push(heap.id)
     }
     return report
+  }
+
+  /**
+   * Installs a heap as the shared store records it (SharedHeaps), replacing this process's copy,
+   * without announcing it: another instance changed it, or this one's change was not committed.
+   */
+  adopt (record: SharedHeapRecord): Heap {
+    const { description, seq } = record
+    this.forget(description.id)
+    const heap = new Heap({
+      id: description.id,
+      seq,
+      allocator: rebuildShared(record),
+      defrag: this.defrag,
+      ...(description.name !== undefined ? { name: description.name } : {}),
+      ...(description.tenant !== undefined ? { tenant: description.tenant } : {}),
+      createdAt: description.createdAt,
+      touchedAt: this.nowMs(),
+      maxBlocks: this.limits.maxBlocksPerHeap,
+      budgets: this.budgetsOf(description.tenant),
+      events: this.events,
+      answering: this.answering
+    })
+    this.heapsById.set(heap.id, heap)
+    this.countTenant(heap.tenant, 1)
+    this.order.splice(firstAtOrAfter(this.order, seq), 0, heap)
+    this.nextSeq = Math.max(this.nextSeq, seq + 1)
+    return heap
+  }
+
+  /** Drops this process's copy of a heap without announcing it (deleted elsewhere, or not committed). */
+  forget (id: string): void {
+    const heap = this.heapsById.get(id)
+    if (heap === undefined) return
+    this.heapsById.delete(id)
+    this.countTenant(heap.tenant, -1)
+    heap.release()
+  }
+
+  /** Whether this process holds a copy of the heap (any tenant's). */
+  holds (id: string): boolean {
+    return this.heapsById.has(id)
+  }
+
+  /** Forgets the remembered answer of a key whose change was not committed (SharedHeaps). */
+  dropIdempotencyKey (tenant: string | undefined, key: string): void {
+    this.keys.drop(tenant, key)
   }
 
   /** Takes back the Idempotency-Keys a store kept (Store.loadKeys), before serving; answers how many are still valid. */

@@ -5,7 +5,7 @@ import { HeapParams } from '../schemas/common.js'
 import { CreateHeapBody, Heap, HeapList, heapListQuery } from '../schemas/heap.js'
 import { pageSize } from '../schemas/page.js'
 import { problemResponses, success } from '../schemas/problem.js'
-import { heapJson, heapPath, nextCursor } from '../representations.js'
+import { heapJson, summaryView, heapPath, nextCursor } from '../representations.js'
 import { answer, holdKey } from '../idempotency.js'
 import type { RouteOptions } from './options.js'
 
@@ -46,7 +46,14 @@ export const heapRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { reg
       }
     }
   }, async (request) => {
-    const page = registry.list(request.query.cursor ?? 0, pageSize(request.query.limit, config.limits), request.tenant)
+    const from = request.query.cursor ?? 0
+    const limit = pageSize(request.query.limit, config.limits)
+    if (app.shared !== undefined) {
+      // Every instance's heaps: the database lists them.
+      const page = await app.shared.list(request.tenant, from, limit)
+      return { items: page.items.map((summary) => heapJson(summaryView(summary))), nextCursor: nextCursor(page.next) }
+    }
+    const page = registry.list(from, limit, request.tenant)
     return { items: page.items.map((heap) => heapJson(heap, registry.expiresAt(heap))), nextCursor: nextCursor(page.next) }
   })
 
@@ -80,7 +87,9 @@ export const heapRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { reg
       }
     }
   }, async (request, reply) => {
-    registry.delete(request.params.id, request.tenant)
+    const remove = (): void => registry.delete(request.params.id, request.tenant)
+    if (app.shared !== undefined) await app.shared.run(request.params.id, { compute: remove })
+    else remove()
     return reply.code(204).send()
   })
 

@@ -1,6 +1,6 @@
 /**
- * The store the configuration asks for: SQLite when a data file is named, memory otherwise.
- * SQLite (a native module) is loaded only when used. A new engine is one more branch here.
+ * The store the configuration asks for: SQLite when a data file is named, PostgreSQL when a
+ * database URL is, memory otherwise. Each engine's module is loaded only when used.
  */
 import { MemoryStore } from './memory.js'
 import type { Store } from './store.js'
@@ -8,9 +8,16 @@ import type { Store } from './store.js'
 export interface StoreChoice {
   /** A SQLite file (HEAPD_DATA); memory when undefined. */
   dataFile?: string
+  /** A PostgreSQL database (HEAPD_DATABASE_URL), shared with other instances, and the heap quotas counted over it. */
+  database?: { url: string, maxHeaps: number, maxHeapsPerTenant?: number }
 }
 
 export async function openStore (choice: StoreChoice): Promise<Store> {
+  if (choice.database !== undefined) {
+    const { PostgresStore } = await import('./postgres/store.js')
+    const { url, maxHeaps, maxHeapsPerTenant } = choice.database
+    return await PostgresStore.open(url, { maxHeaps, ...(maxHeapsPerTenant !== undefined ? { maxHeapsPerTenant } : {}) })
+  }
   if (choice.dataFile === undefined) return new MemoryStore()
   const { SqliteStore } = await import('./sqlite/store.js')
   return SqliteStore.open(choice.dataFile)

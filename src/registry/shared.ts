@@ -1,0 +1,183 @@
+/**
+ * Heaps shared by several instances through the PostgreSQL store: the order of work on a heap,
+ * and what happens when another instance got there first.
+ *
+ * Every request on a heap is a job in that heap's queue. A worker takes the jobs waiting (a batch),
+ * brings the heap up to date (its version read from the database when the batch reads, or when
+ * this process holds no copy), runs them one after the other on the registry in memory, and
+ * commits what they announced in one transaction that moves the heap's version only if it is
+ * still the one the batch was computed on (PostgresStore.commit). Then it answers them all: so
+ * requests that arrive together share a commit (group commit), and nothing is answered before it
+ * is in the database.
+ *
+ * When the compare-and-set fails, another instance changed the heap: this process's copy is
+ * dropped, the heap reloaded (snapshot plus changes since) and the batch computed again, up to
+ * MAX_ATTEMPTS times. An instance that was paused and resumes therefore computes on its old copy
+ * once, loses the compare-and-set and reloads: it can never fork a heap. No lease is involved.
+ *
+ * When the commit fails for another reason (the database is down), the copy is dropped too (the
+ * next job reloads it) and the batch answers 503: nothing was committed, so nothing is lost.
+ */
+import { StoreUnavailableError } from './store/errors.js'
+import { HeapConflictError, SharedQuotaError, type PostgresStore } from './store/postgres/store.js'
+import { QuotaExceededError } from './errors.js'
+import type { Registry } from './registry.js'
+
+/** Attempts of a batch that keeps losing the compare-and-set before it answers 503. */
+const MAX_ATTEMPTS = 5
+/** Jobs computed and committed together at most. */
+const MAX_BATCH = 256
+/** The queue of work that names no heap yet (creations). */
+const NO_HEAP = ''
+
+export interface Job<T> {
+  /** Runs the request on the registry: synchronous, may throw (its error is the answer). */
+  compute: () => T
+  /** Reads must see every change committed before they arrived: the batch checks the version first. */
+  reads?: boolean
+  /** The Idempotency-Key the request runs under, looked up in the database first (a retry may come from elsewhere). */
+  key?: { tenant: string | undefined, key: string }
+}
+
+interface Queued {
+  job: Job<unknown>
+  resolve: (value: unknown) => void
+  reject: (error: unknown) => void
+}
+
+type Outcome = { ok: true, value: unknown } | { ok: false, error: unknown }
+
+export class SharedHeaps {
+  private readonly queues = new Map<string, Queued[]>()
+  /** The version of each heap this process holds a copy of, as last read or committed. */
+  private readonly versions = new Map<string, number>()
+
+  constructor (private readonly registry: Registry, readonly store: PostgresStore) {}
+
+  /** Runs `job` on heap `heapId` (undefined: a creation) in its turn; resolves once its effect is committed. */
+  async run<T> (heapId: string | undefined, job: Job<T>): Promise<T> {
+    const queueId = heapId ?? NO_HEAP
+    return await new Promise<T>((resolve, reject) => {
+      const queued: Queued = { job: job as Job<unknown>, resolve: resolve as (value: unknown) => void, reject }
+      const queue = this.queues.get(queueId)
+      if (queue !== undefined) {
+        queue.push(queued)
+        return
+      }
+      this.queues.set(queueId, [queued])
+      this.work(queueId).catch(() => {})
+    })
+  }
+
+  /** Waits until this process's copy of the heap is the database's (a read's turn). */
+  async fresh (heapId: string): Promise<void> {
+    await this.run(heapId, { compute: () => undefined, reads: true })
+  }
+
+  /** Deletes in the database the heaps unchanged for `ttlMs`, and this process's copies of them. */
+  async expireIdle (ttlMs: number): Promise<string[]> {
+    const ids = await this.store.expireIdle(ttlMs)
+    for (const id of ids) this.drop(id)
+    return ids
+  }
+
+  /** A page of the tenant's heaps, from the database: every instance's. */
+  async list (tenant: string | undefined, from: number, limit: number): ReturnType<PostgresStore['list']> {
+    return await this.store.list(tenant, from, limit)
+  }
+
+  private async work (queueId: string): Promise<void> {
+    const queue = this.queues.get(queueId)!
+    while (queue.length > 0) {
+      const batch = queue.splice(0, MAX_BATCH)
+      let outcomes: Outcome[]
+      try {
+        outcomes = await this.settle(queueId, batch)
+      } catch (error) {
+        outcomes = batch.map(() => ({ ok: false, error }))
+      }
+      batch.forEach((queued, i) => {
+        const outcome = outcomes[i]!
+        if (outcome.ok) queued.resolve(outcome.value)
+        else queued.reject(outcome.error)
+      })
+    }
+    this.queues.delete(queueId)
+  }
+
+  /** Brings the heap up to date, computes the batch, commits it; again on a lost compare-and-set. */
+  private async settle (queueId: string, batch: Queued[]): Promise<Outcome[]> {
+    const heapId = queueId === NO_HEAP ? undefined : queueId
+    const reads = batch.some((queued) => queued.job.reads === true)
+    for (let attempt = 1; ; attempt++) {
+      if (heapId !== undefined) await this.update(heapId, reads || attempt > 1)
+      await this.lookUpKeys(batch)
+      // Anything announced outside a batch (nothing should be) is not this batch's to commit.
+      this.store.drain()
+      const outcomes = batch.map((queued): Outcome => {
+        try {
+          return { ok: true, value: queued.job.compute() }
+        } catch (error) {
+          return { ok: false, error }
+        }
+      })
+      const work = this.store.drain()
+      if (work.heaps.size === 0 && work.keys.length === 0) return outcomes
+      try {
+        const committed = await this.store.commit(work, (id) => this.versions.get(id))
+        for (const [id, version] of committed) this.versions.set(id, version)
+        for (const [id, heap] of work.heaps) {
+          if (heap.deleted === true) this.versions.delete(id)
+        }
+        return outcomes
+      } catch (error) {
+        // Nothing was committed: this process's copies and remembered answers go back to the database's.
+        for (const id of work.heaps.keys()) this.drop(id)
+        for (const queued of batch) {
+          if (queued.job.key !== undefined) this.registry.dropIdempotencyKey(queued.job.key.tenant, queued.job.key.key)
+        }
+        if (error instanceof SharedQuotaError) return batch.map(() => ({ ok: false, error: new QuotaExceededError(error.limit, error.max, error.message) }))
+        if (!(error instanceof HeapConflictError)) throw error
+        if (attempt === MAX_ATTEMPTS) {
+          throw new StoreUnavailableError(this.store.location, new Error(`heap ${heapId ?? ''} kept changing on other instances`))
+        }
+      }
+    }
+  }
+
+  /** Makes this process's copy of the heap the database's: reloads it when missing, or when `check` finds it behind. */
+  private async update (heapId: string, check: boolean): Promise<void> {
+    const known = this.versions.get(heapId)
+    if (known !== undefined && this.registry.holds(heapId) && !check) return
+    if (known !== undefined && this.registry.holds(heapId)) {
+      const version = await this.store.version(heapId)
+      if (version === known) return
+      if (version === undefined) {
+        this.drop(heapId)
+        return
+      }
+    }
+    const record = await this.store.fetch(heapId)
+    if (record === undefined) {
+      this.drop(heapId)
+      return
+    }
+    this.registry.adopt(record)
+    this.versions.set(heapId, record.version)
+  }
+
+  /** Keys answered on any instance are taken into this process's table first, so that the retry replays them. */
+  private async lookUpKeys (batch: Queued[]): Promise<void> {
+    for (const queued of batch) {
+      const key = queued.job.key
+      if (key === undefined) continue
+      const record = await this.store.findKey(key.tenant ?? '', key.key)
+      if (record !== undefined) this.registry.loadKeys([record])
+    }
+  }
+
+  private drop (heapId: string): void {
+    this.registry.forget(heapId)
+    this.versions.delete(heapId)
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The PostgreSQL schema, as numbered migrations. Every instance runs migrate() at start: under a
+ * transaction-scoped advisory lock, so that instances starting together take turns, each step
+ * applied once and recorded in heapd_migrations. A step is never edited once released; a change
+ * is a new step.
+ */
+import type { PoolClient } from 'pg'
+
+/** One lock key for every heapd instance on the database (any constant; this one spells "heapd"). */
+const MIGRATION_LOCK = 0x6865617064
+
+const MIGRATIONS: readonly string[] = [
+  // 1: heaps with their version and snapshot, the changes since, and the Idempotency-Keys.
+  `CREATE TABLE heaps (
+     id text PRIMARY KEY,
+     seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+     tenant text NOT NULL,
+     description jsonb NOT NULL,
+     version bigint NOT NULL,
+     stats jsonb NOT NULL,
+     snapshot jsonb,
+     snapshot_version bigint NOT NULL DEFAULT 0,
+     changed_at timestamptz NOT NULL DEFAULT now()
+   );
+   CREATE INDEX heaps_by_tenant ON heaps (tenant, seq);
+   CREATE INDEX heaps_by_change ON heaps (changed_at);
+   CREATE TABLE heap_changes (
+     heap_id text NOT NULL REFERENCES heaps (id) ON DELETE CASCADE,
+     version bigint NOT NULL,
+     change jsonb NOT NULL,
+     PRIMARY KEY (heap_id, version)
+   );
+   CREATE TABLE idempotency_keys (
+     scope text NOT NULL,
+     key text NOT NULL,
+     fingerprint text NOT NULL,
+     expires_at bigint NOT NULL,
+     status integer NOT NULL,
+     location text,
+     body text,
+     PRIMARY KEY (scope, key)
+   );
+   CREATE INDEX idempotency_keys_by_expiry ON idempotency_keys (expires_at);`
+]
+
+export const SCHEMA_VERSION = MIGRATIONS.length
+
+/** Brings the database to SCHEMA_VERSION; answers the version it found. Refuses a database newer than this build. */
+export async function migrate (client: PoolClient): Promise<number> {
+  await client.query('BEGIN')
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK])
+    await client.query('CREATE TABLE IF NOT EXISTS heapd_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())')
+    const { rows } = await client.query<{ version: number | null }>('SELECT max(version) AS version FROM heapd_migrations')
+    const found = rows[0]?.version ?? 0
+    if (found > SCHEMA_VERSION) throw new Error(`the database has schema version ${found}, newer than this heapd's ${SCHEMA_VERSION}`)
+    for (let version = found + 1; version <= SCHEMA_VERSION; version++) {
+      await client.query(MIGRATIONS[version - 1]!)
+      await client.query('INSERT INTO heapd_migrations (version) VALUES ($1)', [version])
+    }
+    await client.query('COMMIT')
+    return found
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {})
+    throw error
+  }
+}

@@ -197,6 +197,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/heaps/{id}/defrag": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Plan a defragmentation
+         * @description Plans block moves that win back contiguous free space, and opens the plan: each destination is reserved (no alloc, realloc or other plan can take it) and each moving block pinned (its free or realloc answers 409 block-moving) until the plan is committed, aborted or expires. Copy `size` bytes from `ptr` to `newPtr` for each move in your own resource, then commit. An empty plan (nothing worth moving) is a valid answer. One open plan per heap: 409 defrag-in-progress otherwise; 409 out-of-memory when no plan can make the `hole` asked for. The body may be absent.
+         */
+        post: operations["createDefragPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/heaps/{id}/defrag/{planId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a defragmentation plan
+         * @description The plan, open or committed (then with its `result`, until `expiresAt`). 410 plan-expired once an open plan passed its `expiresAt`; 404 plan-not-found for an aborted or unknown plan.
+         */
+        get: operations["getDefragPlan"];
+        put?: never;
+        post?: never;
+        /**
+         * Abort a defragmentation plan
+         * @description Releases the plan's reservations and pins: nothing moves. 409 plan-committed for a committed plan, 410 plan-expired once it passed its `expiresAt`.
+         */
+        delete: operations["abortDefragPlan"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/heaps/{id}/defrag/{planId}/commit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Commit a defragmentation plan
+         * @description Call once every copy is made: each block moves to its `newPtr` with its tag and alignment, its old range becomes free, and the moves listed in `skipped` are released instead. A second commit answers the same result. 410 plan-expired after `expiresAt`. The body may be absent.
+         */
+        post: operations["commitDefragPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/heaps/{id}/trace": {
         parameters: {
             query?: never;
@@ -287,8 +351,10 @@ export interface components {
             largestFree?: number;
             /** @description exceeds-heap-size: the heap's size. */
             heapSize?: number;
-            /** @description block-not-found: the pointer given. */
+            /** @description block-not-found: the pointer given; block-moving: the moving block. */
             ptr?: number;
+            /** @description block-moving, defrag-in-progress, plan-not-found, plan-expired, plan-committed: the defragmentation plan concerned. */
+            planId?: string;
             /** @description block-not-found with reason `interior`: the start of the block containing ptr. */
             blockPtr?: number;
             /** @description Atomic batch: index of the op that failed. */
@@ -445,6 +511,92 @@ export interface components {
             reallocs: number;
             failedAllocs: number;
         };
+        LayoutStats: {
+            /** @description The largest contiguous free range. */
+            largestFree: number;
+            /** @description Number of disjoint free ranges. */
+            freeRanges: number;
+            /** @description 1 - largestFree / free; 0 when nothing is free. */
+            fragmentation: number;
+            /** @description Sawicki's metric: 1 - sqrt(sum f^2) / sum f over free ranges f. */
+            sawicki: number;
+        };
+        DefragMove: {
+            /** @description The block's pointer now: copy from here. */
+            ptr: number;
+            /** @description Where the block goes: copy to here. Free space now, disjoint from every block and every other destination. */
+            newPtr: number;
+            /** @description Bytes to copy. */
+            size: number;
+            /** @description The alignment the block asked for, if any. */
+            align?: number;
+            /** @description The block's tag, if any. */
+            tag?: string;
+        };
+        DefragMoveResult: {
+            ptr: number;
+            newPtr: number;
+            size: number;
+        };
+        DefragCommitResult: {
+            /** @description The moves applied: each block is now at `newPtr`, with its tag and alignment. */
+            moved: components["schemas"]["DefragMoveResult"][];
+            /** @description The moves skipped: each block stayed at `ptr`. */
+            skipped: components["schemas"]["DefragMoveResult"][];
+            stats: components["schemas"]["Stats"];
+        };
+        /**
+         * @example {
+         *       "id": "kZ1cU8mS0mEo2Xo9v7Dx4A",
+         *       "goal": "compact",
+         *       "state": "open",
+         *       "expiresAt": "2026-01-01T00:01:00.000Z",
+         *       "moves": [
+         *         {
+         *           "ptr": 8192,
+         *           "newPtr": 0,
+         *           "size": 4096,
+         *           "tag": "texture"
+         *         }
+         *       ],
+         *       "bytesMoved": 4096,
+         *       "before": {
+         *         "largestFree": 4096,
+         *         "freeRanges": 2,
+         *         "fragmentation": 0.5,
+         *         "sawicki": 0.29
+         *       },
+         *       "after": {
+         *         "largestFree": 8192,
+         *         "freeRanges": 1,
+         *         "fragmentation": 0,
+         *         "sawicki": 0
+         *       }
+         *     }
+         */
+        DefragPlan: {
+            /** @description The plan ID (128 random bits): name it in commit, read and abort. */
+            id: string;
+            /** @enum {string} */
+            goal: "compact" | "hole";
+            /**
+             * @description `open` until committed; a committed plan is kept, with its `result`, until `expiresAt`.
+             * @enum {string}
+             */
+            state: "open" | "committed";
+            /** @description When an open plan is aborted on its own (ISO 8601); its commit then answers 410 plan-expired. */
+            expiresAt: string;
+            /** @description In increasing `ptr` order. The copies may be made in any order, even in parallel. */
+            moves: components["schemas"]["DefragMove"][];
+            /** @description The sum of the moves' sizes. */
+            bytesMoved: number;
+            /** @description The heap's layout figures when the plan was made. */
+            before: components["schemas"]["LayoutStats"];
+            /** @description The layout figures once every move is committed, if nothing else changes in between. */
+            after: components["schemas"]["LayoutStats"];
+            /** @description A committed plan: what its commit answered. */
+            result?: components["schemas"]["DefragCommitResult"];
+        };
         /**
          * @example {
          *       "id": "3q2-7wAAAAD8tYc0QmH1Kg",
@@ -512,8 +664,11 @@ export interface components {
         LayoutSegment: {
             offset: number;
             size: number;
-            /** @enum {string} */
-            state: "used" | "free";
+            /**
+             * @description `reserved`: the destination of a move of an open defragmentation plan, neither a block nor free.
+             * @enum {string}
+             */
+            state: "used" | "free" | "reserved";
             /** @description Used segments: the block's pointer (equal to offset). */
             ptr?: number;
             tag?: string;
@@ -770,7 +925,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No free range fits (out-of-memory), or the first request with this Idempotency-Key is still running (idempotency-key-in-flight). */
+            /** @description No free range fits (out-of-memory), the block moves in an open defragmentation plan (block-moving), the heap has an open plan (defrag-in-progress), the plan is committed already (plan-committed), or the first request with this Idempotency-Key is still running (idempotency-key-in-flight). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -863,7 +1018,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), or the trace of a heap that does not record (not-recording). */
+            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), the trace of a heap that does not record (not-recording), or an unknown defragmentation plan (plan-not-found). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -927,7 +1082,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), or the trace of a heap that does not record (not-recording). */
+            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), the trace of a heap that does not record (not-recording), or an unknown defragmentation plan (plan-not-found). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1009,7 +1164,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), or the trace of a heap that does not record (not-recording). */
+            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), the trace of a heap that does not record (not-recording), or an unknown defragmentation plan (plan-not-found). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1018,7 +1173,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No free range fits (out-of-memory), or the first request with this Idempotency-Key is still running (idempotency-key-in-flight). */
+            /** @description No free range fits (out-of-memory), the block moves in an open defragmentation plan (block-moving), the heap has an open plan (defrag-in-progress), the plan is committed already (plan-committed), or the first request with this Idempotency-Key is still running (idempotency-key-in-flight). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1132,7 +1287,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), or the trace of a heap that does not record (not-recording). */
+            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), the trace of a heap that does not record (not-recording), or an unknown defragmentation plan (plan-not-found). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1141,7 +1296,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No free range fits (out-of-memory), or the first request with this Idempotency-Key is still running (idempotency-key-in-flight). */
+            /** @description No free range fits (out-of-memory), the block moves in an open defragmentation plan (block-moving), the heap has an open plan (defrag-in-progress), the plan is committed already (plan-committed), or the first request with this Idempotency-Key is still running (idempotency-key-in-flight). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1248,7 +1403,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), or the trace of a heap that does not record (not-recording). */
+            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), the trace of a heap that does not record (not-recording), or an unknown defragmentation plan (plan-not-found). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1325,7 +1480,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), or the trace of a heap that does not record (not-recording). */
+            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), the trace of a heap that does not record (not-recording), or an unknown defragmentation plan (plan-not-found). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1403,7 +1558,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), or the trace of a heap that does not record (not-recording). */
+            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), the trace of a heap that does not record (not-recording), or an unknown defragmentation plan (plan-not-found). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1412,7 +1567,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No free range fits (out-of-memory), or the first request with this Idempotency-Key is still running (idempotency-key-in-flight). */
+            /** @description No free range fits (out-of-memory), the block moves in an open defragmentation plan (block-moving), the heap has an open plan (defrag-in-progress), the plan is committed already (plan-committed), or the first request with this Idempotency-Key is still running (idempotency-key-in-flight). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1511,7 +1666,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), or the trace of a heap that does not record (not-recording). */
+            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), the trace of a heap that does not record (not-recording), or an unknown defragmentation plan (plan-not-found). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1520,7 +1675,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No free range fits (out-of-memory), or the first request with this Idempotency-Key is still running (idempotency-key-in-flight). */
+            /** @description No free range fits (out-of-memory), the block moves in an open defragmentation plan (block-moving), the heap has an open plan (defrag-in-progress), the plan is committed already (plan-committed), or the first request with this Idempotency-Key is still running (idempotency-key-in-flight). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1677,7 +1832,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), or the trace of a heap that does not record (not-recording). */
+            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), the trace of a heap that does not record (not-recording), or an unknown defragmentation plan (plan-not-found). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1686,7 +1841,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No free range fits (out-of-memory), or the first request with this Idempotency-Key is still running (idempotency-key-in-flight). */
+            /** @description No free range fits (out-of-memory), the block moves in an open defragmentation plan (block-moving), the heap has an open plan (defrag-in-progress), the plan is committed already (plan-committed), or the first request with this Idempotency-Key is still running (idempotency-key-in-flight). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1779,7 +1934,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), or the trace of a heap that does not record (not-recording). */
+            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), the trace of a heap that does not record (not-recording), or an unknown defragmentation plan (plan-not-found). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1865,8 +2020,480 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), or the trace of a heap that does not record (not-recording). */
+            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), the trace of a heap that does not record (not-recording), or an unknown defragmentation plan (plan-not-found). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            429: {
+                headers: {
+                    /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Overloaded (overloaded): the event loop lags past HEAPD_MAX_EVENT_LOOP_DELAY and /heaps* requests are shed; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createDefragPlan: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: a retry with the same key (a UUID, say) answers the first answer and applies nothing again, for HEAPD_IDEMPOTENCY_TTL seconds. The same key with a different request answers 422 idempotency-key-reused; while the first request runs, 409 idempotency-key-in-flight. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /**
+                 * @description The heap ID returned by POST /heaps.
+                 * @example 3q2-7wAAAAD8tYc0QmH1Kg
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description `compact` (default): move blocks towards lower addresses so that free space gathers into as few, as large ranges as the limits allow. `hole`: make one free range of at least `size` bytes aligned to `align`, moving as few bytes as possible.
+                     * @enum {string}
+                     */
+                    goal?: "compact" | "hole";
+                    /**
+                     * @description `hole` only, and required there: bytes the free range must hold.
+                     * @example 65536
+                     */
+                    size?: number;
+                    /**
+                     * @description `hole` only: alignment of the free range's start; the heap's alignment at least.
+                     * @example 16
+                     */
+                    align?: number;
+                    /** @description The most bytes the plan may move (the sum of its moves' sizes); unlimited when omitted. */
+                    maxBytes?: number;
+                    /** @description The most moves the plan may hold; unlimited when omitted. */
+                    maxMoves?: number;
+                    /** @description Seconds the plan stays open before it is aborted on its own: 60 when omitted, at most 3600 (HEAPD_MAX_DEFRAG_TTL). */
+                    ttl?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The open plan; Location names it. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DefragPlan"];
+                };
+            };
+            /** @description Invalid request (validation-error), or a size larger than the heap (exceeds-heap-size). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), the trace of a heap that does not record (not-recording), or an unknown defragmentation plan (plan-not-found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No free range fits (out-of-memory), the block moves in an open defragmentation plan (block-moving), the heap has an open plan (defrag-in-progress), the plan is committed already (plan-committed), or the first request with this Idempotency-Key is still running (idempotency-key-in-flight). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over the size limit (payload-too-large); `limitValue` is the limit in bytes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON (unsupported-media-type). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used before with a different request: method, path or body (idempotency-key-reused). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            429: {
+                headers: {
+                    /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Overloaded (overloaded): the event loop lags past HEAPD_MAX_EVENT_LOOP_DELAY and /heaps* requests are shed; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDefragPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The heap ID returned by POST /heaps.
+                 * @example 3q2-7wAAAAD8tYc0QmH1Kg
+                 */
+                id: string;
+                /**
+                 * @description The plan ID returned by POST /heaps/{id}/defrag.
+                 * @example kZ1cU8mS0mEo2Xo9v7Dx4A
+                 */
+                planId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The plan. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DefragPlan"];
+                };
+            };
+            /** @description Invalid request (validation-error), or a size larger than the heap (exceeds-heap-size). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), the trace of a heap that does not record (not-recording), or an unknown defragmentation plan (plan-not-found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The defragmentation plan passed its expiresAt and was aborted (plan-expired). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            429: {
+                headers: {
+                    /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Overloaded (overloaded): the event loop lags past HEAPD_MAX_EVENT_LOOP_DELAY and /heaps* requests are shed; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    abortDefragPlan: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: a retry with the same key (a UUID, say) answers the first answer and applies nothing again, for HEAPD_IDEMPOTENCY_TTL seconds. The same key with a different request answers 422 idempotency-key-reused; while the first request runs, 409 idempotency-key-in-flight. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /**
+                 * @description The heap ID returned by POST /heaps.
+                 * @example 3q2-7wAAAAD8tYc0QmH1Kg
+                 */
+                id: string;
+                /**
+                 * @description The plan ID returned by POST /heaps/{id}/defrag.
+                 * @example kZ1cU8mS0mEo2Xo9v7Dx4A
+                 */
+                planId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Aborted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (validation-error), or a size larger than the heap (exceeds-heap-size). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), the trace of a heap that does not record (not-recording), or an unknown defragmentation plan (plan-not-found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No free range fits (out-of-memory), the block moves in an open defragmentation plan (block-moving), the heap has an open plan (defrag-in-progress), the plan is committed already (plan-committed), or the first request with this Idempotency-Key is still running (idempotency-key-in-flight). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The defragmentation plan passed its expiresAt and was aborted (plan-expired). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used before with a different request: method, path or body (idempotency-key-reused). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            429: {
+                headers: {
+                    /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Overloaded (overloaded): the event loop lags past HEAPD_MAX_EVENT_LOOP_DELAY and /heaps* requests are shed; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    commitDefragPlan: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: a retry with the same key (a UUID, say) answers the first answer and applies nothing again, for HEAPD_IDEMPOTENCY_TTL seconds. The same key with a different request answers 422 idempotency-key-reused; while the first request runs, 409 idempotency-key-in-flight. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /**
+                 * @description The heap ID returned by POST /heaps.
+                 * @example 3q2-7wAAAAD8tYc0QmH1Kg
+                 */
+                id: string;
+                /**
+                 * @description The plan ID returned by POST /heaps/{id}/defrag.
+                 * @example kZ1cU8mS0mEo2Xo9v7Dx4A
+                 */
+                planId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description Sources (`ptr`) of the moves whose copy was not made: those blocks stay where they are and their destinations are released. */
+                    skipped?: number[];
+                };
+            };
+        };
+        responses: {
+            /** @description The moves applied and skipped, and the heap's statistics after them. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DefragCommitResult"];
+                };
+            };
+            /** @description Invalid request (validation-error), or a size larger than the heap (exceeds-heap-size). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), the trace of a heap that does not record (not-recording), or an unknown defragmentation plan (plan-not-found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No free range fits (out-of-memory), the block moves in an open defragmentation plan (block-moving), the heap has an open plan (defrag-in-progress), the plan is committed already (plan-committed), or the first request with this Idempotency-Key is still running (idempotency-key-in-flight). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The defragmentation plan passed its expiresAt and was aborted (plan-expired). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over the size limit (payload-too-large); `limitValue` is the limit in bytes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON (unsupported-media-type). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used before with a different request: method, path or body (idempotency-key-reused). */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1932,7 +2559,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), or the trace of a heap that does not record (not-recording). */
+            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), the trace of a heap that does not record (not-recording), or an unknown defragmentation plan (plan-not-found). */
             404: {
                 headers: {
                     [name: string]: unknown;

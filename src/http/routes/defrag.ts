@@ -111,11 +111,16 @@ export function planPath (heapId: string, planId: string): string {
 
 /** A plan as clients see it. */
 export function planJson (plan: PlanData) {
-  const { committed, expiresAt, ...rest } = plan
+  const { id, goal, expiresAt, moves, bytesMoved, before, after, committed } = plan
   return {
-    ...rest,
+    id,
+    goal,
     state: committed === undefined ? 'open' as const : 'committed' as const,
     expiresAt: new Date(expiresAt).toISOString(),
+    moves,
+    bytesMoved,
+    before,
+    after,
     ...(committed !== undefined ? { result: committed } : {})
   }
 }

@@ -13,6 +13,7 @@ import { finishTrace, prepareTrace, ROOMY_HEAP, SPEEDUP_FROM_LIVE_BLOCKS, timedP
 import { replayInstance, withSlotIds } from './replay.js'
 import type { TraceBench, TraceResult } from './trace-bench.js'
 import { benchMillion } from './million.js'
+import { benchDefrag } from './defrag.js'
 import type { MillionResult } from './million.js'
 import { printTable, int, mops, percent, ratio, mib } from './table.js'
 import type { Cell } from './table.js'
@@ -60,6 +61,8 @@ if (options.million && strategies.length > 0) {
   for (const subject of strategies) millionResults.push(benchMillion(subject, options.live, options.passes))
   printMillionTable(millionResults)
 }
+
+if (strategies.length > 0) benchDefrag({ strategies: strategies.map((s) => s.name), traces: benches.map((b) => b.trace.name) })
 
 console.log(`\n(total ${((Date.now() - started) / 1000).toFixed(0)} s; load average ${loadavg()[0]!.toFixed(2)} at the end: other processes on this machine skew the figures)`)
 

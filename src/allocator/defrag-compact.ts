@@ -1,27 +1,31 @@
 /**
- * The `compact` goal: evacuate the window of consecutive segments whose blocks all fit in the free
- * space below it, so that the window becomes one free range, as long as the limits allow.
+ * The `compact` goal: evacuate a window of consecutive segments into the free space below it, so
+ * that the window becomes one free range, as wide as the limits allow.
  *
- * A window [i, j] (segment indices) is worth checking when it holds no reservation, moves at most
- * maxBytes in at most maxMoves blocks, its blocks' bytes fit in the free bytes before segment i
- * (a necessary condition; the packing decides), and its span, which is all free once the plan is
- * committed, exceeds the current largest free range. For a fixed end j the condition holds for
- * every start from some i_min(j) on, and i_min never decreases as j grows, so one two-pointer
- * sweep finds the widest window ending at each j: O(segments). A window ending just before a free
- * segment is never the widest (the free segment joins it for nothing), so those are skipped.
+ * Bound. A window [i, j] (segment indices) can be evacuated only when it holds no reservation,
+ * moves at most maxBytes in at most maxMoves blocks, and its blocks' bytes fit in the free bytes
+ * before segment i. For a fixed end j that holds for every start from some i_min(j) on, and i_min
+ * never decreases as j grows, so one two-pointer sweep finds the widest window ending at each j:
+ * O(segments). Its span bounds what any plan ending at j can free. A window ending just before a
+ * free segment is never the widest (the free segment joins it for nothing), so those are skipped;
+ * the MAX_TRIES widest that beat the current largest free range are kept (defrag-select.ts).
  *
- * The candidates are taken widest first (fewest bytes moved among equals) and packed into the
- * holes below them (defrag-pack.ts): every move goes to a lower address. When a window's blocks
- * do not all find a hole, its start is moved up by binary search to the lowest start that packs
- * (fewer blocks, more holes below). The search stops when no remaining candidate can beat the
- * best window packed. Packings and packed blocks are bounded (MAX_TRIES, and a work budget of a
- * few times the segment count), so a plan costs O(n log n) whatever the layout; when nothing
- * packs, the plan is empty.
+ * Sweep. From a candidate end j downwards, each block goes to the lowest hole below it that takes
+ * it (defrag-pack.ts), the classic two-finger compaction: the window grows down until a block
+ * finds no hole, a limit or a reservation is met, or the window reaches a hole already used. Every
+ * move goes to a lower address, and every destination lies below the window. O(k log h) for k
+ * blocks moved and h holes, never a failed packing to redo.
+ *
+ * Candidates are swept widest bound first, skipping an end inside a window already swept (it would
+ * sweep much the same blocks); the search stops as soon as no bound beats the widest window swept,
+ * after MAX_TRIES candidates, or once the sweeps have crossed twice the segment count. The plan is
+ * the widest window swept; none beats the largest free range: an empty plan.
  */
 import { endOf, FIXED_SEGMENT, FREE_SEGMENT, type Layout } from './defrag-layout.js'
-import { bestCandidates, HolePacker, NO_PLACEMENTS, packBlocks, type Placements } from './defrag-pack.js'
+import { HolePacker, NO_PLACEMENTS, type Placements } from './defrag-pack.js'
+import { BestCandidates } from './defrag-select.js'
 
-/** Candidate windows packed at most, per plan. */
+/** Candidate windows examined at most, per plan. */
 export const MAX_TRIES = 64
 
 export interface Limits {
@@ -29,77 +33,63 @@ export interface Limits {
   maxMoves: number
 }
 
-interface Window {
-  first: number
-  last: number
-  span: number
-  moved: number
-}
-
 export function planCompact (layout: Layout, limits: Limits): Placements {
   const candidates = widestWindows(layout, limits)
   if (candidates.length === 0) return NO_PLACEMENTS
   const packer = new HolePacker(layout)
-  const budget = { tries: MAX_TRIES, work: 4 * layout.count + 4096 }
-  const pack = (first: number, last: number): Placements | undefined => {
-    budget.tries--
-    budget.work -= last - first + 1
-    const packed = packBlocks(layout, packer, first, last, layout.freeIndexBefore[first]!)
-    return typeof packed === 'number' ? undefined : packed
-  }
-  let best: Placements = NO_PLACEMENTS
+  let work = 2 * layout.count + 4096
+  let best = NO_PLACEMENTS
   let bestSpan = layout.largestFree
-  for (const window of candidates) {
-    if (window.span <= bestSpan || budget.tries <= 0 || budget.work <= 0) break
-    const packed = pack(window.first, window.last)
-    if (packed !== undefined) {
-      best = packed
-      bestSpan = window.span
-      continue
-    }
-    // The lowest start that packs: starts past `useful` leave too short a window or no block.
-    let failed = window.first
-    let useful = usefulStart(layout, window.last, bestSpan)
-    while (failed < useful && budget.tries > 0 && budget.work > 0) {
-      const mid = (failed + useful + 1) >>> 1
-      const shorter = pack(mid, window.last)
-      if (shorter === undefined) {
-        failed = mid
-      } else {
-        best = shorter
-        bestSpan = endOf(layout, window.last) - layout.offsets[mid]!
-        useful = mid - 1
-      }
+  /** Windows swept so far, as [first, last] pairs: an end inside one would sweep much the same blocks again. */
+  const swept: number[] = []
+  for (const [negativeSpan, , , last] of candidates) {
+    if (-negativeSpan <= bestSpan || work <= 0) break
+    if (insideSwept(swept, last)) continue
+    const window = sweep(layout, packer, last, limits)
+    swept.push(window.first, last)
+    work -= last - window.first + 1
+    const span = endOf(layout, last) - layout.offsets[window.first]!
+    if (span > bestSpan && window.placements.segments.length > 0) {
+      best = window.placements
+      bestSpan = span
     }
   }
   return best
 }
 
-/** The highest start of a window ending at `last` that still moves a block and spans more than `span` (-1 when none): two binary searches. */
-function usefulStart (layout: Layout, last: number, span: number): number {
-  const { offsets, blocksBefore } = layout
-  const below = endOf(layout, last) - span
-  const blocks = blocksBefore[last + 1]!
-  return Math.min(
-    highest(last, start => offsets[start]! < below),
-    highest(last, start => blocksBefore[start]! < blocks)
-  )
+function insideSwept (swept: readonly number[], s: number): boolean {
+  for (let k = 0; k < swept.length; k += 2) if (s >= swept[k]! && s <= swept[k + 1]!) return true
+  return false
 }
 
-/** The highest index in [0, top] where `holds` (true up to some index, false after it), or -1. */
-function highest (top: number, holds: (index: number) => boolean): number {
-  let lo = -1
-  let hi = top + 1
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >>> 1
-    if (holds(mid)) lo = mid
-    else hi = mid
+/** Two-finger compaction down from segment `last`: the window's first segment and the placements. The packer is rolled back. */
+function sweep (layout: Layout, packer: HolePacker, last: number, limits: Limits): { first: number, placements: Placements } {
+  const { kinds, sizes, aligns, freeIndexBefore, freeSegments } = layout
+  const segments: number[] = []
+  const destinations: number[] = []
+  let moved = 0
+  /** The highest segment used as a hole: the window must stay above it. */
+  let reached = -1
+  let s = last
+  for (; s > reached; s--) {
+    const kind = kinds[s]
+    if (kind === FREE_SEGMENT) continue
+    if (kind === FIXED_SEGMENT) break
+    const size = sizes[s]!
+    if (moved + size > limits.maxBytes || segments.length + 1 > limits.maxMoves) break
+    const dest = packer.take(size, aligns[s]!, freeIndexBefore[s]!)
+    if (dest < 0) break
+    segments.push(s)
+    destinations.push(dest)
+    moved += size
+    reached = Math.max(reached, freeSegments[packer.lastHole]!)
   }
-  return lo
+  packer.rollback()
+  return { first: s + 1, placements: { segments, destinations } }
 }
 
-/** The widest feasible window ending at each segment, best first (at most MAX_TRIES). */
-function widestWindows (layout: Layout, limits: Limits): Window[] {
+/** The widest feasible window ending at each segment, by span (widest first, fewest bytes moved among equals): [-span, moved, first, last]. */
+function widestWindows (layout: Layout, limits: Limits): Array<[number, number, number, number]> {
   const { count, kinds, offsets, freeBefore, blockBytesBefore, blocksBefore, fixedBefore } = layout
   const feasible = (i: number, j: number): boolean => {
     const moved = blockBytesBefore[j + 1]! - blockBytesBefore[i]!
@@ -107,7 +97,7 @@ function widestWindows (layout: Layout, limits: Limits): Window[] {
       moved <= freeBefore[i]! && moved <= limits.maxBytes &&
       blocksBefore[j + 1]! - blocksBefore[i]! <= limits.maxMoves
   }
-  const windows: Window[] = []
+  const best = new BestCandidates(MAX_TRIES)
   let i = 0
   for (let j = 0; j < count; j++) {
     if (kinds[j] === FIXED_SEGMENT) {
@@ -118,9 +108,7 @@ function widestWindows (layout: Layout, limits: Limits): Window[] {
     if (i > j || (j + 1 < count && kinds[j + 1] === FREE_SEGMENT)) continue
     const moved = blockBytesBefore[j + 1]! - blockBytesBefore[i]!
     const span = endOf(layout, j) - offsets[i]!
-    if (moved > 0 && span > layout.largestFree) windows.push({ first: i, last: j, span, moved })
+    if (moved > 0 && span > layout.largestFree) best.offer(-span, moved, i, j)
   }
-  const spans = Float64Array.from(windows, w => -w.span)
-  const moved = Float64Array.from(windows, w => w.moved)
-  return bestCandidates(spans, moved, MAX_TRIES).map(c => windows[c]!)
+  return best.sorted()
 }

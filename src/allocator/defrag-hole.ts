@@ -19,7 +19,8 @@
 import { alignUp } from './align.js'
 import { MAX_TRIES, type Limits } from './defrag-compact.js'
 import { endOf, FREE_SEGMENT, type Layout } from './defrag-layout.js'
-import { bestCandidates, HolePacker, NO_PLACEMENTS, packBlocks, type Placements } from './defrag-pack.js'
+import { HolePacker, NO_PLACEMENTS, packBlocks, type Placements } from './defrag-pack.js'
+import { BestCandidates } from './defrag-select.js'
 import { OutOfMemoryError } from './errors.js'
 
 interface Window {
@@ -27,7 +28,6 @@ interface Window {
   /** First and last segment the window overlaps. */
   first: number
   last: number
-  moved: number
 }
 
 export function planHole (layout: Layout, size: number, align: number, limits: Limits): Placements {
@@ -36,8 +36,9 @@ export function planHole (layout: Layout, size: number, align: number, limits: L
   if (windows === 'free') return NO_PLACEMENTS
   const packer = new HolePacker(layout)
   let work = 4 * layout.count + 4096
-  for (const window of windows) {
+  for (const [, start, first, last] of windows) {
     if (work <= 0) break
+    const window = { start, first, last }
     work -= window.last - window.first + 1
     withdraw(layout, packer, window, size)
     const packed = packBlocks(layout, packer, window.first, window.last, packer.holes)
@@ -58,10 +59,10 @@ function withdraw (layout: Layout, packer: HolePacker, window: Window, size: num
   }
 }
 
-/** The qualifying windows, fewest bytes moved first (then lowest start), at most MAX_TRIES; 'free' when one needs no move. */
-function qualifyingWindows (layout: Layout, size: number, align: number, limits: Limits): Window[] | 'free' {
+/** The qualifying windows, fewest bytes moved first (then lowest start), at most MAX_TRIES, as [moved, start, first, last]; 'free' when one needs no move. */
+function qualifyingWindows (layout: Layout, size: number, align: number, limits: Limits): Array<[number, number, number, number]> | 'free' {
   const { count, offsets, heapSize } = layout
-  const windows: Window[] = []
+  const best = new BestCandidates(MAX_TRIES)
   const starts = [
     (t: number) => alignUp(offsets[t]!, align),
     (t: number) => alignDown(endOf(layout, t) - size, align),
@@ -78,27 +79,26 @@ function qualifyingWindows (layout: Layout, size: number, align: number, limits:
       while (endOf(layout, first) <= start) first++
       if (last < first) last = first
       while (endOf(layout, last) < start + size) last++
-      const window = qualify(layout, start, first, last, size, limits)
-      if (window === 'free') return 'free'
-      if (window !== undefined) windows.push(window)
+      const moved = bytesToMove(layout, start, first, last, size, limits)
+      if (moved === 0) return 'free'
+      if (moved > 0) best.offer(moved, start, first, last)
     }
   }
-  const moved = Float64Array.from(windows, w => w.moved)
-  const lowest = Float64Array.from(windows, w => w.start)
-  return bestCandidates(moved, lowest, MAX_TRIES).map(c => windows[c]!)
+  return best.sorted()
 }
 
-function qualify (layout: Layout, start: number, first: number, last: number, size: number, limits: Limits): Window | 'free' | undefined {
+/** Bytes of the blocks window [start, start + size) overlaps (segments first to last) when it qualifies; 0: already free; -1: it does not qualify. */
+function bytesToMove (layout: Layout, start: number, first: number, last: number, size: number, limits: Limits): number {
   const { kinds, offsets, freeBefore, blockBytesBefore, blocksBefore, fixedBefore } = layout
-  if (fixedBefore[last + 1] !== fixedBefore[first]) return undefined
+  if (fixedBefore[last + 1] !== fixedBefore[first]) return -1
   const moved = blockBytesBefore[last + 1]! - blockBytesBefore[first]!
-  if (moved === 0) return 'free'
+  if (moved === 0) return 0
   let freeInside = freeBefore[last + 1]! - freeBefore[first]!
   if (kinds[first] === FREE_SEGMENT) freeInside -= start - offsets[first]!
   if (kinds[last] === FREE_SEGMENT) freeInside -= endOf(layout, last) - (start + size)
-  if (moved > layout.totalFree - freeInside || moved > limits.maxBytes) return undefined
-  if (blocksBefore[last + 1]! - blocksBefore[first]! > limits.maxMoves) return undefined
-  return { start, first, last, moved }
+  if (moved > layout.totalFree - freeInside || moved > limits.maxBytes) return -1
+  if (blocksBefore[last + 1]! - blocksBefore[first]! > limits.maxMoves) return -1
+  return moved
 }
 
 function alignDown (offset: number, align: number): number {

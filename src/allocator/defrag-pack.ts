@@ -5,9 +5,9 @@
  *
  * A block takes the lowest hole of at least its size; if its alignment does not fit there, the
  * lowest hole of size + align - 1 bytes, where it always fits. It is cut from the hole's front
- * (any alignment padding before it stays free in the heap, unused by this plan). Every change is
- * journaled, so a failed packing is rolled back in O(changes) and the next candidate window
- * starts from the untouched layout.
+ * (any alignment padding before it stays free in the heap, unused by this plan). Every hole
+ * changed is listed, so an attempt is rolled back in O(holes changed) and the next candidate
+ * window starts from the untouched layout.
  */
 import { alignUp } from './align.js'
 import { BLOCK_SEGMENT, type Layout } from './defrag-layout.js'
@@ -19,10 +19,14 @@ export class HolePacker {
   private readonly ends: Float64Array
   /** tree[1] is the root; leaves at width + hole; each node holds the largest hole below it. */
   private readonly tree: Float64Array
-  /** Changed holes since the last rollback: [hole, start, end] triples of their former extents. */
-  private journal: number[] = []
+  /** Holes changed since the last rollback (their first `touchedCount` entries), each once: rollback gives them their free segment's extent again. */
+  private readonly touched: Int32Array
+  private touchedCount = 0
+  private readonly isTouched: Uint8Array
+  /** The hole the last successful take() cut from. */
+  lastHole = -1
 
-  constructor (layout: Layout) {
+  constructor (private readonly layout: Layout) {
     const holes = layout.freeSegments.length
     let width = 1
     while (width < holes) width *= 2
@@ -31,6 +35,8 @@ export class HolePacker {
     this.starts = new Float64Array(width)
     this.ends = new Float64Array(width)
     this.tree = new Float64Array(2 * width)
+    this.touched = new Int32Array(holes)
+    this.isTouched = new Uint8Array(holes)
     for (let h = 0; h < holes; h++) {
       const s = layout.freeSegments[h]!
       this.starts[h] = layout.offsets[s]!
@@ -42,7 +48,10 @@ export class HolePacker {
 
   /** Gives hole h the extent [start, end) (empty when end <= start). */
   set (h: number, start: number, end: number): void {
-    this.journal.push(h, this.starts[h]!, this.ends[h]!)
+    if (this.isTouched[h] === 0) {
+      this.isTouched[h] = 1
+      this.touched[this.touchedCount++] = h
+    }
     this.write(h, start, end)
   }
 
@@ -57,19 +66,20 @@ export class HolePacker {
       dest = alignUp(this.starts[h]!, align)
     }
     this.set(h, dest + size, this.ends[h]!)
+    this.lastHole = h
     return dest
   }
 
   /** Undoes every change since the last rollback. */
   rollback (): void {
-    const journal = this.journal
-    for (let k = journal.length - 3; k >= 0; k -= 3) this.write(journal[k]!, journal[k + 1]!, journal[k + 2]!)
-    this.journal = []
-  }
-
-  /** Changes journaled since the last rollback (a measure of the work done). */
-  get changes (): number {
-    return this.journal.length / 3
+    const { offsets, sizes, freeSegments } = this.layout
+    for (let k = 0; k < this.touchedCount; k++) {
+      const h = this.touched[k]!
+      const s = freeSegments[h]!
+      this.write(h, offsets[s]!, offsets[s]! + sizes[s]!)
+      this.isTouched[h] = 0
+    }
+    this.touchedCount = 0
   }
 
   private write (h: number, start: number, end: number): void {
@@ -77,7 +87,12 @@ export class HolePacker {
     this.ends[h] = end
     let node = this.width + h
     this.tree[node] = Math.max(0, end - start)
-    for (node >>= 1; node >= 1; node >>= 1) this.tree[node] = Math.max(this.tree[2 * node]!, this.tree[2 * node + 1]!)
+    // Up to the first ancestor whose largest hole stays the same: the ones above it do too.
+    for (node >>= 1; node >= 1; node >>= 1) {
+      const largest = Math.max(this.tree[2 * node]!, this.tree[2 * node + 1]!)
+      if (this.tree[node] === largest) break
+      this.tree[node] = largest
+    }
   }
 
   /** The lowest hole among the first `limit` holding at least `need` bytes, or -1. */
@@ -125,18 +140,4 @@ export function packBlocks (layout: Layout, packer: HolePacker, first: number, l
   }
   packer.rollback()
   return { segments, destinations }
-}
-
-/**
- * Indices of the (at most) `n` best candidates, best first: lowest `primary`, then lowest
- * `secondary`, then lowest index. O(c log c) with a numeric typed-array sort for the threshold,
- * and a comparator sort only over the few candidates at or under it.
- */
-export function bestCandidates (primary: Float64Array, secondary: Float64Array, n: number): number[] {
-  const count = primary.length
-  const threshold = count <= n ? Infinity : primary.slice().sort()[n - 1]!
-  const chosen: number[] = []
-  for (let c = 0; c < count; c++) if (primary[c]! <= threshold) chosen.push(c)
-  chosen.sort((a, b) => primary[a]! - primary[b]! || secondary[a]! - secondary[b]! || a - b)
-  return chosen.slice(0, n)
 }

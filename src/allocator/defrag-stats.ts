@@ -14,45 +14,58 @@ export function layoutStatsOf (stats: HeapStats): LayoutStats {
   return { largestFree, freeRanges, fragmentation, sawicki }
 }
 
+/** Free ranges as they are found in address order: bytes join the open range until something ends it. */
+class FreeRuns {
+  readonly ranges = new HeapCounters()
+  largest = 0
+  private run = 0
+
+  extend (bytes: number): void {
+    this.run += bytes
+  }
+
+  close (): void {
+    if (this.run === 0) return
+    this.ranges.addFree(this.run)
+    if (this.run > this.largest) this.largest = this.run
+    this.run = 0
+  }
+}
+
 export function statsAfter (layout: Layout, placements: Placements): LayoutStats {
   const { count, offsets, sizes, kinds } = layout
   const moving = new Uint8Array(count)
   for (const s of placements.segments) moving[s] = 1
-  const order = placements.destinations.map((_, m) => m).sort((a, b) => placements.destinations[a]! - placements.destinations[b]!)
-  const ranges = new HeapCounters()
-  let largest = 0
-  let run = 0
-  const close = (): void => {
-    if (run === 0) return
-    ranges.addFree(run)
-    if (run > largest) largest = run
-    run = 0
-  }
+  // Destinations are disjoint: sorted apart, the k-th start and the k-th end are one range's.
+  const starts = Float64Array.from(placements.destinations).sort()
+  const ends = new Float64Array(starts.length)
+  for (const [m, dest] of placements.destinations.entries()) ends[m] = dest + sizes[placements.segments[m]!]!
+  ends.sort()
+  const runs = new FreeRuns()
   let d = 0
   for (let s = 0; s < count; s++) {
     const kind = kinds[s]!
     if (kind === FREE_SEGMENT) {
       const end = offsets[s]! + sizes[s]!
       let at = offsets[s]!
-      for (; d < order.length && placements.destinations[order[d]!]! < end; d++) {
-        const m = order[d]!
-        const dest = placements.destinations[m]!
-        run += dest - at
-        close()
-        at = dest + sizes[placements.segments[m]!]!
+      for (; d < starts.length && starts[d]! < end; d++) {
+        runs.extend(starts[d]! - at)
+        runs.close()
+        at = ends[d]!
       }
-      run += end - at
+      runs.extend(end - at)
     } else if (kind === BLOCK_SEGMENT && moving[s] === 1) {
-      run += sizes[s]!
+      runs.extend(sizes[s]!)
     } else {
-      close()
+      runs.close()
     }
   }
-  close()
+  runs.close()
+  const { free, freeRanges } = runs.ranges
   return {
-    largestFree: largest,
-    freeRanges: ranges.freeRanges,
-    fragmentation: fragmentationOf(largest, ranges.free),
-    sawicki: sawickiOf(ranges.sumOfSquares(), ranges.free)
+    largestFree: runs.largest,
+    freeRanges,
+    fragmentation: fragmentationOf(runs.largest, free),
+    sawicki: sawickiOf(runs.ranges.sumOfSquares(), free)
   }
 }

@@ -50,14 +50,19 @@ function limit (name: string, value: unknown): number {
   return value
 }
 
-/** The placements as moves, in increasing ptr order, with each block's requested alignment and tag. */
+/** The placements as moves, in increasing ptr order (segment order: no sort), with each block's requested alignment and tag. */
 function movesOf (heap: HeapAllocator, layout: Layout, placements: Placements): DefragMove[] {
-  const moves = placements.segments.map((s, m): DefragMove => {
+  const placementOf = new Int32Array(layout.count).fill(-1)
+  for (const [m, s] of placements.segments.entries()) placementOf[s] = m
+  const moves: DefragMove[] = []
+  for (let s = 0; s < layout.count && moves.length < placements.segments.length; s++) {
+    const m = placementOf[s]!
+    if (m < 0) continue
     const { ptr, size, align, tag } = heap.blockOf(layout.nodes[s]!)
     const move: DefragMove = { ptr, newPtr: placements.destinations[m]!, size }
     if (align !== undefined) move.align = align
     if (tag !== undefined) move.tag = tag
-    return move
-  })
-  return moves.sort((a, b) => a.ptr - b.ptr)
+    moves.push(move)
+  }
+  return moves
 }

@@ -69,6 +69,9 @@ const EnvSchema = z.object({
   HEAPD_MAX_BLOCKS_PER_HEAP: integer(1_000_000, 1, MAX_LIVE_BLOCKS),
   HEAPD_MAX_BATCH_OPS: integer(10_000, 1),
   HEAPD_MAX_RECORDED_OPS: integer(1_000_000, 1, MAX_RECORDED_OPS),
+  HEAPD_MAX_REPLAY_OPS: integer(5_000_000, 1),
+  HEAPD_REPLAY_BODY_LIMIT: integer(64 * 1024 * 1024, 1024),
+  HEAPD_MAX_CONCURRENT_REPLAYS: integer(2, 1, 64),
   HEAPD_MAX_TAG_LENGTH: integer(64, 1, 4096),
   HEAPD_BODY_LIMIT: integer(1024 * 1024, 1024),
   HEAPD_MAX_PAGE_SIZE: integer(1000, 1),
@@ -110,6 +113,12 @@ export interface Limits {
   maxBatchOps: number
   /** Ops a heap created with `record: true` keeps of its history; past it the recording stops. */
   maxRecordedOps: number
+  /** Ops one POST /replays trace may hold. */
+  maxReplayOps: number
+  /** POST /replays body size in bytes (after gzip is undone). */
+  replayBodyLimit: number
+  /** Replays running at once, each on its own worker thread; 429 beyond. */
+  maxConcurrentReplays: number
   /**
    * Longest block tag, in UTF-16 code units (HEAPD_MAX_TAG_LENGTH, 64 by default, at most 4096):
    * with the block limits it bounds the memory tags can take, at most 2 bytes a code unit.
@@ -200,6 +209,9 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
       maxBlocksPerHeap: e.HEAPD_MAX_BLOCKS_PER_HEAP,
       maxBatchOps: e.HEAPD_MAX_BATCH_OPS,
       maxRecordedOps: e.HEAPD_MAX_RECORDED_OPS,
+      maxReplayOps: e.HEAPD_MAX_REPLAY_OPS,
+      replayBodyLimit: e.HEAPD_REPLAY_BODY_LIMIT,
+      maxConcurrentReplays: e.HEAPD_MAX_CONCURRENT_REPLAYS,
       maxTagLength: e.HEAPD_MAX_TAG_LENGTH,
       bodyLimit: e.HEAPD_BODY_LIMIT,
       maxPageSize: e.HEAPD_MAX_PAGE_SIZE,

@@ -7,8 +7,9 @@
  * before segment i. For a fixed end j that holds for every start from some i_min(j) on, and i_min
  * never decreases as j grows, so one two-pointer sweep finds the widest window ending at each j:
  * O(segments). Its span bounds what any plan ending at j can free. A window ending just before a
- * free segment is never the widest (the free segment joins it for nothing), so those are skipped;
- * the MAX_TRIES widest that beat the current largest free range are kept (defrag-select.ts).
+ * free segment is never the widest (the free segment joins it for nothing), nor is one whose start
+ * the next window shares, so only the others are offered; the MAX_TRIES widest that beat the
+ * current largest free range are kept (defrag-select.ts).
  *
  * Sweep. From a candidate end j downwards, each block goes to the lowest hole below it that takes
  * it (defrag-pack.ts), the classic two-finger compaction: the window grows down until a block
@@ -98,6 +99,14 @@ function widestWindows (layout: Layout, limits: Limits): Array<[number, number, 
       blocksBefore[j + 1]! - blocksBefore[i]! <= limits.maxMoves
   }
   const best = new BestCandidates(MAX_TRIES)
+  const offer = (first: number, last: number): void => {
+    const moved = blockBytesBefore[last + 1]! - blockBytesBefore[first]!
+    const span = endOf(layout, last) - offsets[first]!
+    if (moved > 0 && span > layout.largestFree) best.offer(-span, moved, first, last)
+  }
+  // Of the windows sharing a start, the one ending last is the widest: only it is offered.
+  let pendingFirst = -1
+  let pendingLast = -1
   let i = 0
   for (let j = 0; j < count; j++) {
     if (kinds[j] === FIXED_SEGMENT) {
@@ -106,9 +115,10 @@ function widestWindows (layout: Layout, limits: Limits): Array<[number, number, 
     }
     while (i <= j && !feasible(i, j)) i++
     if (i > j || (j + 1 < count && kinds[j + 1] === FREE_SEGMENT)) continue
-    const moved = blockBytesBefore[j + 1]! - blockBytesBefore[i]!
-    const span = endOf(layout, j) - offsets[i]!
-    if (moved > 0 && span > layout.largestFree) best.offer(-span, moved, i, j)
+    if (pendingFirst >= 0 && pendingFirst !== i) offer(pendingFirst, pendingLast)
+    pendingFirst = i
+    pendingLast = j
   }
+  if (pendingFirst >= 0) offer(pendingFirst, pendingLast)
   return best.sorted()
 }

@@ -279,7 +279,20 @@ export class Heap {
 
   /** Moves the plan's blocks but the skipped ones; a second commit answers the first result. */
   commitDefrag (planId: string, skipped?: readonly number[]): CommitResult {
-    return this.plans.commit(planId, skipped)
+    const recording = this.recording
+    if (recording === undefined) return this.plans.commit(planId, skipped)
+    // Moved blocks keep their trace ids; recorded before the commit is announced, for a store to keep both.
+    const plan = this.plans.get(planId)
+    if (plan.committed !== undefined) return this.plans.commit(planId, skipped)
+    const mark = recording.mark()
+    const skip = new Set(skipped)
+    recording.recordMoves(plan.moves.filter((move) => !skip.has(move.ptr)))
+    try {
+      return this.plans.commit(planId, skipped)
+    } catch (error) {
+      recording.rollback(mark)
+      throw error
+    }
   }
 
   /** Aborts the open plan: reservations released, nothing moves. */

@@ -14,16 +14,21 @@
  * copy needs both), so a replay gives the same layout. A reset is the frees of every live block in address order: the heap is then empty,
  * which is what replaying them gives too.
  *
- * At most `maxOps` ops are kept; the op that would go past them stops the recording for good
- * (`complete` false), and what is kept stays a valid prefix of the history.
+ * A block moved by a defragmentation commit keeps its id: the move is the service's doing, not the
+ * program's, so it is no trace op. It is kept as an entry all the same (the block's new pointer,
+ * its former one in the size field) so that a store can follow the block after a restart.
+ *
+ * At most `maxOps` entries are kept (moves count); the one that would go past them stops the
+ * recording for good (`complete` false), and what is kept stays a valid prefix of the history.
  */
 import type { Mutation } from './events.js'
 
 export const RECORDED_ALLOC = 1
 export const RECORDED_FREE = 2
 export const RECORDED_RESIZE = 3
+export const RECORDED_MOVE = 4
 
-export type RecordedKind = typeof RECORDED_ALLOC | typeof RECORDED_FREE | typeof RECORDED_RESIZE
+export type RecordedKind = typeof RECORDED_ALLOC | typeof RECORDED_FREE | typeof RECORDED_RESIZE | typeof RECORDED_MOVE
 
 /** One op as a trace reads it: `size` for alloc and realloc, `align` for an alloc that asked for one. */
 export type RecordedTraceOp =
@@ -31,7 +36,10 @@ export type RecordedTraceOp =
   | { op: 'free', id: number }
   | { op: 'realloc', id: number, size: number }
 
-/** One op with the pointer it happened at: what a store keeps. `size` and `align` are 0 where they do not apply. */
+/**
+ * One entry with the pointer it happened at: what a store keeps. `size` and `align` are 0 where
+ * they do not apply; a move's `size` is the block's former pointer.
+ */
 export interface RecordedEntry {
   kind: RecordedKind
   id: number
@@ -42,7 +50,7 @@ export interface RecordedEntry {
 
 /** A recording's state before a change, to take the change back (Heap.apply). */
 export interface RecordingMark {
-  length: number
+  entries: number
   nextId: number
   complete: boolean
 }
@@ -57,6 +65,8 @@ export class Recording {
   private sizes = new Float64Array(0)
   private ptrs = new Float64Array(0)
   private count = 0
+  /** Entries that are moves, not trace ops. */
+  private moves = 0
   private nextId = 0
   private stopped = false
   /** Live block pointer -> its id. */
@@ -80,8 +90,13 @@ export class Recording {
     return recording
   }
 
-  /** Ops kept. */
+  /** Trace ops kept. */
   get length (): number {
+    return this.count - this.moves
+  }
+
+  /** Entries kept: the trace ops and the moves among them. */
+  get entryCount (): number {
     return this.count
   }
 
@@ -107,6 +122,16 @@ export class Recording {
     }
   }
 
+  /** Records the blocks a defragmentation commit moved: each keeps its id at its new pointer. */
+  recordMoves (moves: Iterable<{ ptr: number, newPtr: number }>): void {
+    for (const { ptr, newPtr } of moves) {
+      if (this.stopped) return
+      const id = this.live.get(ptr)
+      if (id === undefined) throw new Error(`recording: no live block at ${ptr}`)
+      this.push(RECORDED_MOVE, id, ptr, this.liveAlign.get(ptr) ?? 0, newPtr)
+    }
+  }
+
   /** Records the frees of a reset: every live block, in address order. */
   recordReset (blocks: Iterable<{ ptr: number }>): void {
     for (const block of blocks) {
@@ -121,12 +146,12 @@ export class Recording {
       this.live.clear()
       this.liveAlign.clear()
     }
-    return { length: this.count, nextId: this.nextId, complete: !this.stopped }
+    return { entries: this.count, nextId: this.nextId, complete: !this.stopped }
   }
 
   /** Takes back every op recorded since `mark` (the change was undone). */
   rollback (mark: RecordingMark): void {
-    for (let i = this.count - 1; i >= mark.length; i--) {
+    for (let i = this.count - 1; i >= mark.entries; i--) {
       const ptr = this.ptrs[i]!
       switch (this.kinds[i]) {
         case RECORDED_ALLOC:
@@ -136,18 +161,24 @@ export class Recording {
         case RECORDED_FREE:
           this.live.set(ptr, this.ids[i]!)
           if (this.alignCodes[i] !== 0) this.liveAlign.set(ptr, this.alignCodes[i]!)
+          break
+        case RECORDED_MOVE:
+          this.moves--
+          this.repoint(ptr, this.sizes[i]!, this.ids[i]!, this.alignCodes[i]!)
       }
     }
-    this.count = mark.length
+    this.count = mark.entries
     this.nextId = mark.nextId
     this.stopped = !mark.complete
   }
 
-  /** Ops [from, to) as a trace reads them. */
+  /** The trace ops among entries [from, to), as a trace reads them (moves are no ops). */
   * ops (from = 0, to = this.count): Generator<RecordedTraceOp> {
     for (let i = from; i < Math.min(to, this.count); i++) {
       const id = this.ids[i]!
       switch (this.kinds[i]) {
+        case RECORDED_MOVE:
+          break
         case RECORDED_ALLOC: {
           const code = this.alignCodes[i]!
           yield code === 0 ? { op: 'alloc', id, size: this.sizes[i]! } : { op: 'alloc', id, size: this.sizes[i]!, align: 2 ** (code - 1) }
@@ -156,13 +187,13 @@ export class Recording {
         case RECORDED_FREE:
           yield { op: 'free', id }
           break
-        default:
+        case RECORDED_RESIZE:
           yield { op: 'realloc', id, size: this.sizes[i]! }
       }
     }
   }
 
-  /** Ops [from, to) with their pointers, as a store keeps them (restore reads them back). */
+  /** Entries [from, to) with their pointers, as a store keeps them (restore reads them back). */
   * entries (from = 0, to = this.count): Generator<RecordedEntry> {
     for (let i = from; i < Math.min(to, this.count); i++) {
       yield { kind: this.kinds[i] as RecordedKind, id: this.ids[i]!, size: this.sizes[i]!, align: this.alignCodes[i]!, ptr: this.ptrs[i]! }
@@ -214,7 +245,20 @@ export class Recording {
       case RECORDED_FREE:
         this.live.delete(ptr)
         this.liveAlign.delete(ptr)
+        break
+      case RECORDED_MOVE:
+        this.moves++
+        // `size` is the former pointer.
+        this.repoint(size, ptr, id, code)
     }
+  }
+
+  /** Points block `id` at `to` instead of `from` in the pointer map. */
+  private repoint (from: number, to: number, id: number, code: number): void {
+    this.live.delete(from)
+    this.liveAlign.delete(from)
+    this.live.set(to, id)
+    if (code !== 0) this.liveAlign.set(to, code)
   }
 
   private grow (): void {

@@ -49,6 +49,31 @@ t.test('a recording survives a restart exactly, and goes on with the right ids',
   t.same(traceOf(third.registry.get(heap.id)), traceOf(expected), 'and again after a second restart')
 })
 
+t.test('blocks a defragmentation moved keep their ids across a restart', async (t) => {
+  const file = tempFile(t)
+  const reference = new Registry({ limits: LIMITS })
+  const expected = reference.create({ size: 1000, strategy: 'tlsf', record: true })
+  const first = open(t, file)
+  const heap = first.registry.create({ size: 1000, strategy: 'tlsf', record: true })
+  for (const h of [expected, heap]) {
+    for (let i = 0; i < 5; i++) h.alloc(100)
+    h.free(0)
+    h.free(200)
+    const plan = h.planDefrag({ goal: 'compact' })
+    t.ok(plan.moves.length > 0, 'the plan moves blocks')
+    h.commitDefrag(plan.id)
+  }
+  first.stop()
+
+  const second = open(t, file)
+  const restored = second.registry.get(heap.id)
+  for (const h of [expected, restored]) {
+    for (const { ptr } of h.blocks(0, 100).items) h.free(ptr)
+  }
+  t.same(traceOf(restored), traceOf(expected), 'the frees after the restart name the moved blocks by their ids')
+  t.same(traceOf(restored).ops.slice(-3).map((op) => op.op), ['free', 'free', 'free'])
+})
+
 t.test('a recording stopped at its limit stays stopped across a restart', async (t) => {
   const file = tempFile(t)
   const limits = { ...LIMITS, maxRecordedOps: 5 }

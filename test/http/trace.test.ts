@@ -195,3 +195,32 @@ t.test('a change the store refuses is taken back from the recording too', async 
   await alloc(app, heap.id, 10)
   t.same(opLines(await traceText(app, heap.id)), ['a 0 100', 'a 1 100', 'f 1', 'a 2 10'])
 })
+
+t.test('blocks moved by a defragmentation keep their ids: later frees name them', async (t) => {
+  const app = await build(t)
+  const heap = await createHeap(app, { size: 1000, record: true })
+  for (const size of [100, 100, 100, 100]) await alloc(app, heap.id, size)
+  await app.inject({ method: 'DELETE', url: `/heaps/${heap.id}/blocks/0` })
+  await app.inject({ method: 'DELETE', url: `/heaps/${heap.id}/blocks/200` })
+  const plan = await app.inject({ method: 'POST', url: `/heaps/${heap.id}/defrag`, payload: { goal: 'compact' } })
+  t.equal(plan.statusCode, 201, plan.body)
+  const { id: planId, moves } = plan.json() as { id: string, moves: Array<{ ptr: number, newPtr: number }> }
+  t.ok(moves.length > 0, 'the plan moves blocks')
+  const committed = await app.inject({ method: 'POST', url: `/heaps/${heap.id}/defrag/${planId}/commit`, payload: {} })
+  t.equal(committed.statusCode, 200, committed.body)
+  t.equal((await app.inject({ method: 'POST', url: `/heaps/${heap.id}/defrag/${planId}/commit`, payload: {} })).statusCode, 200, 'a second commit answers the first')
+  const before = opLines(await traceText(app, heap.id))
+  t.same(before, ['a 0 100', 'a 1 100', 'a 2 100', 'a 3 100', 'f 0', 'f 2'], 'a move is no trace op')
+  // Free every block where it is now: each must be the id it had.
+  const idAt = new Map<number, number>([[100, 1], [300, 3]])
+  for (const move of moves) {
+    idAt.set(move.newPtr, idAt.get(move.ptr)!)
+    idAt.delete(move.ptr)
+  }
+  for (const { ptr } of await liveBlocks(app, heap.id)) await app.inject({ method: 'DELETE', url: `/heaps/${heap.id}/blocks/${ptr}` })
+  const after = opLines(await traceText(app, heap.id)).slice(before.length)
+  t.same(after.sort(), [...idAt.values()].map((id) => `f ${id}`).sort())
+  t.match((await app.inject(`/heaps/${heap.id}`)).json(), { recording: { ops: 8, complete: true } })
+  const json = await app.inject({ url: `/heaps/${heap.id}/trace`, headers: { accept: 'application/json' } })
+  t.equal((json.json() as unknown[]).length, 8, 'the JSON form skips the moves too')
+})

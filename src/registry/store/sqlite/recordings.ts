@@ -8,7 +8,7 @@
  */
 import type Database from 'better-sqlite3'
 import type { HeapState } from '../../events.js'
-import { RECORDED_ALLOC, RECORDED_FREE, RECORDED_RESIZE, type RecordedEntry, type RecordedKind } from '../../recording.js'
+import { RECORDED_ALLOC, RECORDED_FREE, RECORDED_MOVE, RECORDED_RESIZE, type RecordedEntry, type RecordedKind } from '../../recording.js'
 import { StoreDamagedError } from '../errors.js'
 import type { StoredRecording } from '../store.js'
 
@@ -34,7 +34,7 @@ export class RecordedOps {
     if (recording === undefined) return
     const last = this.lastSeq.get(heapId) as number | null
     let seq = last === null ? 0 : last + 1
-    if (seq > recording.length) return
+    if (seq > recording.entryCount) return
     for (const entry of recording.entries(seq)) this.insert.run(heapId, seq++, entry.kind, entry.id, entry.size, entry.align, entry.ptr)
     if (!recording.complete) this.insert.run(heapId, seq, STOPPED, 0, 0, 0, 0)
   }
@@ -61,7 +61,7 @@ export class RecordedOps {
         continue
       }
       if (!stored.complete) fail('follows the mark of a stopped recording')
-      if (op !== RECORDED_ALLOC && op !== RECORDED_FREE && op !== RECORDED_RESIZE) fail(`has an unknown kind ${op}`)
+      if (op !== RECORDED_ALLOC && op !== RECORDED_FREE && op !== RECORDED_RESIZE && op !== RECORDED_MOVE) fail(`has an unknown kind ${op}`)
       yield { kind: op as RecordedKind, id, size, align, ptr }
     }
   }

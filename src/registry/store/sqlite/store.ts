@@ -337,6 +337,7 @@ export class SqliteStore implements Store {
       case 'defrag-planned':
       case 'defrag-committed':
       case 'defrag-ended':
+        if (change.kind === 'defrag-committed') this.recordedOps.write(change.heapId, change.state)
         this.writePlan(change)
     }
   }

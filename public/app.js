@@ -7,6 +7,7 @@ import { formatBytes, formatBytesShort, formatNumber, parseSize, tagColors } fro
 import { HeapMap } from './js/map.js'
 import { renderHeader, renderLegend, renderStats } from './js/panels.js'
 import { renderHeapList, renderSegments } from './js/tables.js'
+import { DefragPanel } from './js/defrag.js'
 
 const POLL_MS = 500
 const LIST_POLL_MS = 2000 // the heap list changes less often than the selected heap's map
@@ -38,6 +39,25 @@ const map = new HeapMap($('map'), {
   onZoom: (from, to) => zoomTo(from, to)
 })
 const chart = new HistoryChart($('chart'), { usedLabel: $('chart-used'), fragLabel: $('chart-frag') })
+const defrag = new DefragPanel({
+  card: $('defrag-card'),
+  compact: $('defrag-compact'),
+  commit: $('defrag-commit'),
+  abort: $('defrag-abort'),
+  status: $('defrag-status'),
+  moves: $('defrag-moves'),
+  stats: $('defrag-stats'),
+  overlay: $('defrag-overlay'),
+  map: $('map')
+}, {
+  api,
+  say: (text) => say(text),
+  report: (err) => report(err),
+  changed: () => {
+    state.listLoadedAt = 0 // a commit changes the heap's numbers in the list too
+    return refresh()
+  }
+})
 
 // --- messages ---------------------------------------------------------------------------
 
@@ -261,6 +281,7 @@ function selectHeap (id) {
     delete $('segments').dataset.signature
     history.replaceState(null, '', `#heap=${encodeURIComponent(id)}`)
   }
+  defrag.select(id)
   $('heap-view').hidden = false
   $('stats-card').hidden = false
   $('no-selection').hidden = true
@@ -272,6 +293,7 @@ function clearSelection () {
   state.selectedId = undefined
   state.heap = undefined
   map.clear()
+  defrag.select(undefined)
   $('heap-view').hidden = true
   $('stats-card').hidden = true
   $('no-selection').hidden = false

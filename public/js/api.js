@@ -68,5 +68,9 @@ export const api = {
   free: (id, ptr) => request('DELETE', `${heapPath(id)}/blocks/${ptr}`),
   reset: (id) => request('POST', `${heapPath(id)}/reset`),
   layout: (id, { limit, cursor }) => request('GET', `${heapPath(id)}/layout${query({ limit, cursor })}`),
-  buckets: (id, { buckets, from, to }) => request('GET', `${heapPath(id)}/layout${query({ buckets, from, to })}`)
+  buckets: (id, { buckets, from, to }) => request('GET', `${heapPath(id)}/layout${query({ buckets, from, to })}`),
+  planDefrag: (id, body) => request('POST', `${heapPath(id)}/defrag`, body),
+  defragPlan: (id, planId) => request('GET', `${heapPath(id)}/defrag/${encodeURIComponent(planId)}`),
+  commitDefrag: (id, planId) => request('POST', `${heapPath(id)}/defrag/${encodeURIComponent(planId)}/commit`, {}),
+  abortDefrag: (id, planId) => request('DELETE', `${heapPath(id)}/defrag/${encodeURIComponent(planId)}`)
 }

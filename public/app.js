@@ -8,6 +8,7 @@ import { HeapMap } from './js/map.js'
 import { renderHeader, renderLegend, renderStats } from './js/panels.js'
 import { renderHeapList, renderSegments } from './js/tables.js'
 import { DefragPanel } from './js/defrag.js'
+import { WhatIf } from './js/whatif.js'
 
 const POLL_MS = 500
 const LIST_POLL_MS = 2000 // the heap list changes less often than the selected heap's map
@@ -57,6 +58,19 @@ const defrag = new DefragPanel({
     state.listLoadedAt = 0 // a commit changes the heap's numbers in the list too
     return refresh()
   }
+})
+const whatIf = new WhatIf({
+  card: $('whatif-card'),
+  title: $('whatif-title'),
+  summary: $('whatif-summary'),
+  bars: $('whatif-bars'),
+  lines: $('whatif-lines'),
+  legend: $('whatif-legend'),
+  table: $('whatif-results'),
+  heapButton: $('whatif-heap'),
+  fileInput: $('whatif-file'),
+  say: (text) => say(text),
+  report: (err) => report(err)
 })
 
 // --- messages ---------------------------------------------------------------------------
@@ -161,6 +175,7 @@ async function refreshSelected () {
     state.to = heap.size
   }
   state.heap = heap
+  whatIf.showHeap(heap)
   renderHeader(heap)
   renderStats($('stats'), heap.stats)
   chart.push(heap.stats)
@@ -395,6 +410,7 @@ $('create-form').addEventListener('submit', (event) => {
     if (alignment !== undefined) body.alignment = alignment
     const name = fieldValue(form, 'name')
     if (name) body.name = name
+    if (form.elements.record.checked) body.record = true
     const heap = await api.createHeap(body)
     say(`Created heap ${heap.name ?? heap.id}: ${formatBytes(heap.size)}, ${heap.strategy}.`)
     form.reset()

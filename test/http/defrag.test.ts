@@ -5,6 +5,10 @@
  */
 import t, { type Test } from 'tap'
 import type { App } from '../../src/http/app.js'
+import type { Change } from '../../src/registry/events.js'
+import type { PlanTimers } from '../../src/registry/defrag.js'
+import { Registry } from '../../src/registry/registry.js'
+import { StoreUnavailableError } from '../../src/registry/store/errors.js'
 import { alloc, build, createHeap, expectProblem } from '../helpers/build.js'
 
 const T0 = Date.parse('2026-01-01T00:00:00.000Z')
@@ -279,4 +283,81 @@ t.test('metrics: plans by outcome and bytes moved', async (t) => {
   t.match(text, /heapd_defrag_plans_total\{outcome="created"\} 1/)
   t.match(text, /heapd_defrag_plans_total\{outcome="committed"\} 1/)
   t.match(text, /heapd_defrag_bytes_moved_total 128/)
+})
+
+t.test('a store that cannot record a plan change answers 503 and the heap is as before', async (t) => {
+  let failing = false
+  const changes: Change[] = []
+  const app = await build(t, {}, {
+    events: {
+      changed: (change) => {
+        if (failing && change.kind.startsWith('defrag-')) throw new StoreUnavailableError('test.db', new Error('disk full'))
+        changes.push(change)
+      }
+    }
+  })
+  const heapId = await fragmented(app)
+  const layout = await segments(app, heapId)
+  failing = true
+  expectProblem(t, await plan(app, heapId), 503, 'unavailable')
+  t.same(await segments(app, heapId), layout, 'no reservation')
+  failing = false
+  const body = (await plan(app, heapId)).json() as PlanBody
+  t.match(changes.at(-1), { kind: 'defrag-planned', heapId, plan: { id: body.id } })
+
+  failing = true
+  expectProblem(t, await app.inject({ method: 'POST', url: `/heaps/${heapId}/defrag/${body.id}/commit` }), 503, 'unavailable')
+  expectProblem(t, await app.inject({ method: 'DELETE', url: `/heaps/${heapId}/defrag/${body.id}` }), 503, 'unavailable')
+  t.equal((await app.inject(`/heaps/${heapId}/defrag/${body.id}`)).json().state, 'open', 'the plan is still open')
+  t.same((await segments(app, heapId)).map((s) => s.state), ['reserved', 'used', 'free', 'used', 'free'], 'nothing moved, nothing released')
+  failing = false
+  t.equal((await app.inject({ method: 'POST', url: `/heaps/${heapId}/defrag/${body.id}/commit` })).statusCode, 200, 'the commit goes through once the store does')
+  t.match(changes.at(-1), { kind: 'defrag-committed', planId: body.id, skipped: [], result: { moved: [{ ptr: 384, newPtr: 0 }] } })
+})
+
+t.test('the expiry timer aborts a plan nobody touches, and announces it', async (t) => {
+  let now = T0
+  const pending: Array<{ callback: () => void, ms: number, cleared: boolean, unrefed: boolean }> = []
+  const timers: PlanTimers = {
+    setTimeout: (callback, ms) => {
+      const timer = { callback, ms, cleared: false, unrefed: false, unref: () => { timer.unrefed = true } }
+      pending.push(timer)
+      return timer
+    },
+    clearTimeout: (timer) => { (timer as { cleared: boolean }).cleared = true }
+  }
+  const changes: Change[] = []
+  const registry = new Registry({
+    limits: { maxHeaps: 10, maxHeapSize: 1 << 20, maxBlocksPerHeap: 100 },
+    now: () => new Date(now),
+    events: { changed: (change) => { changes.push(change) } },
+    defrag: { maxTtlMs: 60_000, timers }
+  })
+  const heap = registry.create({ size: 1024 })
+  const ptrs = [0, 1, 2, 3].map(() => heap.alloc(128).ptr)
+  heap.free(ptrs[0]!)
+  heap.free(ptrs[2]!)
+  const plan = heap.planDefrag({ ttl: 10 })
+  t.equal(pending.length, 1)
+  t.equal(pending[0]!.ms, 10_000, 'armed for expiresAt')
+  t.ok(pending[0]!.unrefed, 'the timer does not keep the process alive')
+
+  now += 5_000
+  pending[0]!.callback()
+  t.equal(heap.defragPlan(plan.id).id, plan.id, 'early: still open')
+  t.equal(pending.length, 2, 'armed again for the rest')
+  t.equal(pending[1]!.ms, 5_000)
+
+  now += 5_000
+  pending[1]!.callback()
+  t.match(changes.at(-1), { kind: 'defrag-ended', planId: plan.id, reason: 'expired' })
+  t.equal(registry.defrag.counters.plans.expired, 1)
+  t.throws(() => heap.commitDefrag(plan.id), { name: 'PlanExpiredError' })
+  t.same(heap.segments(0, 10).items.map((s) => s.state), ['free', 'used', 'free', 'used', 'free'], 'reservations released')
+
+  const next = heap.planDefrag({})
+  registry.delete(heap.id)
+  t.ok(pending.at(-1)!.cleared, 'a deleted heap leaves no timer')
+  t.equal(registry.defrag.counters.plans.aborted, 1)
+  t.not(next.id, plan.id)
 })

@@ -81,7 +81,8 @@ static void resolve(void) {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static __thread int in_hook __attribute__((tls_model("initial-exec")));
 static int out_fd = -1;
-static pid_t recording_pid;
+/* Set in a forked child (pthread_atfork): cheaper than asking getpid() on every call. */
+static int forked;
 static uint64_t next_id;
 
 static char line_buffer[64 * 1024];
@@ -184,6 +185,10 @@ static struct slot *find_slot(uintptr_t ptr) {
 
 /* ---- recording ---- */
 
+static void mark_forked(void) {
+  forked = 1;
+}
+
 /*
  * The first process to load the library records, and names itself in ALLOCTRACE_PID for the
  * programs it starts: a child (another pid) records nothing, while a program the process execs
@@ -209,7 +214,7 @@ __attribute__((constructor)) static void start_recording(void) {
   }
   out_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (out_fd >= 0) {
-    recording_pid = self;
+    pthread_atfork(NULL, NULL, mark_forked);
     put_text("# alloc-trace v1\n# recorded by alloctrace\n");
   }
   in_hook = 0;
@@ -217,7 +222,7 @@ __attribute__((constructor)) static void start_recording(void) {
 
 __attribute__((destructor)) static void stop_recording(void) {
   /* A forked child neither writes nor takes the lock, which a thread of its parent may have held. */
-  if (out_fd < 0 || getpid() != recording_pid) return;
+  if (out_fd < 0 || forked) return;
   pthread_mutex_lock(&lock);
   flush_lines();
   pthread_mutex_unlock(&lock);
@@ -225,7 +230,7 @@ __attribute__((destructor)) static void stop_recording(void) {
 
 /* Whether this call is one to record: the recording process, outside the library's own calls. */
 static int recording(void) {
-  return out_fd >= 0 && !in_hook && getpid() == recording_pid;
+  return out_fd >= 0 && !in_hook && !forked;
 }
 
 /* Must hold the lock. Writes `f <id>` for the block at ptr, if known, and forgets it. */

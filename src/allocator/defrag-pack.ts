@@ -95,17 +95,14 @@ export class HolePacker {
     }
   }
 
-  /** The lowest hole among the first `limit` holding at least `need` bytes, or -1. */
+  /** The lowest hole among the first `limit` holding at least `need` bytes, or -1: the lowest of all, if it is among them. */
   private lowest (need: number, limit: number): number {
-    return this.descend(1, 0, this.width, Math.min(limit, this.holes), need)
-  }
-
-  private descend (node: number, lo: number, hi: number, limit: number, need: number): number {
-    if (lo >= limit || this.tree[node]! < need) return -1
-    if (hi - lo === 1) return lo
-    const mid = (lo + hi) >>> 1
-    const left = this.descend(2 * node, lo, mid, limit, need)
-    return left >= 0 ? left : this.descend(2 * node + 1, mid, hi, limit, need)
+    const tree = this.tree
+    if (tree[1]! < need) return -1
+    let node = 1
+    while (node < this.width) node = tree[2 * node]! >= need ? 2 * node : 2 * node + 1
+    const h = node - this.width
+    return h < limit ? h : -1
   }
 }
 

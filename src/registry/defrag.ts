@@ -20,6 +20,7 @@ import {
 } from './errors.js'
 import type { HeapState, RegistryEvents } from './events.js'
 import type { IdempotencyRecord, Outcome } from './idempotency.js'
+import { StoreUnavailableError } from './store/errors.js'
 
 /** The default `ttl` of a plan, in milliseconds. */
 export const DEFAULT_PLAN_TTL_MS = 60_000
@@ -289,8 +290,10 @@ export class HeapPlans {
       this.timer = undefined
       try {
         this.settle()
-      } catch {
-        // The store could not record the expiry: the plan stays open and the next touch or timer tries again.
+      } catch (error) {
+        // The store could not record the expiry: the plan stays open and the next touch or timer
+        // tries again. Any other failure (a store closed with its app) is left to the next touch.
+        if (!(error instanceof StoreUnavailableError)) return
       }
       const plan = this.plan
       if (plan !== undefined && this.timer === undefined) this.arm(Math.max(EXPIRY_RETRY_MS, plan.expiresAt - this.settings.nowMs()))

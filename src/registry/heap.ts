@@ -426,7 +426,8 @@ export class Heap {
   private whyNotABlock (ptr: number): InvalidPointerError {
     if (ptr < 0 || ptr >= this.size) return new InvalidPointerError(ptr, 'out-of-bounds')
     const containing = this.allocator.segments(ptr).next()
-    if (containing.done === true || containing.value.state === 'free') return new InvalidPointerError(ptr, 'free')
+    // A reserved range (a defragmentation plan's destination) holds no block either.
+    if (containing.done === true || containing.value.state !== 'used') return new InvalidPointerError(ptr, 'free')
     return new InvalidPointerError(ptr, 'interior', containing.value.offset)
   }
 }

@@ -141,6 +141,7 @@ t.test('abort releases the reservations and the pins; the plan is gone', async (
   const heapId = await fragmented(app)
   const body = (await plan(app, heapId)).json() as PlanBody
   const url = `/heaps/${heapId}/defrag/${body.id}`
+  t.match(expectProblem(t, await app.inject({ method: 'DELETE', url: `/heaps/${heapId}/blocks/0` }), 404, 'block-not-found'), { reason: 'free' }, 'a reservation is no block')
   t.equal((await app.inject({ method: 'DELETE', url })).statusCode, 204)
   t.same((await segments(app, heapId)).map((s) => s.state), ['free', 'used', 'free', 'used', 'free'])
   t.equal((await app.inject({ method: 'DELETE', url: `/heaps/${heapId}/blocks/384` })).statusCode, 204, 'unpinned')

@@ -65,8 +65,8 @@ export class Recording {
   private sizes = new Float64Array(0)
   private ptrs = new Float64Array(0)
   private count = 0
-  /** Entries that are moves, not trace ops. */
-  private moves = 0
+  /** Entry indices of the moves, in order: few, as defragmentation commits are. */
+  private readonly moveEntries: number[] = []
   private nextId = 0
   private stopped = false
   /** Live block pointer -> its id. */
@@ -92,7 +92,7 @@ export class Recording {
 
   /** Trace ops kept. */
   get length (): number {
-    return this.count - this.moves
+    return this.count - this.moveEntries.length
   }
 
   /** Entries kept: the trace ops and the moves among them. */
@@ -163,7 +163,7 @@ export class Recording {
           if (this.alignCodes[i] !== 0) this.liveAlign.set(ptr, this.alignCodes[i]!)
           break
         case RECORDED_MOVE:
-          this.moves--
+          this.moveEntries.pop()
           this.repoint(ptr, this.sizes[i]!, this.ids[i]!, this.alignCodes[i]!)
       }
     }
@@ -172,13 +172,14 @@ export class Recording {
     this.stopped = !mark.complete
   }
 
-  /** The trace ops among entries [from, to), as a trace reads them (moves are no ops). */
-  * ops (from = 0, to = this.count): Generator<RecordedTraceOp> {
-    for (let i = from; i < Math.min(to, this.count); i++) {
+  /** Trace ops [from, to) (op indices: moves are no ops), as a trace reads them. */
+  * ops (from = 0, to = this.length): Generator<RecordedTraceOp> {
+    let left = Math.min(to, this.length) - from
+    for (let i = this.entryOfOp(from); left > 0 && i < this.count; i++) {
       const id = this.ids[i]!
       switch (this.kinds[i]) {
         case RECORDED_MOVE:
-          break
+          continue
         case RECORDED_ALLOC: {
           const code = this.alignCodes[i]!
           yield code === 0 ? { op: 'alloc', id, size: this.sizes[i]! } : { op: 'alloc', id, size: this.sizes[i]!, align: 2 ** (code - 1) }
@@ -190,7 +191,23 @@ export class Recording {
         case RECORDED_RESIZE:
           yield { op: 'realloc', id, size: this.sizes[i]! }
       }
+      left--
     }
+  }
+
+  /**
+   * The entry index of trace op `op`: op + the moves before it. With moves at entries m0 < m1 < ...,
+   * m_j - j never decreases, so the moves before the op are those with m_j - j <= op.
+   */
+  private entryOfOp (op: number): number {
+    let low = 0
+    let high = this.moveEntries.length
+    while (low < high) {
+      const mid = (low + high) >>> 1
+      if (this.moveEntries[mid]! - mid <= op) low = mid + 1
+      else high = mid
+    }
+    return op + low
   }
 
   /** Entries [from, to) with their pointers, as a store keeps them (restore reads them back). */
@@ -247,7 +264,7 @@ export class Recording {
         this.liveAlign.delete(ptr)
         break
       case RECORDED_MOVE:
-        this.moves++
+        this.moveEntries.push(i)
         // `size` is the former pointer.
         this.repoint(size, ptr, id, code)
     }

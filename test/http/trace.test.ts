@@ -7,6 +7,7 @@ import { parseTraceText, traceOps, type TraceOp } from '../../src/trace/index.js
 import type { App } from '../../src/http/app.js'
 import { StoreUnavailableError } from '../../src/registry/store/errors.js'
 import type { Change } from '../../src/registry/events.js'
+import { Recording } from '../../src/registry/recording.js'
 
 async function traceText (app: App, heapId: string): Promise<string> {
   const response = await app.inject(`/heaps/${heapId}/trace`)
@@ -223,4 +224,26 @@ t.test('blocks moved by a defragmentation keep their ids: later frees name them'
   t.match((await app.inject(`/heaps/${heap.id}`)).json(), { recording: { ops: 8, complete: true } })
   const json = await app.inject({ url: `/heaps/${heap.id}/trace`, headers: { accept: 'application/json' } })
   t.equal((json.json() as unknown[]).length, 8, 'the JSON form skips the moves too')
+})
+
+t.test('ops are numbered without the moves between them, a slice at a time as well as whole', async (t) => {
+  const recording = new Recording(1000)
+  const ptrs: number[] = []
+  for (let i = 0; i < 12; i++) {
+    recording.record([{ op: 'alloc', ptr: i * 100, size: 10 + i }])
+    ptrs.push(i * 100)
+    // A move after every third alloc: block i goes from its pointer to 5000 + i.
+    if (i % 3 === 2) {
+      recording.recordMoves([{ ptr: ptrs[i]!, newPtr: 5000 + i }])
+      ptrs[i] = 5000 + i
+    }
+  }
+  recording.record([{ op: 'free', ptr: ptrs[2]! }, { op: 'free', ptr: ptrs[11]! }])
+  t.equal(recording.length, 14)
+  t.equal(recording.entryCount, 18)
+  const whole = [...recording.ops()]
+  t.same(whole.map((op) => `${op.op} ${op.id}`), [...Array.from({ length: 12 }, (_, i) => `alloc ${i}`), 'free 2', 'free 11'])
+  for (let from = 0; from < 14; from++) {
+    for (let to = from; to <= 14; to++) t.same([...recording.ops(from, to)], whole.slice(from, to), `ops(${from}, ${to})`)
+  }
 })

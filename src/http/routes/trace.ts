@@ -43,11 +43,11 @@ export const traceRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { re
     }
   }, async (request, reply) => {
     const recording = recordingOf(registry.get(request.params.id, request.tenant))
-    const entries = recording.entryCount
+    const ops = recording.length
     reply.header('vary', 'accept')
-    if (prefersJson(request.headers.accept)) return stream(reply, 'application/json; charset=utf-8', jsonChunks(recording, entries))
+    if (prefersJson(request.headers.accept)) return stream(reply, 'application/json; charset=utf-8', jsonChunks(recording, ops))
     const state = recording.complete ? 'complete' : `stopped at HEAPD_MAX_RECORDED_OPS (${recording.maxOps})`
-    return stream(reply, 'text/plain; charset=utf-8', textChunks(recording, entries, `${TRACE_HEADER}\n# ${recording.length} ops, ${state}\n`))
+    return stream(reply, 'text/plain; charset=utf-8', textChunks(recording, ops, `${TRACE_HEADER}\n# ${ops} ops, ${state}\n`))
   })
 }
 
@@ -80,26 +80,22 @@ export function prefersJson (accept: string | undefined): boolean {
   return quality['application/json'] > 0 && quality['application/json'] > quality['text/plain']
 }
 
-/** `entries`: the recording's entries when the request came (Recording.entryCount). */
-function * textChunks (recording: Recording, entries: number, header: string): Generator<string> {
+/** `ops`: the recording's length when the request came. */
+function * textChunks (recording: Recording, ops: number, header: string): Generator<string> {
   yield header
-  for (let from = 0; from < entries; from += OPS_PER_CHUNK) {
+  for (let from = 0; from < ops; from += OPS_PER_CHUNK) {
     let chunk = ''
-    for (const op of recording.ops(from, Math.min(entries, from + OPS_PER_CHUNK))) chunk += formatTraceLine(op) + '\n'
+    for (const op of recording.ops(from, Math.min(ops, from + OPS_PER_CHUNK))) chunk += formatTraceLine(op) + '\n'
     yield chunk
   }
 }
 
-function * jsonChunks (recording: Recording, entries: number): Generator<string> {
+function * jsonChunks (recording: Recording, ops: number): Generator<string> {
   yield '['
-  let first = true
-  for (let from = 0; from < entries; from += OPS_PER_CHUNK) {
-    let chunk = ''
-    for (const op of recording.ops(from, Math.min(entries, from + OPS_PER_CHUNK))) {
-      chunk += (first ? '' : ',') + JSON.stringify(op)
-      first = false
-    }
-    yield chunk
+  for (let from = 0; from < ops; from += OPS_PER_CHUNK) {
+    const slice: string[] = []
+    for (const op of recording.ops(from, Math.min(ops, from + OPS_PER_CHUNK))) slice.push(JSON.stringify(op))
+    yield (from === 0 ? '' : ',') + slice.join(',')
   }
   yield ']'
 }

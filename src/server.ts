@@ -34,8 +34,16 @@ function readConfig (): Config {
 
 function storeChoice (config: Config): StoreChoice {
   if (config.databaseUrl !== undefined) {
-    const { maxHeaps, maxHeapsPerTenant } = config.limits
-    return { database: { url: config.databaseUrl, maxHeaps, ...(maxHeapsPerTenant !== undefined ? { maxHeapsPerTenant } : {}) } }
+    const { maxHeaps, maxHeapsPerTenant, maxBlocksTotal, maxBlocksPerTenant } = config.limits
+    return {
+      database: {
+        url: config.databaseUrl,
+        maxHeaps,
+        ...(maxHeapsPerTenant !== undefined ? { maxHeapsPerTenant } : {}),
+        ...(maxBlocksTotal !== undefined ? { maxBlocksTotal } : {}),
+        ...(maxBlocksPerTenant !== undefined ? { maxBlocksPerTenant } : {})
+      }
+    }
   }
   return config.dataFile !== undefined ? { dataFile: config.dataFile } : {}
 }

@@ -272,6 +272,26 @@ export class Registry {
     return this.heapsById.has(id)
   }
 
+  /** The tenant owning a heap this process holds (SharedHeaps). */
+  tenantOf (id: string): string | undefined {
+    return this.heapsById.get(id)?.tenant
+  }
+
+  /** Live blocks of a heap this process holds; 0 when it holds none. */
+  heapBlocks (id: string): number {
+    return this.heapsById.get(id)?.liveBlocks ?? 0
+  }
+
+  /**
+   * Sets the block budgets to usage counted elsewhere (the shared store's, over every instance),
+   * so that the next changes are refused exactly where one process holding every heap would refuse.
+   */
+  assumeBlockUsage (tenant: string | undefined, usage: { total: number, tenant: number }): void {
+    this.budget.live = usage.total
+    const budgets = this.budgetsOf(tenant)
+    if (budgets.length > 1) budgets[1]!.live = usage.tenant
+  }
+
   /** Forgets the remembered answer of a key whose change was not committed (SharedHeaps). */
   dropIdempotencyKey (tenant: string | undefined, key: string): void {
     this.keys.drop(tenant, key)

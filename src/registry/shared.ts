@@ -112,6 +112,7 @@ export class SharedHeaps {
     for (let attempt = 1; ; attempt++) {
       if (heapId !== undefined) await this.update(heapId, reads || attempt > 1)
       await this.lookUpKeys(batch)
+      const blocksBefore = await this.countBlocks(heapId)
       // Anything announced outside a batch (nothing should be) is not this batch's to commit.
       this.store.drain()
       const outcomes = batch.map((queued): Outcome => {
@@ -124,7 +125,8 @@ export class SharedHeaps {
       const work = this.store.drain()
       if (work.heaps.size === 0 && work.keys.length === 0) return outcomes
       try {
-        const committed = await this.store.commit(work, (id) => this.versions.get(id))
+        const adds = blocksBefore !== undefined && heapId !== undefined && this.registry.holds(heapId) && this.registry.heapBlocks(heapId) > blocksBefore
+        const committed = await this.store.commit(work, (id) => this.versions.get(id), adds)
         for (const [id, version] of committed) this.versions.set(id, version)
         for (const [id, heap] of work.heaps) {
           if (heap.deleted === true) this.versions.delete(id)
@@ -164,6 +166,18 @@ export class SharedHeaps {
     }
     this.registry.adopt(record)
     this.versions.set(heapId, record.version)
+  }
+
+  /**
+   * With block quotas, the budgets the batch computes against are the database's usage (other
+   * instances' heaps included); answers the heap's live blocks before the batch, to tell whether
+   * it added some. Undefined when no block quota is set.
+   */
+  private async countBlocks (heapId: string | undefined): Promise<number | undefined> {
+    if (!this.store.countsBlocks || heapId === undefined || !this.registry.holds(heapId)) return undefined
+    const tenant = this.registry.tenantOf(heapId)
+    this.registry.assumeBlockUsage(tenant, await this.store.blockUsage(tenant))
+    return this.registry.heapBlocks(heapId)
   }
 
   /** Keys answered on any instance are taken into this process's table first, so that the retry replays them. */

@@ -99,6 +99,27 @@ t.test('list, delete and heap quotas over the whole database', async (t) => {
   await request(a.app.server).post(`/heaps/${ids[1] as string}/alloc`).send({ size: 1 }).expect(404)
 })
 
+t.test('block quotas hold over the instances, racing or not', async (t) => {
+  const url = await server.createDatabase('shared_blocks')
+  const a = await sharedInstance(t, url, { limits: { maxBlocksTotal: 10 } })
+  const b = await sharedInstance(t, url, { limits: { maxBlocksTotal: 10 } })
+  const heaps = [
+    (await request(a.app.server).post('/heaps').send({ size: 1 << 16 }).expect(201)).body.id as string,
+    (await request(b.app.server).post('/heaps').send({ size: 1 << 16 }).expect(201)).body.id as string
+  ]
+  const answers = await Promise.all(Array.from({ length: 16 }, (_, i) =>
+    request((i % 2 === 0 ? a : b).app.server).post(`/heaps/${heaps[i % 2]!}/alloc`).send({ size: 8 })))
+  const statuses = answers.map((r) => r.status)
+  t.equal(statuses.filter((s) => s === 201).length, 10, 'exactly the quota is granted')
+  t.equal(statuses.filter((s) => s === 429).length, 6, 'the rest is refused as over quota')
+  const live = await Promise.all(heaps.map(async (id) => (await request(a.app.server).get(`/heaps/${id}/stats`).expect(200)).body.liveBlocks as number))
+  t.equal(live[0]! + live[1]!, 10)
+  const freed = answers.find((r) => r.status === 201)!
+  const owner = heaps.find((id) => freed.headers.location!.includes(id))!
+  await request(b.app.server).delete(`/heaps/${owner}/blocks/${freed.body.ptr as number}`).expect(204)
+  await request(a.app.server).post(`/heaps/${heaps[0]!}/alloc`).send({ size: 8 }).expect(201)
+})
+
 t.test('database down: 503 unavailable with Retry-After, nothing acknowledged lost, recovery without restart', async (t) => {
   const url = await server.createDatabase('shared_down')
   const a = await sharedInstance(t, url)

@@ -58,7 +58,7 @@ t.test('snapshots keep the changes table in proportion to live blocks, and a rel
       }
     })
   }
-  const [{ count }] = await rows(url, 'SELECT count(*)::int AS count FROM heap_changes WHERE heap_id = $1', [heap.id]) as Array<{ count: number }>
+  const count = (await rows(url, 'SELECT count(*)::int AS count FROM heap_changes WHERE heap_id = $1', [heap.id]))[0]!.count as number
   t.ok(count <= 2 * live.length + 20, `${count} change rows for ${live.length} live blocks`)
   const before = registry.get(heap.id).snapshot()
   const other = createRegistry(configWith(), { events: store.events })

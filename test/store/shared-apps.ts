@@ -16,7 +16,13 @@ export interface SharedInstance {
 
 export async function sharedInstance (t: Test, url: string, overrides: ConfigOverrides = {}): Promise<SharedInstance> {
   const config = configWith({ ...overrides, databaseUrl: url })
-  const store = await PostgresStore.open(url, { maxHeaps: config.limits.maxHeaps, ...(config.limits.maxHeapsPerTenant !== undefined ? { maxHeapsPerTenant: config.limits.maxHeapsPerTenant } : {}) })
+  const { maxHeaps, maxHeapsPerTenant, maxBlocksTotal, maxBlocksPerTenant } = config.limits
+  const store = await PostgresStore.open(url, {
+    maxHeaps,
+    ...(maxHeapsPerTenant !== undefined ? { maxHeapsPerTenant } : {}),
+    ...(maxBlocksTotal !== undefined ? { maxBlocksTotal } : {}),
+    ...(maxBlocksPerTenant !== undefined ? { maxBlocksPerTenant } : {})
+  })
   const registry = createRegistry(config, { events: store.events })
   const shared = new SharedHeaps(registry, store)
   const app = buildApp(config, { registry, store, shared })

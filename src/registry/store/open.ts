@@ -9,14 +9,14 @@ export interface StoreChoice {
   /** A SQLite file (HEAPD_DATA); memory when undefined. */
   dataFile?: string
   /** A PostgreSQL database (HEAPD_DATABASE_URL), shared with other instances, and the heap quotas counted over it. */
-  database?: { url: string, maxHeaps: number, maxHeapsPerTenant?: number }
+  database?: { url: string, maxHeaps: number, maxHeapsPerTenant?: number, maxBlocksTotal?: number, maxBlocksPerTenant?: number }
 }
 
 export async function openStore (choice: StoreChoice): Promise<Store> {
   if (choice.database !== undefined) {
     const { PostgresStore } = await import('./postgres/store.js')
-    const { url, maxHeaps, maxHeapsPerTenant } = choice.database
-    return await PostgresStore.open(url, { maxHeaps, ...(maxHeapsPerTenant !== undefined ? { maxHeapsPerTenant } : {}) })
+    const { url, ...quotas } = choice.database
+    return await PostgresStore.open(url, quotas)
   }
   if (choice.dataFile === undefined) return new MemoryStore()
   const { SqliteStore } = await import('./sqlite/store.js')

@@ -88,11 +88,22 @@ export interface PostgresStoreOptions {
   /** Heap quotas counted over the database at creation. */
   maxHeaps?: number
   maxHeapsPerTenant?: number
+  /** Block quotas counted over the database when a commit adds blocks. */
+  maxBlocksTotal?: number
+  maxBlocksPerTenant?: number
+}
+
+/** Live blocks over the database: all heaps', and one tenant's. */
+export interface BlockUsage {
+  total: number
+  tenant: number
 }
 
 const RETRY_INTERVAL_MS = 1000
 /** Advisory lock key creations take turns on (the migrations use another). */
 const CREATION_LOCK = 0x6865617071
+/** Advisory lock key commits that add blocks take turns on, when block quotas are set. */
+const BLOCKS_LOCK = 0x6865617072
 
 export class PostgresStore implements Store {
   readonly location: string
@@ -208,6 +219,19 @@ export class PostgresStore implements Store {
     }
   }
 
+  /** Whether block quotas are counted over the database (then SharedHeaps reads blockUsage before each batch). */
+  get countsBlocks (): boolean {
+    return this.options.maxBlocksTotal !== undefined || this.options.maxBlocksPerTenant !== undefined
+  }
+
+  /** Live blocks of every heap and of the tenant's, as last committed. O(heaps): read only when block quotas are set. */
+  async blockUsage (tenant: string | undefined, client?: pg.PoolClient): Promise<BlockUsage> {
+    const sql = "SELECT coalesce(sum((stats->>'liveBlocks')::bigint), 0) AS total, " +
+      "coalesce(sum((stats->>'liveBlocks')::bigint) FILTER (WHERE tenant = $1), 0) AS tenant FROM heaps"
+    const { rows } = client !== undefined ? await client.query<{ total: string, tenant: string }>(sql, [tenant ?? '']) : await this.query<{ total: string, tenant: string }>(sql, [tenant ?? ''])
+    return { total: Number(rows[0]!.total), tenant: Number(rows[0]!.tenant) }
+  }
+
   /** Heaps whose last change is older than `ttl` ms: deleted, each once, whichever instance asks first. */
   async expireIdle (ttl: number): Promise<string[]> {
     const { rows } = await this.query<{ id: string }>(
@@ -221,8 +245,10 @@ export class PostgresStore implements Store {
    * on. Answers each heap's new version; throws HeapConflictError (nothing written) when a heap
    * moved or a key was answered meanwhile, SharedQuotaError for a creation over a quota.
    */
-  async commit (work: PendingWork, base: (heapId: string) => number | undefined): Promise<Map<string, number>> {
+  async commit (work: PendingWork, base: (heapId: string) => number | undefined, adds = false): Promise<Map<string, number>> {
     return await this.transaction(async (client) => {
+      // Commits that add blocks take turns, so that two instances cannot both take the last ones.
+      if (adds && this.countsBlocks) await client.query('SELECT pg_advisory_xact_lock($1)', [BLOCKS_LOCK])
       const versions = new Map<string, number>()
       for (const [heapId, heap] of work.heaps) {
         if (heap.created !== undefined) {
@@ -255,6 +281,7 @@ export class PostgresStore implements Store {
         }
         versions.set(heapId, to)
       }
+      if (adds && this.countsBlocks) await this.checkBlocks(client, work)
       for (const record of work.keys) {
         const inserted = await client.query(
           'INSERT INTO idempotency_keys (scope, key, fingerprint, expires_at, status, location, body) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING',
@@ -263,6 +290,22 @@ export class PostgresStore implements Store {
       }
       return versions
     })
+  }
+
+  /** After the changes: every tenant touched within its block quota, and the database within the total. */
+  private async checkBlocks (client: pg.PoolClient, work: PendingWork): Promise<void> {
+    const { maxBlocksTotal = Infinity, maxBlocksPerTenant = Infinity } = this.options
+    for (const heapId of work.heaps.keys()) {
+      const { rows } = await client.query<{ total: string, tenant: string, owned: boolean }>(
+        "SELECT coalesce(sum((h.stats->>'liveBlocks')::bigint), 0) AS total, " +
+        "coalesce(sum((h.stats->>'liveBlocks')::bigint) FILTER (WHERE h.tenant = t.owner), 0) AS tenant, bool_or(t.owner <> '') AS owned " +
+        'FROM heaps AS h, (SELECT tenant AS owner FROM heaps WHERE id = $1) AS t', [heapId])
+      const usage = rows[0]
+      if (usage === undefined) continue
+      if (Number(usage.total) > maxBlocksTotal || (usage.owned && Number(usage.tenant) > maxBlocksPerTenant)) {
+        throw new HeapConflictError(undefined, 'other instances took blocks of the quota meanwhile')
+      }
+    }
   }
 
   private async insertHeap (client: pg.PoolClient, description: HeapDescription, state: HeapState): Promise<void> {
@@ -369,6 +412,8 @@ export class PostgresStore implements Store {
     if (error instanceof HeapConflictError || error instanceof SharedQuotaError) return error
     const code = (error as { code?: unknown }).code
     if (code === '23505' || code === '40001') return new HeapConflictError(undefined, (error as Error).message)
+    // A statement the server cannot parse or plan is a bug of heapd's, not a fault of the database.
+    if (typeof code === 'string' && code.startsWith('42')) return error as Error
     this.healthy = false
     this.lastAttempt = Date.now()
     return new StoreUnavailableError(this.location, error)

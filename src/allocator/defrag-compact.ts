@@ -13,9 +13,10 @@
  *
  * Sweep. From a candidate end j downwards, each block goes to the lowest hole below it that takes
  * it (defrag-pack.ts), the classic two-finger compaction: the window grows down until a block
- * finds no hole, a limit or a reservation is met, or the window reaches a hole already used. Every
- * move goes to a lower address, and every destination lies below the window. O(k log h) for k
- * blocks moved and h holes, never a failed packing to redo.
+ * finds no hole, a limit or a reservation is met, or the window reaches a hole already used. Then
+ * it grows up from j while the blocks above find holes below the window. Every move goes to a
+ * lower address, and every destination lies below the window. O(k log h) for k blocks moved and
+ * h holes, never a failed packing to redo.
  *
  * Candidates are swept widest bound first, skipping an end inside a window already swept (it would
  * sweep much the same blocks); the search stops as soon as no bound beats the widest window swept,
@@ -43,13 +44,13 @@ export function planCompact (layout: Layout, limits: Limits): Placements {
   let bestSpan = layout.largestFree
   /** Windows swept so far, as [first, last] pairs: an end inside one would sweep much the same blocks again. */
   const swept: number[] = []
-  for (const [negativeSpan, , , last] of candidates) {
+  for (const [negativeSpan, , , end] of candidates) {
     if (-negativeSpan <= bestSpan || work <= 0) break
-    if (insideSwept(swept, last)) continue
-    const window = sweep(layout, packer, last, limits)
-    swept.push(window.first, last)
-    work -= last - window.first + 1
-    const span = endOf(layout, last) - layout.offsets[window.first]!
+    if (insideSwept(swept, end)) continue
+    const window = sweep(layout, packer, end, limits)
+    swept.push(window.first, window.last)
+    work -= window.last - window.first + 1
+    const span = endOf(layout, window.last) - layout.offsets[window.first]!
     if (span > bestSpan && window.placements.segments.length > 0) {
       best = window.placements
       bestSpan = span
@@ -63,30 +64,39 @@ function insideSwept (swept: readonly number[], s: number): boolean {
   return false
 }
 
-/** Two-finger compaction down from segment `last`: the window's first segment and the placements. The packer is rolled back. */
-function sweep (layout: Layout, packer: HolePacker, last: number, limits: Limits): { first: number, placements: Placements } {
-  const { kinds, sizes, aligns, freeIndexBefore, freeSegments } = layout
-  const segments: number[] = []
-  const destinations: number[] = []
+/**
+ * Two-finger compaction down from segment `end`, then up from it while the blocks above still find
+ * room below the window: the window's first and last segments and the placements. Growing up
+ * spares the sweep of a nearby end that would move much the same blocks. The packer is rolled back.
+ */
+function sweep (layout: Layout, packer: HolePacker, end: number, limits: Limits): { first: number, last: number, placements: Placements } {
+  const { count, kinds, sizes, aligns, freeIndexBefore, freeSegments } = layout
+  const placements: Placements = { segments: [], destinations: [] }
   let moved = 0
+  /** Places block segment s in a hole among the first `limit`; false when a limit or the holes refuse it. */
+  const place = (s: number, limit: number): boolean => {
+    const size = sizes[s]!
+    if (moved + size > limits.maxBytes || placements.segments.length + 1 > limits.maxMoves) return false
+    const dest = packer.take(size, aligns[s]!, limit)
+    if (dest < 0) return false
+    placements.segments.push(s)
+    placements.destinations.push(dest)
+    moved += size
+    return true
+  }
   /** The highest segment used as a hole: the window must stay above it. */
   let reached = -1
-  let s = last
-  for (; s > reached; s--) {
-    const kind = kinds[s]
-    if (kind === FREE_SEGMENT) continue
-    if (kind === FIXED_SEGMENT) break
-    const size = sizes[s]!
-    if (moved + size > limits.maxBytes || segments.length + 1 > limits.maxMoves) break
-    const dest = packer.take(size, aligns[s]!, freeIndexBefore[s]!)
-    if (dest < 0) break
-    segments.push(s)
-    destinations.push(dest)
-    moved += size
-    reached = Math.max(reached, freeSegments[packer.lastHole]!)
+  let first = end
+  for (; first > reached; first--) {
+    const kind = kinds[first]
+    if (kind === FIXED_SEGMENT || (kind !== FREE_SEGMENT && !place(first, freeIndexBefore[first]!))) break
+    if (kind !== FREE_SEGMENT) reached = Math.max(reached, freeSegments[packer.lastHole]!)
   }
+  first++
+  let last = end
+  while (last + 1 < count && kinds[last + 1] !== FIXED_SEGMENT && (kinds[last + 1] === FREE_SEGMENT || place(last + 1, freeIndexBefore[first]!))) last++
   packer.rollback()
-  return { first: s + 1, placements: { segments, destinations } }
+  return { first, last, placements }
 }
 
 /** The widest feasible window ending at each segment, by span (widest first, fewest bytes moved among equals): [-span, moved, first, last]. */

@@ -11,6 +11,7 @@ import { readLayout, type Layout } from './defrag-layout.js'
 import type { Placements } from './defrag-pack.js'
 import { layoutStatsOf, statsAfter } from './defrag-stats.js'
 import { ExceedsHeapSizeError, InvalidArgumentError } from './errors.js'
+import { requestedAlign, USED } from './segments.js'
 import type { DefragMove, DefragOptions, DefragPlan } from './types.js'
 import { checkAlignment, checkSize } from './validate.js'
 
@@ -58,9 +59,11 @@ function movesOf (heap: HeapAllocator, layout: Layout, placements: Placements): 
   for (let s = 0; s < layout.count && moves.length < placements.segments.length; s++) {
     const m = placementOf[s]!
     if (m < 0) continue
-    const { ptr, size, align, tag } = heap.blockOf(layout.nodes[s]!)
-    const move: DefragMove = { ptr, newPtr: placements.destinations[m]!, size }
-    if (align !== undefined) move.align = align
+    const ptr = layout.offsets[s]!
+    const move: DefragMove = { ptr, newPtr: placements.destinations[m]!, size: layout.sizes[s]! }
+    const state = heap.store.state[layout.nodes[s]!]!
+    if (state !== USED) move.align = requestedAlign(state)
+    const tag = heap.tags.size === 0 ? undefined : heap.tags.get(ptr)
     if (tag !== undefined) move.tag = tag
     moves.push(move)
   }

@@ -281,6 +281,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/replays": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay a trace on every strategy
+         * @description What if: the trace (text/plain in the trace format, JSON `{trace, strategies?, size?, alignment?}`, or `?heap=` a recording heap's own history) replayed on first-fit, best-fit and tlsf, each with its peak footprint, overhead, failures on a heap of `size`, fragmentation and speed, against the floor (peak live bytes, and an offline placement that knows every lifetime), with a series of at most about 500 samples to plot. Bodies up to HEAPD_REPLAY_BODY_LIMIT (67108864 bytes, after gzip is undone; Content-Encoding: gzip accepted), traces up to HEAPD_MAX_REPLAY_OPS (5000000) ops; at most HEAPD_MAX_CONCURRENT_REPLAYS (2) replays run at once (429 too-many-replays beyond). A trace that breaks a rule answers 400 invalid-trace naming its `line` (text) or `index` (JSON ops). docs/traces.md defines every field.
+         */
+        post: operations["replayTrace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -325,6 +345,47 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @example {
+         *       "trace": [
+         *         {
+         *           "op": "alloc",
+         *           "id": 0,
+         *           "size": 4096
+         *         },
+         *         {
+         *           "op": "alloc",
+         *           "id": 1,
+         *           "size": 64,
+         *           "align": 16
+         *         },
+         *         {
+         *           "op": "free",
+         *           "id": 0
+         *         }
+         *       ],
+         *       "strategies": [
+         *         "first-fit",
+         *         "tlsf"
+         *       ]
+         *     }
+         */
+        ReplayRequestInput: {
+            /** @description The trace; omitted with ?heap=. */
+            trace?: string | unknown[];
+            /** @description Strategies to replay on, in this order; all when omitted. */
+            strategies?: ("first-fit" | "best-fit" | "tlsf")[];
+            /**
+             * @description Replay on heaps of this many bytes, counting failures; when omitted, heaps large enough that nothing fails.
+             * @example 1073741824
+             */
+            size?: number;
+            /**
+             * @description The heaps' alignment, as POST /heaps takes it; 1 when omitted.
+             * @example 16
+             */
+            alignment?: number;
+        };
         Problem: {
             /**
              * @description https://heapd.dev/problems/<code>; the code is stable.
@@ -341,7 +402,7 @@ export interface components {
              * @example /heaps/3q2-7wAAAAD8tYc0QmH1Kg/alloc
              */
             instance: string;
-            /** @description out-of-memory: `full` or `fragmented`; block-not-found: `out-of-bounds`, `free` or `interior`. */
+            /** @description out-of-memory: `full` or `fragmented`; block-not-found: `out-of-bounds`, `free` or `interior`; invalid-trace: the rule broken (docs/traces.md). */
             reason?: string;
             /** @description out-of-memory, exceeds-heap-size: bytes requested. */
             requested?: number;
@@ -357,8 +418,10 @@ export interface components {
             planId?: string;
             /** @description block-not-found with reason `interior`: the start of the block containing ptr. */
             blockPtr?: number;
-            /** @description Atomic batch: index of the op that failed. */
+            /** @description Atomic batch: index of the op that failed; invalid-trace in JSON ops: index (0-based) of the bad op. */
             index?: number;
+            /** @description invalid-trace in the text format: the line (1-based) that breaks a rule. */
+            line?: number;
             /**
              * @description quota-exceeded, payload-too-large: the name of the limit reached.
              * @example maxBlocksPerHeap
@@ -777,6 +840,67 @@ export interface components {
             id: number;
             size: number;
         })[];
+        Replay: {
+            ops: number;
+            /** @description The heap size every strategy replayed on. */
+            size: number;
+            /** @description False when the size was chosen large enough never to fail. */
+            sizeGiven: boolean;
+            peakLive: {
+                /** @description Highest sum of live block sizes after any op. */
+                bytes: number;
+                /** @description Live blocks at that moment. */
+                blocks: number;
+                /** @description Index (0-based) of the first op after which live bytes peak; -1 for an empty trace. */
+                at: number;
+            };
+            floor: {
+                /** @description The lower bound of any placement's footprint: peakLive.bytes. */
+                bytes: number;
+                /** @description Footprint of an offline placement knowing every lifetime (floor.method): achievable, so the floor lies between bytes and offline. */
+                offline: number;
+                method: string;
+            };
+            results: {
+                /**
+                 * @description Placement policy: `first-fit` (lowest address), `best-fit` (smallest range that fits), `tlsf` (O(1) segregated fit).
+                 * @enum {string}
+                 */
+                strategy: "first-fit" | "best-fit" | "tlsf";
+                /** @description The highest end offset (ptr + size) ever in use. */
+                peakFootprint: number;
+                /** @description peakFootprint / peakLive.bytes - 1. */
+                overhead: number;
+                /** @description peakFootprint / floor.offline - 1: negative where the strategy beats the offline placement. */
+                overheadVsOffline: number;
+                /** @description Allocations (and growing reallocs) that found no room; 0 when no size was given. */
+                failures: number;
+                /** @description Index (0-based) of the first op that failed; null when none did. */
+                firstFailureAt: number | null;
+                /** @description 1 - largestFree / free (HeapStats), sampled along the replay: highest and mean. */
+                fragmentation: {
+                    max: number;
+                    mean: number;
+                };
+                /** @description 1 - sqrt(sum of free ranges squared) / free (HeapStats), sampled along the replay: highest and mean. */
+                sawicki: {
+                    max: number;
+                    mean: number;
+                };
+                /** @description Wall-clock nanoseconds per op of this strategy's replay on the server, its bookkeeping included. */
+                nsPerOp: number;
+            }[];
+            series: {
+                /** @description Op indices of the samples (at most about 500, the last op included). */
+                at: number[];
+                /** @description Live bytes after each sampled op. */
+                live: number[];
+                /** @description Per strategy: the highest end offset in use after each sampled op. */
+                footprint: {
+                    [key: string]: number[];
+                };
+            };
+        };
     };
     responses: never;
     parameters: never;
@@ -809,7 +933,7 @@ export interface operations {
                     "application/json": components["schemas"]["HeapList"];
                 };
             };
-            /** @description Invalid request (validation-error), or a size larger than the heap (exceeds-heap-size). */
+            /** @description Invalid request (validation-error), a size larger than the heap (exceeds-heap-size), or a trace that breaks a rule of the format (invalid-trace, naming its `line` or `index`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -827,7 +951,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it), or HEAPD_MAX_CONCURRENT_REPLAYS replays are running (too-many-replays). */
             429: {
                 headers: {
                     /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
@@ -907,7 +1031,7 @@ export interface operations {
                     "application/json": components["schemas"]["Heap"];
                 };
             };
-            /** @description Invalid request (validation-error), or a size larger than the heap (exceeds-heap-size). */
+            /** @description Invalid request (validation-error), a size larger than the heap (exceeds-heap-size), or a trace that breaks a rule of the format (invalid-trace, naming its `line` or `index`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -961,7 +1085,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it), or HEAPD_MAX_CONCURRENT_REPLAYS replays are running (too-many-replays). */
             429: {
                 headers: {
                     /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
@@ -1027,7 +1151,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it), or HEAPD_MAX_CONCURRENT_REPLAYS replays are running (too-many-replays). */
             429: {
                 headers: {
                     /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
@@ -1091,7 +1215,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it), or HEAPD_MAX_CONCURRENT_REPLAYS replays are running (too-many-replays). */
             429: {
                 headers: {
                     /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
@@ -1146,7 +1270,7 @@ export interface operations {
                     "application/json": components["schemas"]["Heap"];
                 };
             };
-            /** @description Invalid request (validation-error), or a size larger than the heap (exceeds-heap-size). */
+            /** @description Invalid request (validation-error), a size larger than the heap (exceeds-heap-size), or a trace that breaks a rule of the format (invalid-trace, naming its `line` or `index`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1191,7 +1315,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it), or HEAPD_MAX_CONCURRENT_REPLAYS replays are running (too-many-replays). */
             429: {
                 headers: {
                     /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
@@ -1269,7 +1393,7 @@ export interface operations {
                     "application/json": components["schemas"]["Block"];
                 };
             };
-            /** @description Invalid request (validation-error), or a size larger than the heap (exceeds-heap-size). */
+            /** @description Invalid request (validation-error), a size larger than the heap (exceeds-heap-size), or a trace that breaks a rule of the format (invalid-trace, naming its `line` or `index`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1332,7 +1456,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it), or HEAPD_MAX_CONCURRENT_REPLAYS replays are running (too-many-replays). */
             429: {
                 headers: {
                     /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
@@ -1385,7 +1509,7 @@ export interface operations {
                     "application/json": components["schemas"]["BlockList"];
                 };
             };
-            /** @description Invalid request (validation-error), or a size larger than the heap (exceeds-heap-size). */
+            /** @description Invalid request (validation-error), a size larger than the heap (exceeds-heap-size), or a trace that breaks a rule of the format (invalid-trace, naming its `line` or `index`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1412,7 +1536,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it), or HEAPD_MAX_CONCURRENT_REPLAYS replays are running (too-many-replays). */
             429: {
                 headers: {
                     /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
@@ -1462,7 +1586,7 @@ export interface operations {
                     "application/json": components["schemas"]["Block"];
                 };
             };
-            /** @description Invalid request (validation-error), or a size larger than the heap (exceeds-heap-size). */
+            /** @description Invalid request (validation-error), a size larger than the heap (exceeds-heap-size), or a trace that breaks a rule of the format (invalid-trace, naming its `line` or `index`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1489,7 +1613,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it), or HEAPD_MAX_CONCURRENT_REPLAYS replays are running (too-many-replays). */
             429: {
                 headers: {
                     /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
@@ -1540,7 +1664,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request (validation-error), or a size larger than the heap (exceeds-heap-size). */
+            /** @description Invalid request (validation-error), a size larger than the heap (exceeds-heap-size), or a trace that breaks a rule of the format (invalid-trace, naming its `line` or `index`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1585,7 +1709,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it), or HEAPD_MAX_CONCURRENT_REPLAYS replays are running (too-many-replays). */
             429: {
                 headers: {
                     /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
@@ -1648,7 +1772,7 @@ export interface operations {
                     "application/json": components["schemas"]["ReallocResult"];
                 };
             };
-            /** @description Invalid request (validation-error), or a size larger than the heap (exceeds-heap-size). */
+            /** @description Invalid request (validation-error), a size larger than the heap (exceeds-heap-size), or a trace that breaks a rule of the format (invalid-trace, naming its `line` or `index`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1711,7 +1835,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it), or HEAPD_MAX_CONCURRENT_REPLAYS replays are running (too-many-replays). */
             429: {
                 headers: {
                     /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
@@ -1814,7 +1938,7 @@ export interface operations {
                     "application/json": components["schemas"]["BatchResponse"];
                 };
             };
-            /** @description Invalid request (validation-error), or a size larger than the heap (exceeds-heap-size). */
+            /** @description Invalid request (validation-error), a size larger than the heap (exceeds-heap-size), or a trace that breaks a rule of the format (invalid-trace, naming its `line` or `index`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1877,7 +2001,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it), or HEAPD_MAX_CONCURRENT_REPLAYS replays are running (too-many-replays). */
             429: {
                 headers: {
                     /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
@@ -1943,7 +2067,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it), or HEAPD_MAX_CONCURRENT_REPLAYS replays are running (too-many-replays). */
             429: {
                 headers: {
                     /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
@@ -2002,7 +2126,7 @@ export interface operations {
                     "application/json": components["schemas"]["Layout"] | components["schemas"]["Occupancy"];
                 };
             };
-            /** @description Invalid request (validation-error), or a size larger than the heap (exceeds-heap-size). */
+            /** @description Invalid request (validation-error), a size larger than the heap (exceeds-heap-size), or a trace that breaks a rule of the format (invalid-trace, naming its `line` or `index`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2029,7 +2153,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it), or HEAPD_MAX_CONCURRENT_REPLAYS replays are running (too-many-replays). */
             429: {
                 headers: {
                     /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
@@ -2106,7 +2230,7 @@ export interface operations {
                     "application/json": components["schemas"]["DefragPlan"];
                 };
             };
-            /** @description Invalid request (validation-error), or a size larger than the heap (exceeds-heap-size). */
+            /** @description Invalid request (validation-error), a size larger than the heap (exceeds-heap-size), or a trace that breaks a rule of the format (invalid-trace, naming its `line` or `index`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2169,7 +2293,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it), or HEAPD_MAX_CONCURRENT_REPLAYS replays are running (too-many-replays). */
             429: {
                 headers: {
                     /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
@@ -2222,7 +2346,7 @@ export interface operations {
                     "application/json": components["schemas"]["DefragPlan"];
                 };
             };
-            /** @description Invalid request (validation-error), or a size larger than the heap (exceeds-heap-size). */
+            /** @description Invalid request (validation-error), a size larger than the heap (exceeds-heap-size), or a trace that breaks a rule of the format (invalid-trace, naming its `line` or `index`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2258,7 +2382,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it), or HEAPD_MAX_CONCURRENT_REPLAYS replays are running (too-many-replays). */
             429: {
                 headers: {
                     /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
@@ -2312,7 +2436,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request (validation-error), or a size larger than the heap (exceeds-heap-size). */
+            /** @description Invalid request (validation-error), a size larger than the heap (exceeds-heap-size), or a trace that breaks a rule of the format (invalid-trace, naming its `line` or `index`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2366,7 +2490,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it), or HEAPD_MAX_CONCURRENT_REPLAYS replays are running (too-many-replays). */
             429: {
                 headers: {
                     /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
@@ -2429,7 +2553,7 @@ export interface operations {
                     "application/json": components["schemas"]["DefragCommitResult"];
                 };
             };
-            /** @description Invalid request (validation-error), or a size larger than the heap (exceeds-heap-size). */
+            /** @description Invalid request (validation-error), a size larger than the heap (exceeds-heap-size), or a trace that breaks a rule of the format (invalid-trace, naming its `line` or `index`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2501,7 +2625,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it), or HEAPD_MAX_CONCURRENT_REPLAYS replays are running (too-many-replays). */
             429: {
                 headers: {
                     /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
@@ -2568,7 +2692,111 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it). */
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it), or HEAPD_MAX_CONCURRENT_REPLAYS replays are running (too-many-replays). */
+            429: {
+                headers: {
+                    /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Overloaded (overloaded): the event loop lags past HEAPD_MAX_EVENT_LOOP_DELAY and /heaps* requests are shed; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replayTrace: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Replay this recording heap's own history (created with `record: true`) instead of a trace in the body.
+                 * @example 3q2-7wAAAAD8tYc0QmH1Kg
+                 */
+                heap?: string;
+                /** @description For a text/plain body or ?heap=: strategies to replay on, comma-separated. */
+                strategies?: string;
+                /** @description For a text/plain body or ?heap=: the heap size (see the JSON body's `size`). */
+                size?: string;
+                /** @description For a text/plain body or ?heap=: the heaps' alignment (see the JSON body's `alignment`). */
+                alignment?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": string | components["schemas"]["ReplayRequestInput"];
+                "text/plain": string | components["schemas"]["ReplayRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Each strategy's costs on the trace, against the floor. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Replay"];
+                };
+            };
+            /** @description Invalid request (validation-error), a size larger than the heap (exceeds-heap-size), or a trace that breaks a rule of the format (invalid-trace, naming its `line` or `index`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), the trace of a heap that does not record (not-recording), or an unknown defragmentation plan (plan-not-found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over the size limit (payload-too-large); `limitValue` is the limit in bytes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON (unsupported-media-type). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it), or HEAPD_MAX_CONCURRENT_REPLAYS replays are running (too-many-replays). */
             429: {
                 headers: {
                     /** @description Seconds until the request rate limit lets requests through again; sent only when HEAPD_RATE_LIMIT refused the request (a quota is not a matter of time). */

@@ -30,6 +30,8 @@ import { healthRoutes } from './routes/health.js'
 import { heapRoutes } from './routes/heaps.js'
 import { layoutRoutes } from './routes/layout.js'
 import { traceRoutes } from './routes/trace.js'
+import { replayRoutes } from './routes/replays.js'
+import type { ReplayPool } from '../registry/replays.js'
 import { uiPlugin } from './ui.js'
 import { validatorCompiler } from './validation.js'
 import { clientErrorHandler } from './client-errors.js'
@@ -59,6 +61,8 @@ export interface AppOptions {
   sweepTimers?: SweepTimers
   /** Milliseconds between event loop delay samples for overload shedding (1000 when omitted). */
   pressureSampleInterval?: number
+  /** The worker pool POST /replays runs on; one sized by the config (closed with the app) when omitted. */
+  replays?: ReplayPool
 }
 
 const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/
@@ -191,6 +195,7 @@ export function buildApp (config: Config, options: AppOptions = {}) {
         { name: 'batch', description: 'Many ops in one request, optionally atomic.' },
         { name: 'layout', description: 'Statistics, segments and occupancy of a heap.' },
         { name: 'defrag', description: 'Defragmentation plans: move blocks to win back contiguous space; the client copies the bytes.' },
+        { name: 'replays', description: 'What if: a trace replayed on every strategy, against the floor.' },
         { name: 'health', description: 'Liveness and readiness.' }
       ]
     },
@@ -206,6 +211,7 @@ export function buildApp (config: Config, options: AppOptions = {}) {
   app.register(layoutRoutes, routeOptions)
   app.register(defragRoutes, routeOptions)
   app.register(traceRoutes, routeOptions)
+  app.register(replayRoutes, { ...routeOptions, ...(options.replays !== undefined ? { pool: options.replays } : {}) })
   const store = options.store
   app.register(healthRoutes, { isClosing: () => closing, isStoreReady: () => store === undefined || store.ready() })
   // The heap map page at `/`: static files that talk to the API above like any client.

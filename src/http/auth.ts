@@ -25,7 +25,7 @@ declare module 'fastify' {
 
 /** Paths that need a key when keys are configured: the API, and anything under it. */
 export function isApiPath (url: string): boolean {
-  return url === '/heaps' || url.startsWith('/heaps/') || url.startsWith('/heaps?')
+  return url === '/heaps' || url.startsWith('/heaps/') || url.startsWith('/heaps?') || url === '/replays' || url.startsWith('/replays?')
 }
 
 const BEARER = /^Bearer[ ]+([^\s]+)[ ]*$/i

@@ -13,6 +13,8 @@ import {
 } from '../registry/errors.js'
 import { StoreUnavailableError } from '../registry/store/errors.js'
 import { NotRecordingError } from '../registry/recording.js'
+import { ReplayLimitError } from '../registry/replays.js'
+import { TraceError } from '../trace/index.js'
 import type { ProblemBody } from './schemas/problem.js'
 
 export const PROBLEM_TYPE_BASE = 'https://heapd.dev/problems/'
@@ -20,6 +22,7 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
 
 const CATALOGUE = {
   'validation-error': { status: 400, title: 'Invalid request' },
+  'invalid-trace': { status: 400, title: 'Invalid trace' },
   unauthorized: { status: 401, title: 'Unauthorized' },
   'exceeds-heap-size': { status: 400, title: 'Larger than the heap' },
   'heap-not-found': { status: 404, title: 'Heap not found' },
@@ -40,6 +43,7 @@ const CATALOGUE = {
   'idempotency-key-reused': { status: 422, title: 'Idempotency-Key reused' },
   'headers-too-large': { status: 431, title: 'Request headers too large' },
   'quota-exceeded': { status: 429, title: 'Quota exceeded' },
+  'too-many-replays': { status: 429, title: 'Too many replays' },
   'internal-error': { status: 500, title: 'Internal error' },
   // Readiness (the process is shutting down) and overload (it sheds requests for a moment) are both
   // 503, but a client retries the second and a balancer drains the first: two types.
@@ -97,6 +101,10 @@ export function toProblem (error: unknown, instance: string, context: ProblemCon
   const defrag = defragProblem(error, instance)
   if (defrag !== undefined) return defrag
   if (error instanceof NotRecordingError) return problem('not-recording', error.message, instance)
+  if (error instanceof TraceError) return traceProblem(error, instance)
+  if (error instanceof ReplayLimitError) {
+    return problem('too-many-replays', error.message, instance, { limit: 'maxConcurrentReplays', limitValue: error.limit })
+  }
   if (error instanceof IdempotencyKeyReusedError) return problem('idempotency-key-reused', error.message, instance)
   if (error instanceof IdempotencyKeyInFlightError) return problem('idempotency-key-in-flight', error.message, instance)
   if (error instanceof StoreUnavailableError) {
@@ -145,6 +153,17 @@ function defragProblem (error: unknown, instance: string): ProblemBody | undefin
     })
   }
   return undefined
+}
+
+/** A trace that breaks a rule: 400 naming the line or op; one over HEAPD_MAX_REPLAY_OPS: 413. */
+function traceProblem (error: TraceError, instance: string): ProblemBody {
+  const where: Extras = error.line !== undefined ? { line: error.line } : error.index !== undefined ? { index: error.index } : {}
+  if (error.reason === 'too-many-ops') {
+    return problem('payload-too-large', `${error.where}: ${error.message}`, instance, {
+      ...where, limit: 'maxReplayOps', ...(error.limit !== undefined ? { limitValue: error.limit } : {})
+    })
+  }
+  return problem('invalid-trace', `${error.where}: ${error.message}`, instance, { reason: error.reason, ...where })
 }
 
 function allocatorProblem (error: AllocatorError, instance: string): ProblemBody {

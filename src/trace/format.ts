@@ -13,7 +13,7 @@
  * are powers of two up to 2^30) and packs the ops into typed arrays for a replay. A rule broken is
  * a TraceError naming the line (text, 1-based) or the index (JSON, 0-based).
  */
-import { MAX_ALIGNMENT } from '../allocator/index.js'
+import { MAX_ALIGNMENT } from '../allocator/types.js'
 
 export interface TraceAlloc { op: 'alloc', id: number, size: number, align?: number }
 export interface TraceFree { op: 'free', id: number }
@@ -37,7 +37,9 @@ export class TraceError extends Error {
     /** 1-based line of a text trace. */
     readonly line?: number,
     /** 0-based index of a JSON op. */
-    readonly index?: number
+    readonly index?: number,
+    /** too-many-ops: the most ops a trace may hold. */
+    readonly limit?: number
   ) {
     super(message)
     this.name = 'TraceError'
@@ -193,7 +195,7 @@ export class TraceBuilder {
 
   private push (kind: number, line?: number, index?: number): number {
     const n = this.length
-    if (n >= this.maxOps) throw new TraceError('too-many-ops', `a trace holds at most ${this.maxOps} ops`, line, index)
+    if (n >= this.maxOps) throw new TraceError('too-many-ops', `a trace holds at most ${this.maxOps} ops`, line, index, this.maxOps)
     if (n >= this.kind.length) this.grow(n * 2)
     this.kind[n] = kind
     this.length = n + 1

@@ -31,7 +31,7 @@ t.test('every route of the design is documented, with id, summary, description, 
     'post /heaps', 'get /heaps', 'get /heaps/{id}', 'delete /heaps/{id}', 'post /heaps/{id}/alloc', 'get /heaps/{id}/blocks',
     'get /heaps/{id}/blocks/{ptr}', 'patch /heaps/{id}/blocks/{ptr}', 'delete /heaps/{id}/blocks/{ptr}', 'post /heaps/{id}/batch',
     'get /heaps/{id}/stats', 'get /heaps/{id}/layout', 'post /heaps/{id}/reset', 'get /healthz', 'get /readyz',
-    'get /heaps/{id}/trace',
+    'get /heaps/{id}/trace', 'post /replays',
     'post /heaps/{id}/defrag', 'get /heaps/{id}/defrag/{planId}', 'post /heaps/{id}/defrag/{planId}/commit', 'delete /heaps/{id}/defrag/{planId}'
   ]
   const documented = Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method} ${path}`))

@@ -16,7 +16,7 @@ export const Problem = z.object({
   status: z.int(),
   detail: z.string().meta({ examples: ['out of memory: 4096 bytes requested, 6144 free but the largest free range is 2048 bytes'] }),
   instance: z.string().meta({ description: 'The request path.', examples: ['/heaps/3q2-7wAAAAD8tYc0QmH1Kg/alloc'] }),
-  reason: z.string().optional().meta({ description: 'out-of-memory: `full` or `fragmented`; block-not-found: `out-of-bounds`, `free` or `interior`.' }),
+  reason: z.string().optional().meta({ description: 'out-of-memory: `full` or `fragmented`; block-not-found: `out-of-bounds`, `free` or `interior`; invalid-trace: the rule broken (docs/traces.md).' }),
   requested: z.int().optional().meta({ description: 'out-of-memory, exceeds-heap-size: bytes requested.' }),
   free: z.int().optional().meta({ description: 'out-of-memory: total free bytes.' }),
   largestFree: z.int().optional().meta({ description: 'out-of-memory: the largest free range.' }),
@@ -24,7 +24,8 @@ export const Problem = z.object({
   ptr: z.int().optional().meta({ description: 'block-not-found: the pointer given; block-moving: the moving block.' }),
   planId: z.string().optional().meta({ description: 'block-moving, defrag-in-progress, plan-not-found, plan-expired, plan-committed: the defragmentation plan concerned.' }),
   blockPtr: z.int().optional().meta({ description: 'block-not-found with reason `interior`: the start of the block containing ptr.' }),
-  index: z.int().optional().meta({ description: 'Atomic batch: index of the op that failed.' }),
+  index: z.int().optional().meta({ description: 'Atomic batch: index of the op that failed; invalid-trace in JSON ops: index (0-based) of the bad op.' }),
+  line: z.int().optional().meta({ description: 'invalid-trace in the text format: the line (1-based) that breaks a rule.' }),
   limit: z.string().optional().meta({ description: 'quota-exceeded, payload-too-large: the name of the limit reached.', examples: ['maxBlocksPerHeap'] }),
   limitValue: z.int().optional().meta({ description: 'quota-exceeded, payload-too-large: the limit\'s setting (bytes for bodyLimit).' }),
   issues: z.array(ValidationIssue).optional().meta({ description: 'validation-error: the issues found, at most 20.' }),
@@ -35,7 +36,7 @@ export const Problem = z.object({
 export type ProblemBody = z.infer<typeof Problem>
 
 const DESCRIPTIONS: Record<number, string> = {
-  400: 'Invalid request (validation-error), or a size larger than the heap (exceeds-heap-size).',
+  400: 'Invalid request (validation-error), a size larger than the heap (exceeds-heap-size), or a trace that breaks a rule of the format (invalid-trace, naming its `line` or `index`).',
   401: 'Missing or invalid API key (unauthorized).',
   404: 'Unknown heap (heap-not-found), pointer that is not a live block (block-not-found), the trace of a heap that does not record (not-recording), or an unknown defragmentation plan (plan-not-found).',
   409: 'No free range fits (out-of-memory), the block moves in an open defragmentation plan (block-moving), the heap has an open plan (defrag-in-progress), ' +
@@ -44,7 +45,7 @@ const DESCRIPTIONS: Record<number, string> = {
   413: 'Body over the size limit (payload-too-large); `limitValue` is the limit in bytes.',
   415: 'Body is not JSON (unsupported-media-type).',
   422: 'The Idempotency-Key was used before with a different request: method, path or body (idempotency-key-reused).',
-  429: 'A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it).',
+  429: 'A configured limit or the request rate limit is reached (quota-exceeded, `limit` names it), or HEAPD_MAX_CONCURRENT_REPLAYS replays are running (too-many-replays).',
   500: 'Unexpected failure (internal-error); details are logged, not returned.',
   503: 'Overloaded (overloaded): the event loop lags past HEAPD_MAX_EVENT_LOOP_DELAY and /heaps* requests are shed; retry after Retry-After seconds.'
 }

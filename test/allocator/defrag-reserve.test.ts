@@ -244,3 +244,28 @@ for (const strategy of STRATEGIES) {
     t.same(heap.freeRanges().next().value, { offset: 0, size: 100 })
   })
 }
+
+for (const strategy of STRATEGIES) {
+  t.test(`${strategy}: plans on a heap of 2^53 - 1 bytes`, async t => {
+    const heap = createAllocator({ size: Number.MAX_SAFE_INTEGER, strategy, alignment: 8 })
+    const big = 2 ** 48
+    const ptrs = [big, 3, big, 2 ** 40, big, 17, big].map((size, i) => heap.alloc(size, i % 2 === 0 ? 4096 : undefined, `b${i}`))
+    const tail = [...heap.freeRanges()].at(-1)!
+    heap.allocAt(tail.offset, tail.size)
+    heap.free(ptrs[0]!)
+    heap.free(ptrs[2]!)
+    heap.free(ptrs[4]!)
+    for (const options of [{}, { goal: 'hole' as const, size: 3 * big, align: 2 ** 20 }]) {
+      const copy = restoreAllocator(heap.snapshot())
+      const plan = copy.planDefrag(options)
+      t.ok(plan.moves.length > 0, `${options.goal ?? 'compact'} moves blocks`)
+      copy.reserve(plan.moves)
+      copy.commitMoves(plan.moves)
+      copy.check()
+      const { largestFree, freeRanges, fragmentation, sawicki } = copy.stats()
+      t.same({ largestFree, freeRanges, fragmentation }, { largestFree: plan.after.largestFree, freeRanges: plan.after.freeRanges, fragmentation: plan.after.fragmentation }, 'after is exact')
+      t.ok(Math.abs(sawicki - plan.after.sawicki) < 1e-12, 'sawicki to rounding')
+      t.ok(plan.moves.every(move => copy.block(move.newPtr)?.tag === move.tag && move.newPtr % 8 === 0), 'blocks moved with their tags, aligned')
+    }
+  })
+}

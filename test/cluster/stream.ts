@@ -20,6 +20,7 @@ export class ChangeStream {
   readonly ids = new HeapIds()
   route: () => string
   private running = false
+  private failure: Error | undefined
   private holding = false
   private idle = 0
   private workers: Array<Promise<void>> = []
@@ -29,6 +30,7 @@ export class ChangeStream {
   constructor (private readonly t: Test, private readonly model: Model, route: () => string, seed: number) {
     this.route = route
     this.random = prng(seed)
+    t.teardown(() => { this.running = false })
   }
 
   /** Creates `count` heaps (keyed, retried like every change), on both the cluster and the model. */
@@ -49,12 +51,18 @@ export class ChangeStream {
    */
   async change (heapId: string, target?: string): Promise<Answer> {
     const request = await this.nextRequest(heapId)
-    const answer = await sendKeyed(this.ids.forCluster(request), this.options(target))
+    const tried: Attempt[] = []
+    const answer = await sendKeyed(this.ids.forCluster(request), this.options(target, tried))
     const expected = await this.model(request)
     this.acknowledged++
     const same = this.t.same(comparable(answer, this.ids.toModel), comparable(expected, this.none),
       `${request.method} ${request.path} ${JSON.stringify(request.body ?? '')} answers as the model`)
-    if (!same) this.t.comment(JSON.stringify(this.attempts.slice(-5)))
+    if (!same) {
+      this.t.comment(`its attempts: ${tried.map((attempt) => `${attempt.base} ${attempt.answer?.status ?? attempt.error?.message}`).join('; ')}`)
+      // From here the heap's history and the model's differ: what follows would only repeat it.
+      this.failure ??= new Error(`the stream parted from the model at ${request.method} ${request.path}`)
+      this.running = false
+    }
     return answer
   }
 
@@ -68,33 +76,57 @@ export class ChangeStream {
           this.idle--
           continue
         }
-        await this.change(heapId)
+        try {
+          await this.change(heapId)
+        } catch (error) {
+          // A change that found no final answer in time, or the test ended under it.
+          this.failure ??= error as Error
+          this.running = false
+        }
       }
     })
   }
 
-  /** Resolves once the stream has `count` final answers in all. */
+  /** Resolves once the stream has `count` final answers in all; rejects once an answer differed from the model's. */
   async until (count: number): Promise<void> {
-    while (this.acknowledged < count) await sleep(10)
+    while (this.acknowledged < count) {
+      this.check()
+      await sleep(10)
+    }
+    this.check()
   }
 
   /** Stops every worker between two requests; resolves when none has a request out. */
   async hold (): Promise<void> {
     this.holding = true
-    while (this.idle < this.workers.length) await sleep(5)
+    while (this.idle < this.workers.length) {
+      if (this.failure !== undefined) await Promise.all(this.workers)
+      this.check()
+      await sleep(5)
+    }
+  }
+
+  /** Throws once an answer differed from the model's. */
+  check (): void {
+    if (this.failure !== undefined) throw this.failure
   }
 
   release (): void { this.holding = false }
 
+  /** Stops the workers; rejects if an answer differed from the model's. */
   async stop (): Promise<void> {
     this.running = false
     await Promise.all(this.workers)
+    this.check()
   }
 
-  private options (target?: string) {
+  private options (target?: string, tried: Attempt[] = []) {
     return {
       target: () => target ?? this.route(),
-      onAttempt: (attempt: Attempt) => { this.attempts.push({ ...attempt, at: Date.now() }) }
+      onAttempt: (attempt: Attempt) => {
+        tried.push(attempt)
+        this.attempts.push({ ...attempt, at: Date.now() })
+      }
     }
   }
 

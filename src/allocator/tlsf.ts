@@ -34,7 +34,7 @@
  *    all would cost O(free ranges) on a heap shattered into ranges just too small.
     When none of those fits, a range of `need` bytes can only be in need's own bin, and only
  *    the largest free range can tell: largest() (below) answers it, with its node.
- * Steps 1 and 2 are O(1), step 3 O(CANDIDATES) plus largest(). So NIL means no free range of
+ * Steps 1 and 2 are O(1), step 3 O(CANDIDATES) plus largest() (O(CROWDED), below). So NIL means no free range of
  * need bytes exists (exact for align = 1), and none of the first CANDIDATES ranges of the bins
  * between fits once aligned.
  *
@@ -45,17 +45,19 @@
  * largest(). The highest non-empty bin is O(1) from the bitmaps; bins 0..63 are exact sizes.
  * Above them the exact maximum (and a node of that size) is cached: an insert raises it in O(1),
  * removing a range of another size leaves it, removing a range of exactly that size invalidates
- * it, and the next largest() rescans the top bin's list only. Worst case O(ranges in the top bin)
- * once after each removal of the maximum; typically the top bin holds one range (the untouched
- * tail). Exact in O(1) always would take an ordered structure per bin (a heap or a tree), which
- * every insert and remove would pay for.
+ * it, and the next largest() finds it in the top bin again. A bin of up to CROWDED ranges is
+ * walked (bounded); a crowded bin keeps its ranges in a max-heap by size as well (BinHeap below),
+ * built when its count passes CROWDED (O(CROWDED)) and dropped when it falls under half of that,
+ * so its maximum is the heap's root. Every step is O(CROWDED + log n), while a heap of usual
+ * shape, whose bins hold few ranges each, pays one count per insert and remove and no heap at all.
  *
  * Snapshots. Because list order is history, order() lists every free node (bins in increasing
  * order, each list head first) and restoreOrder() files nodes back at the tails of their lists in
  * that order, so a heap rebuilt from its layout plus this order picks exactly as the original.
  *
- * Memory: two Int32 links per node (8 bytes); bins and bitmaps are fixed (~6.5 KB), plus
- * the shared BIN_MIN table (12.5 KB per process).
+ * Memory: two Int32 links per node (8 bytes); bins, counts and bitmaps are fixed (~13 KB), plus
+ * the shared BIN_MIN table (12.5 KB per process). Once some bin is crowded, an Int32 place per
+ * node, and 12 bytes per range of a crowded bin.
  */
 import { CANDIDATES, type FreeIndex, type FreeIndexFactory, type NodeView } from './free-index.js'
 import { NIL } from './segments.js'
@@ -68,6 +70,8 @@ const SL_COUNT = 1 << SL_BITS
 const EXACT_LIMIT = 2 * SL_COUNT
 const FL_COUNT = 52 - SL_BITS + 2
 export const BIN_COUNT = FL_COUNT * SL_COUNT
+/** Ranges a bin holds before it keeps them in a max-heap too: the most largest() walks. */
+export const CROWDED = 32
 
 /** INV_STEP[k] = 2^-(k - SL_BITS): multiplying by it is an exact division by the sub-bin width. */
 const INV_STEP = new Float64Array(64)
@@ -119,14 +123,21 @@ class TlsfIndex implements FreeIndex {
   private maxSize = 0
   private maxNode = NIL
   private maxValid = true
+  /** Ranges per bin. */
+  private readonly counts = new Int32Array(BIN_COUNT)
+  /** The max-heaps of crowded bins (above EXACT_LIMIT, more than CROWDED ranges), by bin. */
+  private crowded: Array<BinHeap | undefined> = []
+  /** Each node's place in its crowded bin's heap; allocated when a bin first gets crowded. */
+  private places = new Int32Array(0)
+  private capacity = 0
 
   constructor (private readonly nodes: NodeView) {}
 
   grow (capacity: number): void {
+    this.capacity = Math.max(this.capacity, capacity)
+    if (this.places.length > 0 && this.places.length < capacity) this.places = grown(this.places, capacity)
     if (2 * capacity <= this.links.length) return
-    const links = new Int32Array(2 * capacity)
-    links.set(this.links)
-    this.links = links
+    this.links = grown(this.links, 2 * capacity)
   }
 
   insert (node: number): void {
@@ -134,6 +145,7 @@ class TlsfIndex implements FreeIndex {
     const bin = binOf(size)
     const head = this.heads[bin]!
     if (size > this.maxSize && this.maxValid) this.raiseMax(node, size)
+    this.count(bin, node, size)
     if (head !== NIL && this.nodes.offsets[node]! > this.nodes.offsets[head]!) {
       // Higher than the head: goes second, so the head stays the lower of the two.
       const after = this.links[2 * head]!
@@ -163,6 +175,34 @@ class TlsfIndex implements FreeIndex {
       if (next === NIL) this.markEmpty(bin)
     }
     if (size === this.maxSize) this.maxValid = false
+    this.uncount(binOf(size), node)
+  }
+
+  /** A range joins `bin`: counted, and in the bin's heap when it is crowded (or becomes so now). */
+  private count (bin: number, node: number, size: number): void {
+    const count = ++this.counts[bin]!
+    const heap = this.crowded[bin]
+    if (heap !== undefined) heap.insert(node, size, this.places)
+    else if (count > CROWDED && bin >= EXACT_LIMIT) this.crowd(bin, node, size)
+  }
+
+  /** A range leaves `bin`; a crowded bin under half of CROWDED drops its heap. */
+  private uncount (bin: number, node: number): void {
+    const count = --this.counts[bin]!
+    const heap = this.crowded[bin]
+    if (heap === undefined) return
+    if (count < CROWDED / 2) this.crowded[bin] = undefined
+    else heap.remove(node, this.places)
+  }
+
+  /** Builds `bin`'s heap from its list (CROWDED ranges) and the joining node, not yet linked. */
+  private crowd (bin: number, node: number, size: number): void {
+    if (this.places.length < this.capacity) this.places = grown(this.places, this.capacity)
+    const heap = new BinHeap()
+    const sizes = this.nodes.sizes
+    for (let other = this.heads[bin]!; other !== NIL; other = this.links[2 * other]!) heap.insert(other, sizes[other]!, this.places)
+    heap.insert(node, size, this.places)
+    this.crowded[bin] = heap
   }
 
   /** Sets bin's bits in the bitmaps (it just got its first range). */
@@ -188,6 +228,7 @@ class TlsfIndex implements FreeIndex {
     const old = this.nodes.sizes[node]!
     const bin = binOf(old)
     if (size < BIN_MIN[bin]! || size >= BIN_MIN[bin + 1]!) return false
+    this.crowded[bin]?.resize(node, size, this.places)
     if (old === this.maxSize && size < old) this.maxValid = false
     else if (size > this.maxSize && this.maxValid) this.raiseMax(node, size)
     return true
@@ -253,11 +294,16 @@ class TlsfIndex implements FreeIndex {
     this.maxNode = NIL
     if (fl !== -1) {
       const bin = (fl << SL_BITS) + highestBit(this.slMap[fl]!)
-      const sizes = this.nodes.sizes
-      // An exact bin's head has the bin's size; other bins are walked.
-      const last = bin < EXACT_LIMIT ? this.links[2 * this.heads[bin]!]! : NIL
-      for (let node = this.heads[bin]!; node !== last; node = this.links[2 * node]!) {
-        if (sizes[node]! > this.maxSize) this.raiseMax(node, sizes[node]!)
+      const heap = this.crowded[bin]
+      if (heap !== undefined) {
+        this.raiseMax(heap.top(), heap.topKey())
+      } else {
+        const sizes = this.nodes.sizes
+        // An exact bin's head has the bin's size; other bins hold at most CROWDED ranges here.
+        const last = bin < EXACT_LIMIT ? this.links[2 * this.heads[bin]!]! : NIL
+        for (let node = this.heads[bin]!; node !== last; node = this.links[2 * node]!) {
+          if (sizes[node]! > this.maxSize) this.raiseMax(node, sizes[node]!)
+        }
       }
     }
     this.maxValid = true
@@ -281,6 +327,8 @@ class TlsfIndex implements FreeIndex {
       const size = this.nodes.sizes[node]!
       const bin = binOf(size)
       const tail = tails[bin]!
+      // Counted before it is linked, as insert() does: a bin getting crowded heaps its list and the node.
+      this.count(bin, node, size)
       this.links[2 * node] = NIL
       this.links[2 * node + 1] = tail
       if (tail !== NIL) {
@@ -302,6 +350,83 @@ class TlsfIndex implements FreeIndex {
     this.maxSize = 0
     this.maxNode = NIL
     this.maxValid = true
+    this.counts.fill(0)
+    this.crowded = []
+  }
+}
+
+function grown (array: Int32Array, length: number): Int32Array<ArrayBuffer> {
+  const larger = new Int32Array(length)
+  larger.set(array)
+  return larger
+}
+
+/**
+ * A binary max-heap of one crowded bin's ranges by size. `places[node]` is the node's index in it
+ * plus one, so that any range leaves or changes size in O(log n). Keys are kept beside the nodes:
+ * a resize is told before the core writes the new size.
+ */
+class BinHeap {
+  private nodes = new Int32Array(2 * CROWDED)
+  private keys = new Float64Array(2 * CROWDED)
+  private length = 0
+
+  top (): number { return this.nodes[0]! }
+  topKey (): number { return this.keys[0]! }
+
+  insert (node: number, size: number, places: Int32Array): void {
+    if (this.length === this.nodes.length) {
+      this.nodes = grown(this.nodes, 2 * this.length)
+      const keys = new Float64Array(2 * this.length)
+      keys.set(this.keys)
+      this.keys = keys
+    }
+    this.siftUp(this.length++, node, size, places)
+  }
+
+  remove (node: number, places: Int32Array): void {
+    const at = places[node]! - 1
+    const last = --this.length
+    if (at === last) return
+    this.settle(at, this.nodes[last]!, this.keys[last]!, places)
+  }
+
+  resize (node: number, size: number, places: Int32Array): void {
+    this.settle(places[node]! - 1, node, size, places)
+  }
+
+  /** Puts (node, key) at `at` and moves it up or down to its place. */
+  private settle (at: number, node: number, key: number, places: Int32Array): void {
+    if (at > 0 && this.keys[(at - 1) >>> 1]! < key) this.siftUp(at, node, key, places)
+    else this.siftDown(at, node, key, places)
+  }
+
+  private siftUp (at: number, node: number, key: number, places: Int32Array): void {
+    while (at > 0) {
+      const parent = (at - 1) >>> 1
+      if (this.keys[parent]! >= key) break
+      this.place(at, this.nodes[parent]!, this.keys[parent]!, places)
+      at = parent
+    }
+    this.place(at, node, key, places)
+  }
+
+  private siftDown (at: number, node: number, key: number, places: Int32Array): void {
+    for (;;) {
+      let child = 2 * at + 1
+      if (child >= this.length) break
+      if (child + 1 < this.length && this.keys[child + 1]! > this.keys[child]!) child++
+      if (this.keys[child]! <= key) break
+      this.place(at, this.nodes[child]!, this.keys[child]!, places)
+      at = child
+    }
+    this.place(at, node, key, places)
+  }
+
+  private place (at: number, node: number, key: number, places: Int32Array): void {
+    this.nodes[at] = node
+    this.keys[at] = key
+    places[node] = at + 1
   }
 }
 

@@ -6,7 +6,7 @@
  * simulated over a fake node view.
  */
 import t from 'tap'
-import { createTlsfIndex } from '../../src/allocator/tlsf.js'
+import { createTlsfIndex, CROWDED } from '../../src/allocator/tlsf.js'
 import { createAllocator } from '../../src/allocator/index.js'
 import { alignUp } from '../../src/allocator/align.js'
 import type { NodeView } from '../../src/allocator/free-index.js'
@@ -78,4 +78,31 @@ t.test('an alignment larger than the heap still fits at offset 0', async (t) => 
   const allocator = createAllocator({ size: 100, strategy: 'tlsf' })
   t.equal(allocator.alloc(100, 2 ** 30), 0)
   t.equal(singleRangeHeap(100)(100, 2 ** 30), 0)
+})
+
+t.test('a crowded bin: its largest range leaves and comes back, and the index knows the largest every time', async (t) => {
+  // 3 * CROWDED ranges of 1,000 to 1,031 bytes (one bin), each followed by a block that keeps them apart.
+  const heap = createAllocator({ size: 3 * CROWDED * 1100, strategy: 'tlsf' })
+  const ranges: number[] = []
+  for (let i = 0; i < 3 * CROWDED; i++) {
+    ranges.push(heap.alloc(1000 + (i * 7) % 32))
+    heap.alloc(16)
+  }
+  heap.alloc(heap.stats().largestFree)
+  for (const ptr of ranges) heap.free(ptr)
+  const taken: number[] = []
+  // Take the largest again and again: the bin gets crowded, then thins out below CROWDED / 2, and fills up again.
+  for (let round = 0; round < 2; round++) {
+    while (heap.stats().freeRanges > CROWDED / 4) {
+      const largest = heap.stats().largestFree
+      taken.push(heap.alloc(largest))
+      heap.check()
+      t.ok(heap.stats().largestFree <= largest)
+    }
+    while (taken.length > 0) {
+      heap.free(taken.pop()!)
+      heap.check()
+    }
+  }
+  t.equal(heap.stats().freeRanges, 3 * CROWDED)
 })

@@ -5,7 +5,7 @@
  * address replaced by the test's, and every file nginx writes kept in a temporary folder.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -170,6 +170,8 @@ export async function startNginx (t: Test, upstreamPorts: number[]): Promise<Ngi
 /** nginx in front of the instances at `upstreamPorts`; the caller stops it. */
 export async function launchNginx (upstreamPorts: number[]): Promise<Nginx> {
   const folder = mkdtempSync(join(tmpdir(), 'heapd-nginx-'))
+  // Run as root, nginx's workers are another user: they buffer large bodies in temp folders here.
+  chmodSync(folder, 0o755)
   const port = await freePort()
   const conf = join(folder, 'nginx.conf')
   writeFileSync(conf, renderNginxConf(renderSite(upstreamPorts, port), folder))

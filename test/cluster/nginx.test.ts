@@ -42,6 +42,15 @@ t.test('nginx routes by heap ID, spreads creates, and passes a dead instance\'s 
     routes.push({ id, instance, found: seen.has(201) })
   }
 
+  // A body larger than nginx keeps in memory (a 1,000-op batch) goes through its temp file.
+  // heapd answers it: the batch's results where the heap lives, heap-not-found elsewhere.
+  for (const route of routes) {
+    const ops = Array.from({ length: 1000 }, () => ({ op: 'alloc', size: 1 }))
+    const batch = await call(nginx.base, 'POST', `/heaps/${route.id}/batch`, { ops })
+    if (route.found) t.equal(batch.body.results?.length, 1000, 'a 1,000-op batch through nginx')
+    else t.equal(batch.body.type, 'https://heapd.dev/problems/heap-not-found', 'a 1,000-op batch through nginx, to an instance without the heap')
+  }
+
   // Kill an instance one heap was routed to: its requests now reach another instance, no 502.
   const routed = routes.find((route) => route.found) ?? routes[0]!
   await routed.instance.kill()

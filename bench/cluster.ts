@@ -34,8 +34,8 @@ const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: '
 interface Subject {
   name: string
   base: string
-  /** The processes whose CPU time counts as the server's. */
-  pids: () => number[]
+  /** heapd's processes, and the others serving (nginx, PostgreSQL): their CPU time is the server's. */
+  pids: () => { heapd: number[], others: number[] }
   heaps: string[]
   close: () => Promise<void>
 }
@@ -45,6 +45,9 @@ interface Figures {
   p50: number
   p99: number
   failures: number
+  /** CPU time of the heapd processes per request. */
+  heapdCpuUsPerRequest: number
+  /** CPU time of every server process (heapd, nginx, PostgreSQL) per request. */
   cpuUsPerRequest: number
 }
 
@@ -102,15 +105,21 @@ async function createHeaps (base: string, nginx?: Nginx): Promise<string[]> {
 /** Loads the heaps at once, one autocannon per heap, `connections` split between them. */
 async function measure (subject: Subject, path: string, body: string, runSeconds: number): Promise<Figures> {
   const pids = subject.pids()
-  const before = new Map(pids.map((pid) => [pid, cpuTicks(pid)]))
+  const before = new Map([...pids.heapd, ...pids.others].map((pid) => [pid, cpuTicks(pid)]))
   const results: LoadResult[] = await Promise.all(subject.heaps.map(async (heap, i) => await load({
     url: `${subject.base}/heaps/${heap}/${path}`,
     seconds: runSeconds,
     connections: Math.floor(connections / HEAPS) + (i < connections % HEAPS ? 1 : 0),
     body
   })))
-  let ticks = 0
-  for (const pid of new Set([...pids, ...subject.pids()])) ticks += cpuTicks(pid) - (before.get(pid) ?? 0)
+  const after = subject.pids()
+  const spent = (group: number[]): number => {
+    let ticks = 0
+    for (const pid of new Set(group)) ticks += cpuTicks(pid) - (before.get(pid) ?? 0)
+    return ticks / ticksPerSecond * 1e6
+  }
+  const heapdUs = spent([...pids.heapd, ...after.heapd])
+  const othersUs = spent([...pids.others, ...after.others])
   const requests = results.reduce((sum, result) => sum + result.requests, 0)
   return {
     requestsPerSecond: requests / runSeconds,
@@ -118,7 +127,8 @@ async function measure (subject: Subject, path: string, body: string, runSeconds
     p50: Math.max(...results.map((result) => result.p50)),
     p99: Math.max(...results.map((result) => result.p99)),
     failures: results.reduce((sum, result) => sum + result.errors + result.timeouts + result.non2xx, 0),
-    cpuUsPerRequest: requests > 0 ? ticks / ticksPerSecond * 1e6 / requests : NaN
+    heapdCpuUsPerRequest: requests > 0 ? heapdUs / requests : NaN,
+    cpuUsPerRequest: requests > 0 ? (heapdUs + othersUs) / requests : NaN
   }
 }
 
@@ -127,7 +137,7 @@ async function single (name: string, env: Record<string, string>, extraPids: () 
   return {
     name,
     base: instance.base,
-    pids: () => [instance.pid, ...extraPids()],
+    pids: () => ({ heapd: [instance.pid], others: extraPids() }),
     heaps: await createHeaps(instance.base),
     close: instance.close
   }
@@ -141,7 +151,7 @@ async function cluster (postgres: TestPostgres, postgresPids: () => number[]): P
   return {
     name: 'cluster: 3 × postgres, nginx',
     base: nginx.base,
-    pids: () => [...instances.map((instance) => instance.pid), ...processTree(nginx.pid), ...postgresPids()],
+    pids: () => ({ heapd: instances.map((instance) => instance.pid), others: [...processTree(nginx.pid), ...postgresPids()] }),
     heaps: await createHeaps(nginx.base, nginx),
     close: async () => {
       await nginx.stop()
@@ -197,11 +207,12 @@ try {
 }
 
 const ms = (value: number): string => value.toFixed(1)
-printTable('Single allocs: POST /heaps/:id/alloc, 64 B', ['subject', 'req/s', 'p50 ms', 'p99 ms', 'failures', 'server CPU µs/req'],
-  rows.map(({ name, alloc }) => [name, int(alloc.requestsPerSecond), ms(alloc.p50), ms(alloc.p99), alloc.failures, int(alloc.cpuUsPerRequest)]))
+const cpuNote = 'server CPU: heapd alone, and all server processes (heapd, nginx, PostgreSQL and its backends); p50 and p99: the slowest of the three loads.'
+printTable('Single allocs: POST /heaps/:id/alloc, 64 B', ['subject', 'req/s', 'p50 ms', 'p99 ms', 'failures', 'heapd CPU µs/req', 'server CPU µs/req'],
+  rows.map(({ name, alloc }) => [name, int(alloc.requestsPerSecond), ms(alloc.p50), ms(alloc.p99), alloc.failures, int(alloc.heapdCpuUsPerRequest), int(alloc.cpuUsPerRequest)]), [cpuNote])
 printTable(`Batches: POST /heaps/:id/batch, ${pairs * 2} ops (${pairs} allocs of 64 B, then their frees)`,
-  ['subject', 'req/s', 'allocator ops/s', 'p50 ms', 'p99 ms', 'failures', 'server CPU µs/req'],
-  rows.map(({ name, batch }) => [name, int(batch.requestsPerSecond), int(batch.requestsPerSecond * pairs * 2), ms(batch.p50), ms(batch.p99), batch.failures, int(batch.cpuUsPerRequest)]))
+  ['subject', 'req/s', 'allocator ops/s', 'p50 ms', 'p99 ms', 'failures', 'heapd CPU µs/req', 'server CPU µs/req'],
+  rows.map(({ name, batch }) => [name, int(batch.requestsPerSecond), int(batch.requestsPerSecond * pairs * 2), ms(batch.p50), ms(batch.p99), batch.failures, int(batch.heapdCpuUsPerRequest), int(batch.cpuUsPerRequest)]))
 
 const sqlite = rows.find((row) => row.name === 'sqlite')!
 const clustered = rows.find((row) => row.name.startsWith('cluster'))!

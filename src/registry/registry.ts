@@ -191,32 +191,10 @@ export class Registry {
     const report: LoadReport = { heaps: 0, blocks: 0, replayed: 0, snapshots: 0, fellBack: [] }
     const rebuilt: Heap[] = []
     for (const record of stored) {
-      const { description, seq } = record
+      const { description } = record
       if (this.heapsById.has(description.id)) throw new Error(`heap ${description.id} is recorded twice`)
       const { allocator, replayed, fromSnapshot, exact } = rebuildAllocator(record)
-      const heap = new Heap({
-        id: description.id,
-        seq,
-        allocator,
-        ...(description.name !== undefined ? { name: description.name } : {}),
-        ...(description.tenant !== undefined ? { tenant: description.tenant } : {}),
-        createdAt: description.createdAt,
-        // A restart counts as an access: an idle heap gets a full TTL after downtime, not zero.
-        touchedAt: this.nowMs(),
-        maxBlocks: this.limits.maxBlocksPerHeap,
-        budgets: this.budgetsOf(description.tenant),
-        events: this.events,
-        answering: this.answering,
-        defrag: this.defrag,
-        ...(record.plan !== undefined ? { plan: record.plan } : {}),
-        ...(description.record === true
-          ? { recording: Recording.restore(this.limits.maxRecordedOps ?? 1_000_000, record.recording ?? { entries: [], complete: true }) }
-          : {})
-      })
-      this.heapsById.set(heap.id, heap)
-      this.countTenant(heap.tenant, 1)
-      this.order.splice(firstAtOrAfter(this.order, seq), 0, heap)
-      this.nextSeq = Math.max(this.nextSeq, seq + 1)
+      const heap = this.install(record, allocator)
       report.heaps++
       report.blocks += record.blocks.length
       report.replayed += replayed
@@ -235,13 +213,21 @@ export class Registry {
    * without announcing it: another instance changed it, or this one's change was not committed.
    */
   adopt (record: SharedHeapRecord): Heap {
+    this.forget(record.description.id)
+    return this.install(record, rebuildShared(record))
+  }
+
+  /**
+   * A heap a store gave back, with its allocator rebuilt, made one of this registry's. Its access
+   * time is now: a restart or a reload counts as an access, so an idle heap gets a full TTL after
+   * downtime, not zero.
+   */
+  private install (record: Pick<StoredHeap, 'description' | 'seq' | 'plan' | 'recording'>, allocator: Allocator): Heap {
     const { description, seq } = record
-    this.forget(description.id)
     const heap = new Heap({
       id: description.id,
       seq,
-      allocator: rebuildShared(record),
-      defrag: this.defrag,
+      allocator,
       ...(description.name !== undefined ? { name: description.name } : {}),
       ...(description.tenant !== undefined ? { tenant: description.tenant } : {}),
       createdAt: description.createdAt,
@@ -249,7 +235,12 @@ export class Registry {
       maxBlocks: this.limits.maxBlocksPerHeap,
       budgets: this.budgetsOf(description.tenant),
       events: this.events,
-      answering: this.answering
+      answering: this.answering,
+      defrag: this.defrag,
+      ...(record.plan !== undefined ? { plan: record.plan } : {}),
+      ...(description.record === true
+        ? { recording: Recording.restore(this.limits.maxRecordedOps ?? 1_000_000, record.recording ?? { entries: [], complete: true }) }
+        : {})
     })
     this.heapsById.set(heap.id, heap)
     this.countTenant(heap.tenant, 1)

@@ -146,3 +146,57 @@ t.test('database down: 503 unavailable with Retry-After, nothing acknowledged lo
   t.same(blocks.map((b) => b.ptr), [kept.body.ptr, blocks[1]!.ptr], 'the acknowledged block is there, the refused one is not')
   t.equal(blocks.length, 2)
 })
+
+t.test('a defragmentation plan made on one instance is read, honoured and committed on the other', async (t) => {
+  const url = await server.createDatabase('shared_defrag')
+  const a = await sharedInstance(t, url)
+  const b = await sharedInstance(t, url)
+  const id = (await request(a.app.server).post('/heaps').send({ size: 4096, strategy: 'tlsf' }).expect(201)).body.id as string
+  const ptrs: number[] = []
+  for (let i = 0; i < 8; i++) ptrs.push((await request(i % 2 === 0 ? a.app.server : b.app.server).post(`/heaps/${id}/alloc`).send({ size: 256 }).expect(201)).body.ptr)
+  for (const ptr of ptrs.filter((_, i) => i % 2 === 0)) await request(b.app.server).delete(`/heaps/${id}/blocks/${ptr}`).expect(204)
+  const plan = (await request(a.app.server).post(`/heaps/${id}/defrag`).send({ goal: 'compact' }).expect(201)).body
+  t.ok(plan.moves.length > 0, 'something to move')
+  const read = await request(b.app.server).get(`/heaps/${id}/defrag/${plan.id as string}`).expect(200)
+  t.same(read.body.moves, plan.moves, 'the other instance reads the same plan')
+  const pinned = await request(b.app.server).delete(`/heaps/${id}/blocks/${plan.moves[0].ptr as number}`)
+  t.equal(pinned.status, 409, 'a moving block is pinned on the other instance too')
+  const committed = await request(b.app.server).post(`/heaps/${id}/defrag/${plan.id as string}/commit`).send({}).expect(200)
+  t.equal(committed.body.moved.length, plan.moves.length)
+  const again = await request(a.app.server).post(`/heaps/${id}/defrag/${plan.id as string}/commit`).send({}).expect(200)
+  t.same(again.body.moved, committed.body.moved, 'a second commit elsewhere answers the same result')
+  const layoutA = (await request(a.app.server).get(`/heaps/${id}/blocks`).expect(200)).body.items
+  const layoutB = (await request(b.app.server).get(`/heaps/${id}/blocks`).expect(200)).body.items
+  t.same(layoutA, layoutB)
+  t.same(layoutA.map((block: { ptr: number }) => block.ptr), plan.moves.map((move: { newPtr: number }) => move.newPtr).concat(
+    ptrs.filter((_, i) => i % 2 === 1 && !plan.moves.some((move: { ptr: number }) => move.ptr === ptrs[i]))).sort((x: number, y: number) => x - y))
+})
+
+t.test('a recording heap records the changes of every instance, in order', async (t) => {
+  const url = await server.createDatabase('shared_recording')
+  const a = await sharedInstance(t, url)
+  const b = await sharedInstance(t, url)
+  const single = buildApp(configWith())
+  await single.ready()
+  t.teardown(() => single.close())
+  const id = (await request(a.app.server).post('/heaps').send({ size: 4096, record: true }).expect(201)).body.id as string
+  const model = (await request(single.server).post('/heaps').send({ size: 4096, record: true }).expect(201)).body.id as string
+  const steps: Array<(app: typeof a.app.server, heap: string, ptrs: number[]) => Promise<void>> = [
+    async (app, heap, ptrs) => { ptrs.push((await request(app).post(`/heaps/${heap}/alloc`).send({ size: 100 }).expect(201)).body.ptr) },
+    async (app, heap, ptrs) => { ptrs.push((await request(app).post(`/heaps/${heap}/alloc`).send({ size: 300, align: 64 }).expect(201)).body.ptr) },
+    async (app, heap, ptrs) => { await request(app).patch(`/heaps/${heap}/blocks/${ptrs[0]!}`).send({ size: 2000 }).expect(200) },
+    async (app, heap, ptrs) => { await request(app).delete(`/heaps/${heap}/blocks/${ptrs[1]!}`).expect(204) }
+  ]
+  const ptrsShared: number[] = []
+  const ptrsModel: number[] = []
+  for (const [i, step] of steps.entries()) {
+    await step((i % 2 === 0 ? a : b).app.server, id, ptrsShared)
+    await step(single.server, model, ptrsModel)
+  }
+  const traceB = await request(b.app.server).get(`/heaps/${id}/trace`).expect(200)
+  const traceModel = await request(single.server).get(`/heaps/${model}/trace`).expect(200)
+  t.equal(traceB.text, traceModel.text, 'the trace is the one a single process records')
+  const fresh = await sharedInstance(t, url)
+  const traceFresh = await request(fresh.app.server).get(`/heaps/${id}/trace`).expect(200)
+  t.equal(traceFresh.text, traceModel.text, 'and a third instance loads it from the database')
+})

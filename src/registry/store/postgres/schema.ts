@@ -40,7 +40,18 @@ const MIGRATIONS: readonly string[] = [
      body text,
      PRIMARY KEY (scope, key)
    );
-   CREATE INDEX idempotency_keys_by_expiry ON idempotency_keys (expires_at);`
+   CREATE INDEX idempotency_keys_by_expiry ON idempotency_keys (expires_at);`,
+  // 2: a heap's defragmentation plan (open, or committed until it expires), and the history of
+  // heaps that record, appended in chunks (one row per commit, from entry `first`).
+  `ALTER TABLE heaps ADD COLUMN plan jsonb;
+   ALTER TABLE heaps ADD COLUMN recorded integer NOT NULL DEFAULT 0;
+   ALTER TABLE heaps ADD COLUMN recording_complete boolean NOT NULL DEFAULT true;
+   CREATE TABLE heap_recordings (
+     heap_id text NOT NULL REFERENCES heaps (id) ON DELETE CASCADE,
+     first integer NOT NULL,
+     entries jsonb NOT NULL,
+     PRIMARY KEY (heap_id, first)
+   );`
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

@@ -20,8 +20,10 @@ import pg from 'pg'
 import type { AllocatorSnapshot, HeapStats, HistoryCounters } from '../../../allocator/types.js'
 import type { Change, HeapDescription, HeapState, Mutation, RegistryEvents } from '../../events.js'
 import type { IdempotencyRecord } from '../../idempotency.js'
+import type { CommitResult, Plan } from '../../defrag.js'
+import type { RecordedEntry } from '../../recording.js'
 import { StoreOpenError, StoreUnavailableError } from '../errors.js'
-import type { Store, StoredHeap } from '../store.js'
+import type { Store, StoredHeap, StoredRecording } from '../store.js'
 import { migrate } from './schema.js'
 
 /** One recorded step of a heap's history: what replay (rebuild.ts) needs, and the counters after it. */
@@ -38,7 +40,14 @@ export interface SharedHeapRecord {
   version: number
   snapshot?: AllocatorSnapshot
   changes: RecordedChange[]
+  /** Its defragmentation plan, open (its reservations are in the snapshot) or committed. */
+  plan?: Plan
+  /** A recording heap's history. */
+  recording?: StoredRecording
 }
+
+/** A recorded entry as a row keeps it: [kind, id, size, align, ptr]. */
+type EntryRow = [RecordedEntry['kind'], number, number, number, number]
 
 /** A heap as the list shows it, without loading it. */
 export interface HeapSummary {
@@ -70,6 +79,9 @@ interface PendingHeap {
   /** Record the heap whole (a change this store has no row shape for, or a rebuilt heap). */
   snapshotNow: boolean
   state?: HeapState
+  /** The plan to keep from now on (null: none), or the result its commit answers. */
+  plan?: Plan | null
+  planCommitted?: { planId: string, result: CommitResult }
 }
 
 /** What the registry announced since the last commit. */
@@ -181,19 +193,25 @@ export class PostgresStore implements Store {
   async fetch (heapId: string): Promise<SharedHeapRecord | undefined> {
     return await this.transaction(async (client) => {
       await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY')
-      const { rows } = await client.query<{ description: HeapDescription, seq: string, version: string, snapshot: AllocatorSnapshot | null, snapshot_version: string }>(
-        'SELECT description, seq, version, snapshot, snapshot_version FROM heaps WHERE id = $1', [heapId])
+      const { rows } = await client.query<{ description: HeapDescription, seq: string, version: string, snapshot: AllocatorSnapshot | null, snapshot_version: string, plan: Plan | null, recording_complete: boolean }>(
+        'SELECT description, seq, version, snapshot, snapshot_version, plan, recording_complete FROM heaps WHERE id = $1', [heapId])
       const row = rows[0]
       if (row === undefined) return undefined
       const changes = await client.query<{ change: RecordedChange }>(
         'SELECT change FROM heap_changes WHERE heap_id = $1 AND version > $2 ORDER BY version', [heapId, row.snapshot_version])
-      return {
+      const record: SharedHeapRecord = {
         description: row.description,
         seq: Number(row.seq),
         version: Number(row.version),
         ...(row.snapshot !== null ? { snapshot: row.snapshot } : {}),
-        changes: changes.rows.map((r) => r.change)
+        changes: changes.rows.map((r) => r.change),
+        ...(row.plan !== null ? { plan: row.plan } : {})
       }
+      if (row.description.record === true) {
+        const chunks = await client.query<{ entries: EntryRow[] }>('SELECT entries FROM heap_recordings WHERE heap_id = $1 ORDER BY first', [heapId])
+        record.recording = { entries: chunks.rows.flatMap((chunk) => chunk.entries.map(([kind, id, size, align, ptr]) => ({ kind, id, size, align, ptr }))), complete: row.recording_complete }
+      }
+      return record
     })
   }
 
@@ -266,10 +284,12 @@ export class PostgresStore implements Store {
         if (heap.changes.length === 0 && !heap.snapshotNow) continue
         const to = from + Math.max(1, heap.changes.length)
         const stats = heap.state!.stats()
-        const updated = await client.query<{ snapshot_version: string }>(
-          'UPDATE heaps SET version = $3, stats = $4, changed_at = now() WHERE id = $1 AND version = $2 RETURNING snapshot_version',
+        const updated = await client.query<{ snapshot_version: string, recorded: number }>(
+          'UPDATE heaps SET version = $3, stats = $4, changed_at = now() WHERE id = $1 AND version = $2 RETURNING snapshot_version, recorded',
           [heapId, from, to, JSON.stringify(stats)])
         if (updated.rowCount !== 1) throw new HeapConflictError(heapId, `heap ${heapId} moved past version ${from}`)
+        await this.writePlan(client, heapId, heap)
+        await this.appendRecording(client, heapId, heap.state!, updated.rows[0]!.recorded)
         const since = to - Number(updated.rows[0]!.snapshot_version)
         if (heap.snapshotNow || since > 2 * stats.liveBlocks + this.snapshotSlack) {
           await client.query('UPDATE heaps SET snapshot = $2, snapshot_version = version WHERE id = $1', [heapId, JSON.stringify(heap.state!.snapshot())])
@@ -290,6 +310,24 @@ export class PostgresStore implements Store {
       }
       return versions
     })
+  }
+
+  private async writePlan (client: pg.PoolClient, heapId: string, heap: PendingHeap): Promise<void> {
+    if (heap.plan !== undefined) await client.query('UPDATE heaps SET plan = $2 WHERE id = $1', [heapId, heap.plan === null ? null : JSON.stringify(heap.plan)])
+    if (heap.planCommitted !== undefined) {
+      await client.query("UPDATE heaps SET plan = jsonb_set(plan, '{committed}', $3::jsonb) WHERE id = $1 AND plan ->> 'id' = $2",
+        [heapId, heap.planCommitted.planId, JSON.stringify(heap.planCommitted.result)])
+    }
+  }
+
+  /** Appends what a recording heap's history gained since the database last heard of it, as one chunk. */
+  private async appendRecording (client: pg.PoolClient, heapId: string, state: HeapState, recorded: number): Promise<void> {
+    const recording = state.recording
+    if (recording === undefined || recording.entryCount <= recorded) return
+    const entries: EntryRow[] = []
+    for (const entry of recording.entries(recorded)) entries.push([entry.kind, entry.id, entry.size, entry.align, entry.ptr])
+    await client.query('INSERT INTO heap_recordings (heap_id, first, entries) VALUES ($1, $2, $3)', [heapId, recorded, JSON.stringify(entries)])
+    await client.query('UPDATE heaps SET recorded = $2, recording_complete = $3 WHERE id = $1', [heapId, recorded + entries.length, recording.complete])
   }
 
   /** After the changes: every tenant touched within its block quota, and the database within the total. */
@@ -362,6 +400,16 @@ export class PostgresStore implements Store {
       case 'counted':
         heap.state = change.state
         heap.changes.push({ kind: 'counted', counters: countersOf(change.state.stats()) })
+        return
+      case 'defrag-planned':
+      case 'defrag-committed':
+      case 'defrag-ended':
+        // Reservations and moved blocks are in the heap's snapshot; the plan itself in its column.
+        heap.state = change.state
+        heap.snapshotNow = true
+        if (change.kind === 'defrag-planned') heap.plan = change.plan
+        else if (change.kind === 'defrag-ended') heap.plan = null
+        else heap.planCommitted = { planId: change.planId, result: change.result }
         return
       default:
         // Rebuilt heaps, and changes without a row shape here: the heap is recorded whole.

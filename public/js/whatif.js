@@ -4,13 +4,13 @@
 // footprint along the trace (lines), with a table of the numbers.
 
 import { ApiError, getApiKey } from './api.js'
-import { formatBytes, formatNumber, formatPercent } from './format.js'
+import { formatBytes, formatBytesShort, formatNumber, formatPercent } from './format.js'
 
 const NS = 'http://www.w3.org/2000/svg'
 const BAR_W = 600
 const BAR_ROW = 26
 const LABEL_W = 150
-const VALUE_W = 150
+const VALUE_W = 170
 const LINE_W = 600
 const LINE_H = 180
 
@@ -108,8 +108,9 @@ export class WhatIf {
   }
 
   renderBars ({ floor, peakLive, results }) {
-    const rows = [{ label: 'floor: peak live', key: 'floor', bytes: floor.bytes, note: 'no allocator can go below' }]
-    if (floor.offline !== undefined) rows.push({ label: 'floor: offline plan', key: 'offline', bytes: floor.offline, note: 'knowing every lifetime' })
+    // Notes stay short: the bars' scale leaves VALUE_W for them.
+    const rows = [{ label: 'floor: peak live', key: 'floor', bytes: floor.bytes, note: 'lower bound' }]
+    if (floor.offline !== undefined) rows.push({ label: 'floor: offline plan', key: 'offline', bytes: floor.offline, note: 'reachable' })
     for (const r of results) rows.push({ label: r.strategy, key: r.strategy, bytes: r.peakFootprint, note: `+${formatPercent(r.overhead)}` })
     const max = Math.max(1, ...rows.map((row) => row.bytes))
     const svg = this.bars
@@ -125,7 +126,7 @@ export class WhatIf {
       label.textContent = row.label
       const bar = element('rect', { x: LABEL_W, y: y + 4, width, height: BAR_ROW - 8, rx: 2 })
       const value = element('text', { x: LABEL_W + width + 6, y: y + 17 })
-      value.textContent = `${formatBytes(row.bytes)} · ${row.note}`
+      value.textContent = `${formatBytesShort(row.bytes)} · ${row.note}`
       group.append(label, bar, value)
       svg.append(group)
     })

@@ -18,6 +18,7 @@ import type { MillionResult } from './million.js'
 import { printTable, int, mops, percent, ratio, mib } from './table.js'
 import type { Cell } from './table.js'
 import { collect } from './memory.js'
+import { benchWhatIf } from './whatif.js'
 import { cpus, loadavg } from 'node:os'
 import { relative } from 'node:path'
 
@@ -61,6 +62,7 @@ if (options.million && strategies.length > 0) {
   for (const subject of strategies) millionResults.push(benchMillion(subject, options.live, options.passes))
   printMillionTable(millionResults)
 }
+await benchWhatIf(names)
 
 if (strategies.length > 0) benchDefrag({ strategies: strategies.map((s) => s.name), traces: benches.map((b) => b.trace.name) })
 

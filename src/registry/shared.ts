@@ -19,7 +19,7 @@
  * next job reloads it) and the batch answers 503: nothing was committed, so nothing is lost.
  */
 import { StoreUnavailableError } from './store/errors.js'
-import { HeapConflictError, SharedQuotaError, type PostgresStore } from './store/postgres/store.js'
+import { BlockQuotaConflictError, HeapConflictError, SharedQuotaError, type BlockUsage, type PostgresStore } from './store/postgres/store.js'
 import { QuotaExceededError } from './errors.js'
 import type { Registry } from './registry.js'
 
@@ -29,6 +29,8 @@ const MAX_ATTEMPTS = 5
 const MAX_BATCH = 256
 /** The queue of work that names no heap yet (creations). */
 const NO_HEAP = ''
+/** The usage scope of every heap (tenants' names are the others). */
+const ALL = '\u0000all'
 
 export interface Job<T> {
   /** Runs the request on the registry: synchronous, may throw (its error is the answer). */
@@ -51,6 +53,8 @@ export class SharedHeaps {
   private readonly queues = new Map<string, Queued[]>()
   /** The version of each heap this process holds a copy of, as last read or committed. */
   private readonly versions = new Map<string, number>()
+  /** Live blocks per scope (ALL, or a tenant) as last seen: what block quotas are computed against. */
+  private readonly usage = new Map<string, number>()
 
   constructor (private readonly registry: Registry, readonly store: PostgresStore) {}
 
@@ -109,10 +113,14 @@ export class SharedHeaps {
   private async settle (queueId: string, batch: Queued[]): Promise<Outcome[]> {
     const heapId = queueId === NO_HEAP ? undefined : queueId
     const reads = batch.some((queued) => queued.job.reads === true)
+    let usageRead = false
     for (let attempt = 1; ; attempt++) {
-      if (heapId !== undefined) await this.update(heapId, reads || attempt > 1)
+      const checked = heapId === undefined || await this.update(heapId, reads || attempt > 1)
       await this.lookUpKeys(batch)
-      const blocksBefore = await this.countBlocks(heapId)
+      const held = heapId !== undefined && this.registry.holds(heapId)
+      const tenant = held ? this.registry.tenantOf(heapId) : undefined
+      const before = held ? this.registry.heapBlocks(heapId) : 0
+      if (held) this.registry.assumeBlockUsage(tenant, this.usageOf(tenant))
       // Anything announced outside a batch (nothing should be) is not this batch's to commit.
       this.store.drain()
       const outcomes = batch.map((queued): Outcome => {
@@ -123,23 +131,41 @@ export class SharedHeaps {
         }
       })
       const work = this.store.drain()
-      if (work.heaps.size === 0 && work.keys.length === 0) return outcomes
       try {
-        const adds = blocksBefore !== undefined && heapId !== undefined && this.registry.holds(heapId) && this.registry.heapBlocks(heapId) > blocksBefore
-        const committed = await this.store.commit(work, (id) => this.versions.get(id), adds)
-        for (const [id, version] of committed) this.versions.set(id, version)
+        // A block quota refused on the usage last seen: read it and compute again, once.
+        if (!usageRead && outcomes.some((outcome) => !outcome.ok && isBlockQuota(outcome.error))) {
+          usageRead = true
+          this.rememberUsage(tenant, await this.store.blockUsage(tenant))
+          throw new HeapConflictError(heapId, 'the block usage moved')
+        }
+        const delta = (heapId !== undefined && this.registry.holds(heapId) ? this.registry.heapBlocks(heapId) : 0) - before
+        const version = heapId !== undefined ? this.versions.get(heapId) : undefined
+        // Answers computed on a copy nobody checked, that change nothing (refusals): the copy must still be current.
+        const guard = !checked && heapId !== undefined && version !== undefined && !work.heaps.has(heapId) ? { heapId, version } : undefined
+        if (work.heaps.size === 0 && work.keys.length === 0 && guard === undefined) return outcomes
+        const committed = await this.store.commit(work, (id) => this.versions.get(id), {
+          ...(guard !== undefined ? { guard } : {}),
+          ...(delta !== 0 ? { deltas: [{ tenant, delta }] } : {})
+        })
+        for (const [id, committedVersion] of committed.versions) this.versions.set(id, committedVersion)
         for (const [id, heap] of work.heaps) {
           if (heap.deleted === true) this.versions.delete(id)
         }
+        if (committed.usage !== undefined) this.rememberUsage(tenant, committed.usage)
         return outcomes
       } catch (error) {
         // Nothing was committed: this process's copies and remembered answers go back to the database's.
         for (const id of work.heaps.keys()) this.drop(id)
+        if (heapId !== undefined) this.drop(heapId)
         for (const queued of batch) {
           if (queued.job.key !== undefined) this.registry.dropIdempotencyKey(queued.job.key.tenant, queued.job.key.key)
         }
         if (error instanceof SharedQuotaError) return batch.map(() => ({ ok: false, error: new QuotaExceededError(error.limit, error.max, error.message) }))
         if (!(error instanceof HeapConflictError)) throw error
+        if (error instanceof BlockQuotaConflictError) {
+          usageRead = true
+          this.rememberUsage(tenant, await this.store.blockUsage(tenant))
+        }
         if (attempt === MAX_ATTEMPTS) {
           throw new StoreUnavailableError(this.store.location, new Error(`heap ${heapId ?? ''} kept changing on other instances`))
         }
@@ -147,37 +173,39 @@ export class SharedHeaps {
     }
   }
 
-  /** Makes this process's copy of the heap the database's: reloads it when missing, or when `check` finds it behind. */
-  private async update (heapId: string, check: boolean): Promise<void> {
+  /** The block usage last seen (by a commit, or read after a refusal); 0 for what was never seen. */
+  private usageOf (tenant: string | undefined): BlockUsage {
+    return { total: this.usage.get(ALL) ?? 0, tenant: tenant === undefined ? 0 : this.usage.get(tenant) ?? 0 }
+  }
+
+  private rememberUsage (tenant: string | undefined, usage: BlockUsage): void {
+    this.usage.set(ALL, usage.total)
+    if (tenant !== undefined) this.usage.set(tenant, usage.tenant)
+  }
+
+  /**
+   * Makes this process's copy of the heap the database's: reloads it when missing, or when `check`
+   * finds it behind. Answers whether the copy was checked (false: used as it was).
+   */
+  private async update (heapId: string, check: boolean): Promise<boolean> {
     const known = this.versions.get(heapId)
-    if (known !== undefined && this.registry.holds(heapId) && !check) return
+    if (known !== undefined && this.registry.holds(heapId) && !check) return false
     if (known !== undefined && this.registry.holds(heapId)) {
       const version = await this.store.version(heapId)
-      if (version === known) return
+      if (version === known) return true
       if (version === undefined) {
         this.drop(heapId)
-        return
+        return true
       }
     }
     const record = await this.store.fetch(heapId)
     if (record === undefined) {
       this.drop(heapId)
-      return
+      return true
     }
     this.registry.adopt(record)
     this.versions.set(heapId, record.version)
-  }
-
-  /**
-   * With block quotas, the budgets the batch computes against are the database's usage (other
-   * instances' heaps included); answers the heap's live blocks before the batch, to tell whether
-   * it added some. Undefined when no block quota is set.
-   */
-  private async countBlocks (heapId: string | undefined): Promise<number | undefined> {
-    if (!this.store.countsBlocks || heapId === undefined || !this.registry.holds(heapId)) return undefined
-    const tenant = this.registry.tenantOf(heapId)
-    this.registry.assumeBlockUsage(tenant, await this.store.blockUsage(tenant))
-    return this.registry.heapBlocks(heapId)
+    return true
   }
 
   /** Keys answered on any instance are taken into this process's table first, so that the retry replays them. */
@@ -194,4 +222,8 @@ export class SharedHeaps {
     this.registry.forget(heapId)
     this.versions.delete(heapId)
   }
+}
+
+function isBlockQuota (error: unknown): boolean {
+  return error instanceof QuotaExceededError && (error.limit === 'maxBlocksTotal' || error.limit === 'maxBlocksPerTenant')
 }

@@ -64,6 +64,23 @@ t.test('concurrent changes on two instances: one order, no fork', async (t) => {
   for (let i = 1; i < blocksA.length; i++) t.ok(blocksA[i - 1]!.ptr + blocksA[i - 1]!.size <= blocksA[i]!.ptr, 'blocks do not overlap')
 })
 
+t.test('a refusal is never answered from a copy another instance has moved past', async (t) => {
+  const url = await server.createDatabase('shared_stale_refusal')
+  const a = await sharedInstance(t, url)
+  const b = await sharedInstance(t, url)
+  const id = (await request(a.app.server).post('/heaps').send({ size: 4096 }).expect(201)).body.id as string
+  const first = (await request(b.app.server).post(`/heaps/${id}/alloc`).send({ size: 64 }).expect(201)).body.ptr as number
+  await request(b.app.server).delete(`/heaps/${id}/blocks/${first}`).expect(204)
+  await request(a.app.server).get(`/heaps/${id}/blocks`).expect(200)
+  const again = (await request(b.app.server).post(`/heaps/${id}/alloc`).send({ size: 64 }).expect(201)).body.ptr as number
+  t.equal(again, first, 'the pointer is reused')
+  await request(a.app.server).delete(`/heaps/${id}/blocks/${again}`).set('idempotency-key', 'stale-1').expect(204)
+  const keyed = await request(b.app.server).delete(`/heaps/${id}/blocks/${again}`).set('idempotency-key', 'stale-1')
+  t.equal(keyed.status, 204, 'the key remembers the free, not a refusal')
+  const oom = await request(a.app.server).post(`/heaps/${id}/alloc`).send({ size: 4096 }).expect(201)
+  t.equal(oom.body.ptr, 0, 'a copy that last saw the heap full is checked before it refuses')
+})
+
 t.test('a retry with the same Idempotency-Key on the other instance answers the first answer', async (t) => {
   const url = await server.createDatabase('shared_keys')
   const a = await sharedInstance(t, url)

@@ -51,7 +51,13 @@ const MIGRATIONS: readonly string[] = [
      first integer NOT NULL,
      entries jsonb NOT NULL,
      PRIMARY KEY (heap_id, first)
-   );`
+   );`,
+  // 3: live blocks per scope ('*': every heap; a tenant's name: its heaps), kept by every commit
+  // that changes a count, so that block quotas are checked in O(1).
+  `CREATE TABLE block_usage (scope text PRIMARY KEY, blocks bigint NOT NULL);
+   INSERT INTO block_usage (scope, blocks) SELECT '*', coalesce(sum((stats->>'liveBlocks')::bigint), 0) FROM heaps;
+   INSERT INTO block_usage (scope, blocks)
+     SELECT tenant, sum((stats->>'liveBlocks')::bigint) FROM heaps WHERE tenant <> '' GROUP BY tenant;`
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

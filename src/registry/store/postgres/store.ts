@@ -64,6 +64,14 @@ export class HeapConflictError extends Error {
   }
 }
 
+/** Another instance took the last blocks of a quota while this commit was computed: read the usage, compute again. */
+export class BlockQuotaConflictError extends HeapConflictError {
+  constructor () {
+    super(undefined, 'other instances took the last blocks of the quota meanwhile')
+    this.name = 'BlockQuotaConflictError'
+  }
+}
+
 /** Creating a heap would pass a heap quota counted over the whole database. */
 export class SharedQuotaError extends Error {
   constructor (readonly limit: 'maxHeaps' | 'maxHeapsPerTenant', readonly max: number, message: string) {
@@ -100,9 +108,27 @@ export interface PostgresStoreOptions {
   /** Heap quotas counted over the database at creation. */
   maxHeaps?: number
   maxHeapsPerTenant?: number
-  /** Block quotas counted over the database when a commit adds blocks. */
+  /** Block quotas counted over the database (block_usage) when a commit adds blocks. */
   maxBlocksTotal?: number
   maxBlocksPerTenant?: number
+}
+
+/** What a commit must also check (PostgresStore.commit). */
+export interface CommitOptions {
+  guard?: { heapId: string, version: number }
+  deltas?: BlockDelta[]
+}
+
+/** Live blocks a heap of `tenant` gained (negative: lost) in a commit. */
+export interface BlockDelta {
+  tenant: string | undefined
+  delta: number
+}
+
+export interface Committed {
+  versions: Map<string, number>
+  /** Block usage after the commit, when it changed some. */
+  usage?: BlockUsage
 }
 
 /** Live blocks over the database: all heaps', and one tenant's. */
@@ -114,8 +140,6 @@ export interface BlockUsage {
 const RETRY_INTERVAL_MS = 1000
 /** Advisory lock key creations take turns on (the migrations use another). */
 const CREATION_LOCK = 0x6865617071
-/** Advisory lock key commits that add blocks take turns on, when block quotas are set. */
-const BLOCKS_LOCK = 0x6865617072
 
 export class PostgresStore implements Store {
   readonly location: string
@@ -237,37 +261,41 @@ export class PostgresStore implements Store {
     }
   }
 
-  /** Whether block quotas are counted over the database (then SharedHeaps reads blockUsage before each batch). */
-  get countsBlocks (): boolean {
-    return this.options.maxBlocksTotal !== undefined || this.options.maxBlocksPerTenant !== undefined
-  }
-
-  /** Live blocks of every heap and of the tenant's, as last committed. O(heaps): read only when block quotas are set. */
-  async blockUsage (tenant: string | undefined, client?: pg.PoolClient): Promise<BlockUsage> {
-    const sql = "SELECT coalesce(sum((stats->>'liveBlocks')::bigint), 0) AS total, " +
-      "coalesce(sum((stats->>'liveBlocks')::bigint) FILTER (WHERE tenant = $1), 0) AS tenant FROM heaps"
-    const { rows } = client !== undefined ? await client.query<{ total: string, tenant: string }>(sql, [tenant ?? '']) : await this.query<{ total: string, tenant: string }>(sql, [tenant ?? ''])
-    return { total: Number(rows[0]!.total), tenant: Number(rows[0]!.tenant) }
+  /** Live blocks of every heap and of the tenant's heaps, as committed. O(1): two rows of block_usage. */
+  async blockUsage (tenant: string | undefined): Promise<BlockUsage> {
+    const { rows } = await this.query<{ scope: string, blocks: string }>('SELECT scope, blocks FROM block_usage WHERE scope = ANY($1)', [['*', tenant ?? '*']])
+    const of = (scope: string | undefined): number => Number(rows.find((row) => row.scope === scope)?.blocks ?? 0)
+    return { total: of('*'), tenant: tenant === undefined ? 0 : of(tenant) }
   }
 
   /** Heaps whose last change is older than `ttl` ms: deleted, each once, whichever instance asks first. */
   async expireIdle (ttl: number): Promise<string[]> {
     const { rows } = await this.query<{ id: string }>(
-      "DELETE FROM heaps WHERE id IN (SELECT id FROM heaps WHERE changed_at < now() - $1 * interval '1 millisecond' LIMIT 1000) RETURNING id", [ttl])
+      "WITH gone AS (DELETE FROM heaps WHERE id IN (SELECT id FROM heaps WHERE changed_at < now() - $1 * interval '1 millisecond' LIMIT 1000) " +
+      "RETURNING id, tenant, (stats->>'liveBlocks')::bigint AS blocks), " +
+      "counted AS (SELECT '*' AS scope, sum(blocks) AS blocks FROM gone UNION ALL SELECT tenant, sum(blocks) FROM gone WHERE tenant <> '' GROUP BY tenant), " +
+      'usage AS (UPDATE block_usage SET blocks = block_usage.blocks - counted.blocks FROM counted WHERE block_usage.scope = counted.scope) ' +
+      'SELECT id FROM gone', [ttl])
     await this.query('DELETE FROM idempotency_keys WHERE expires_at < $1', [Date.now()])
     return rows.map((row) => row.id)
   }
 
   /**
    * Writes `work` in one transaction. `base(heapId)` is the version each changed heap was computed
-   * on. Answers each heap's new version; throws HeapConflictError (nothing written) when a heap
-   * moved or a key was answered meanwhile, SharedQuotaError for a creation over a quota.
+   * on; `guard`, a heap whose answers were computed without changing it, must still be at its
+   * version too. `deltas` are the live blocks each heap gained (or lost), checked against the block
+   * quotas. Answers each heap's new version and the block usage after; throws HeapConflictError
+   * (nothing written) when a heap moved, a key was answered, or another instance took the last
+   * blocks of a quota meanwhile, SharedQuotaError for a creation over a heap quota.
    */
-  async commit (work: PendingWork, base: (heapId: string) => number | undefined, adds = false): Promise<Map<string, number>> {
+  async commit (work: PendingWork, base: (heapId: string) => number | undefined, options: CommitOptions = {}): Promise<Committed> {
     return await this.transaction(async (client) => {
-      // Commits that add blocks take turns, so that two instances cannot both take the last ones.
-      if (adds && this.countsBlocks) await client.query('SELECT pg_advisory_xact_lock($1)', [BLOCKS_LOCK])
       const versions = new Map<string, number>()
+      const { guard } = options
+      if (guard !== undefined) {
+        const { rows } = await client.query<{ version: string }>('SELECT version FROM heaps WHERE id = $1 FOR SHARE', [guard.heapId])
+        if (rows[0] === undefined || Number(rows[0].version) !== guard.version) throw new HeapConflictError(guard.heapId, `heap ${guard.heapId} moved past version ${guard.version}`)
+      }
       for (const [heapId, heap] of work.heaps) {
         if (heap.created !== undefined) {
           await this.insertHeap(client, heap.created.description, heap.created.state)
@@ -301,14 +329,14 @@ export class PostgresStore implements Store {
         }
         versions.set(heapId, to)
       }
-      if (adds && this.countsBlocks) await this.checkBlocks(client, work)
+      const usage = options.deltas !== undefined ? await this.countBlocks(client, options.deltas) : undefined
       for (const record of work.keys) {
         const inserted = await client.query(
           'INSERT INTO idempotency_keys (scope, key, fingerprint, expires_at, status, location, body) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING',
           [record.scope, record.key, record.fingerprint, record.expiresAt, record.answer.status, record.answer.location ?? null, record.answer.body ?? null])
         if (inserted.rowCount !== 1) throw new HeapConflictError(undefined, `Idempotency-Key ${record.key} was answered meanwhile`)
       }
-      return versions
+      return { versions, ...(usage !== undefined ? { usage } : {}) }
     })
   }
 
@@ -330,20 +358,28 @@ export class PostgresStore implements Store {
     await client.query('UPDATE heaps SET recorded = $2, recording_complete = $3 WHERE id = $1', [heapId, recorded + entries.length, recording.complete])
   }
 
-  /** After the changes: every tenant touched within its block quota, and the database within the total. */
-  private async checkBlocks (client: pg.PoolClient, work: PendingWork): Promise<void> {
+  /**
+   * Adds each delta to the usage of every heap and of its tenant's, refusing (HeapConflictError) a
+   * gain that passes a quota. The rows stay locked until the commit: commits that change counts
+   * take turns on them, which is what makes the quota hold across instances.
+   */
+  private async countBlocks (client: pg.PoolClient, deltas: readonly BlockDelta[]): Promise<BlockUsage> {
+    const usage: BlockUsage = { total: 0, tenant: 0 }
     const { maxBlocksTotal = Infinity, maxBlocksPerTenant = Infinity } = this.options
-    for (const heapId of work.heaps.keys()) {
-      const { rows } = await client.query<{ total: string, tenant: string, owned: boolean }>(
-        "SELECT coalesce(sum((h.stats->>'liveBlocks')::bigint), 0) AS total, " +
-        "coalesce(sum((h.stats->>'liveBlocks')::bigint) FILTER (WHERE h.tenant = t.owner), 0) AS tenant, bool_or(t.owner <> '') AS owned " +
-        'FROM heaps AS h, (SELECT tenant AS owner FROM heaps WHERE id = $1) AS t', [heapId])
-      const usage = rows[0]
-      if (usage === undefined) continue
-      if (Number(usage.total) > maxBlocksTotal || (usage.owned && Number(usage.tenant) > maxBlocksPerTenant)) {
-        throw new HeapConflictError(undefined, 'other instances took blocks of the quota meanwhile')
+    for (const { tenant, delta } of deltas) {
+      const scopes: Array<[string, number]> = [['*', maxBlocksTotal]]
+      if (tenant !== undefined) scopes.push([tenant, maxBlocksPerTenant])
+      for (const [scope, max] of scopes) {
+        const { rows } = await client.query<{ blocks: string }>(
+          'INSERT INTO block_usage (scope, blocks) VALUES ($1, $2) ON CONFLICT (scope) DO UPDATE SET blocks = block_usage.blocks + $2 RETURNING blocks',
+          [scope, delta])
+        const blocks = Number(rows[0]!.blocks)
+        if (delta > 0 && blocks > max) throw new BlockQuotaConflictError()
+        if (scope === '*') usage.total = blocks
+        else usage.tenant = blocks
       }
     }
+    return usage
   }
 
   private async insertHeap (client: pg.PoolClient, description: HeapDescription, state: HeapState): Promise<void> {
@@ -455,17 +491,31 @@ export class PostgresStore implements Store {
     }
   }
 
-  /** A database error as the service reports it: 503 `unavailable`; unique violations are conflicts. */
+  /**
+   * A database error as the service reports it: the database unreachable or refusing work is 503
+   * `unavailable` (and the store not ready); a lost race is a conflict; anything else is a bug of
+   * heapd's and goes on as it is (500).
+   */
   private failure (error: unknown): Error {
     if (error instanceof HeapConflictError || error instanceof SharedQuotaError) return error
     const code = (error as { code?: unknown }).code
-    if (code === '23505' || code === '40001') return new HeapConflictError(undefined, (error as Error).message)
-    // A statement the server cannot parse or plan is a bug of heapd's, not a fault of the database.
-    if (typeof code === 'string' && code.startsWith('42')) return error as Error
+    if (code === '23505' || code === '40001' || code === '40P01') return new HeapConflictError(undefined, (error as Error).message)
+    if (!unavailable(code)) return error as Error
     this.healthy = false
     this.lastAttempt = Date.now()
     return new StoreUnavailableError(this.location, error)
   }
+}
+
+/**
+ * SQLSTATEs of a database that cannot serve now: connection exceptions (08), insufficient
+ * resources such as a full disk or too many connections (53), an operator's shutdown or a server
+ * starting (57), I/O errors (58), and a read-only server (25006, a standby after a failover).
+ * No SQLSTATE at all is the network or the driver: refused, reset, timed out.
+ */
+function unavailable (code: unknown): boolean {
+  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return true
+  return code === '25006' || ['08', '53', '57', '58'].includes(code.slice(0, 2))
 }
 
 function countersOf (stats: HeapStats): HistoryCounters {

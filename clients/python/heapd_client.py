@@ -15,7 +15,7 @@ There is one method per operation of the service's OpenAPI document, named after
 in path order; body fields and query parameters are keyword arguments (``from`` is ``from_``).
 A method answers the decoded JSON, or ``None`` for a 204. Every problem the service answers
 (RFC 9457) raises :class:`HeapdError`. Every change carries an ``Idempotency-Key``, the same on
-each retry: a call is tried again after a timeout, a broken connection, a 503, or a 409 saying an
+each retry: a call is tried again after a timeout, a broken connection, a 502, 503 or 504, or a 409 saying an
 earlier attempt with the same key is still in flight.
 """
 
@@ -214,8 +214,9 @@ class HeapdClient:
                     return None if response.status == 204 or not text else json.loads(text)
             except urllib.error.HTTPError as error:
                 failure = _problem(error)
-                # 503: nothing changed. 409 in flight: an earlier attempt with this key still runs.
-                retry = error.code == 503 or (error.code == 409 and failure.code == "idempotency-key-in-flight")
+                # 503: nothing changed. 502, 504: a proxy lost the instance; the key makes the retry safe.
+                # 409 in flight: an earlier attempt with this key still runs.
+                retry = error.code in (502, 503, 504) or (error.code == 409 and failure.code == "idempotency-key-in-flight")
                 if not retry or last:
                     raise failure from None
                 wait = failure.retry_after if failure.retry_after is not None else _backoff(attempt)

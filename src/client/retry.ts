@@ -1,6 +1,7 @@
 /**
  * Attempts of one call: each with its own time limit, tried again after a timeout, a broken
- * connection, a 503 (overloaded or a store that cannot be reached: nothing changed) or a 409 saying
+ * connection, a 503 (overloaded or a store that cannot be reached: nothing changed), a proxy's 502
+ * or 504 (it lost the instance mid-request: the change may or may not have run) or a 409 saying
  * that an earlier attempt with the same key is still in flight, waiting as
  * the service's `Retry-After` says or backing off. A change is safe to try again because every
  * attempt carries the same `Idempotency-Key`. The caller's signal ends everything at once.
@@ -46,13 +47,15 @@ export async function withRetries<T extends { response: Response, error?: unknow
 }
 
 /**
- * A 503 changed nothing; a 409 `idempotency-key-in-flight` means an earlier attempt with this key
- * (one that timed out on this side) is still running there: asked again, the service answers it.
+ * A 503 changed nothing; after a 502 or 504 the same key answers the first answer if the change
+ * ran; a 409 `idempotency-key-in-flight` means an earlier attempt with this key (one that timed
+ * out on this side) is still running there: asked again, the service answers it.
  */
 function worthRetrying (result: { response: Response, error?: unknown }): boolean {
-  if (result.response.status === 503) return true
+  const status = result.response.status
+  if (status === 502 || status === 503 || status === 504) return true
   const type = (result.error as { type?: unknown } | undefined)?.type
-  return result.response.status === 409 && typeof type === 'string' && type.endsWith('/idempotency-key-in-flight')
+  return status === 409 && typeof type === 'string' && type.endsWith('/idempotency-key-in-flight')
 }
 
 /** Exponential with jitter, so that clients refused together do not come back together. */

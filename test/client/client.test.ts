@@ -173,6 +173,20 @@ t.test('a 503 is tried again with the same Idempotency-Key, and the change appli
   t.ok(proxy.seen.filter((request) => request.method === 'GET').every((request) => request.key === undefined), 'reads carry no key')
 })
 
+t.test('a proxy\'s 502 and 504 are tried again with the same key: the change applies once', async (t) => {
+  const gateway = (res: ServerResponse, status: number): true => {
+    res.writeHead(status, { 'content-type': 'application/problem+json' })
+    res.end(JSON.stringify({ type: 'about:blank', title: 'Bad gateway', status }))
+    return true
+  }
+  // The first attempt reaches the service and is applied; the proxy loses the answer.
+  const proxy = await faultyProxy(t, (_seen, index, res) => index === 0 ? gateway(res, 504) : index === 1 && gateway(res, 502))
+  const heap = await new HeapdClient({ baseUrl: proxy.url, retries: 3 }).createHeap({ size: 4096, name: 'behind-a-gateway' })
+  t.equal(proxy.seen.length, 3)
+  t.equal(new Set(proxy.seen.map((request) => request.key)).size, 1, 'one key throughout')
+  t.equal((await client.getHeap(heap.id)).name, 'behind-a-gateway')
+})
+
 t.test('a 409 idempotency-key-in-flight is tried again with the same key; another 409 is not', async (t) => {
   const inFlight = (res: ServerResponse): true => {
     res.writeHead(409, { 'content-type': 'application/problem+json' })

@@ -195,6 +195,18 @@ class Retries(unittest.TestCase):
         HeapdClient(service.url).get_stats("h")
         self.assertEqual(service.seen[-1], ("GET", None), "reads carry no key")
 
+    def test_a_gateways_502_and_504_are_retried_with_the_same_key(self) -> None:
+        def respond(index: int, handler: BaseHTTPRequestHandler) -> None:
+            if index < 2:
+                answer(handler, 502 if index == 0 else 504, {"type": "about:blank", "title": "Bad gateway", "status": 502})
+            else:
+                answer(handler, 201, {"id": "h", "size": 64})
+
+        service = self.fake(respond)
+        self.assertEqual(HeapdClient(service.url, retries=3).create_heap(size=64), {"id": "h", "size": 64})
+        self.assertEqual(len(service.seen), 3)
+        self.assertEqual(len({key for _, key in service.seen}), 1, "one key throughout")
+
     def test_when_every_attempt_is_a_503_the_problem_is_raised(self) -> None:
         service = self.fake(lambda index, handler: answer(handler, 503, UNAVAILABLE, {"retry-after": "0"}))
         with self.assertRaises(HeapdError) as caught:

@@ -36,8 +36,11 @@ async function replay (path, init) {
 }
 
 export const replays = {
-  // A recording heap's own history.
-  ofHeap: (id) => replay(`replays?heap=${encodeURIComponent(id)}`, { headers: { 'content-type': 'application/json' }, body: '{}' }),
+  // A recording heap's own history, on heaps of its alignment (the trace names only the blocks' own).
+  ofHeap: (id, alignment) => replay(`replays?heap=${encodeURIComponent(id)}`, {
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(alignment > 1 ? { alignment } : {})
+  }),
   // A trace file: text as it is; a .gz file compressed as it is, the server inflates it.
   ofFile: async (file) => {
     const gzip = /\.gz$/i.test(file.name)
@@ -70,7 +73,7 @@ export class WhatIf {
   async replayHeap () {
     const heap = this.heap
     if (!heap) return
-    await this.run(`heap ${heap.name ?? heap.id}`, () => replays.ofHeap(heap.id))
+    await this.run(`heap ${heap.name ?? heap.id}`, () => replays.ofHeap(heap.id, heap.alignment))
   }
 
   async replayFile (file) {

@@ -1,17 +1,19 @@
 /**
  * The floor: the least footprint a non-moving allocator could reach on a trace, bounded from both
  * sides. Below: the peak of live bytes (no placement holds more bytes in less space). Above: an
- * offline placement that knows every block's lifetime in advance, greedy by size as ML compilers
- * plan tensor arenas: largest block first, each placed just above the highest block already placed
- * whose lifetime intersects its own. Any such placement is achievable, so its footprint bounds
- * the floor from above.
+ * offline placement that knows every block's lifetime in advance, as ML compilers plan tensor
+ * arenas: blocks are taken in one order, and each is placed just above the highest block already
+ * placed whose lifetime intersects its own. Any such placement is achievable, so its footprint
+ * bounds the floor from above. Two orders are tried and the better kept: largest first (greedy
+ * by size), and longest-lived first, which does far better on recorded programs, whose few
+ * long-lived blocks then form the base and the many short-lived ones stack only where they live.
  *
  * Placing each block at the lowest clear offset instead (reusing holes below that top, as
  * TFLite's greedy-by-size does) packs tighter, but finding that offset among hundreds of
  * thousands of lifetimes costs far more than O(log n) a block. Above the top is one range-max and
- * one range-assign on a segment tree over time: O(n log n) in all, well within a replay's time on
- * millions of ops. The price is a looser reference where much space is reused in holes (traces
- * of steady churn): docs/traces.md shows both.
+ * one range-assign on a segment tree over time: O(n log n) in all, within a replay's time on
+ * millions of ops. The price is a loose reference where allocators live in the holes between
+ * long-lived blocks (steady churn): docs/traces.md says how loose.
  *
  * A realloc ends the block's old piece one op after it starts the new one (old and new are live
  * together while a move copies), so each piece is a block of its own here.
@@ -27,9 +29,18 @@ export interface Floor {
   method: string
 }
 
-export const FLOOR_METHOD = 'bytes: peak live bytes, a lower bound; offline: greedy by size knowing every lifetime (largest block first, each placed just above the highest block already placed whose lifetime intersects its own), an achievable placement'
+/** floor.method, naming the order that gave the offline placement. */
+export function floorMethod (order: Placement['order']): string {
+  return 'bytes: peak live bytes, a lower bound; offline: an achievable placement knowing every lifetime, blocks taken ' +
+    `${order} (the better of largest first and longest-lived first), each placed just above the highest block already placed whose lifetime intersects its own`
+}
 
-/** The pieces of a trace: each a size, an alignment and a lifetime [start, end) in op indices. */
+/**
+ * The pieces of a trace: each a size, an alignment and a lifetime [start, end) counted in pieces
+ * started: piece k starts at k, and ends at the number of pieces started before its end. Two
+ * lifetimes intersect in these terms exactly when they do in ops, and the tree over time is as
+ * long as the pieces, not the ops.
+ */
 export interface Pieces {
   count: number
   size: Float64Array
@@ -50,59 +61,75 @@ export function piecesOf (trace: Trace, heapAlignment = 1): Pieces {
     const b = trace.block[i]!
     const kind = trace.kind[i]
     if (kind === FREE) {
-      end[open[b]!] = i
+      end[open[b]!] = count
       open[b] = -1
       continue
     }
     let pieceAlign = kind === ALLOC ? trace.align[i]! : align[open[b]!]!
-    if (kind !== ALLOC) end[open[b]!] = i + 1
+    // A realloc's old piece lives until just after the new one starts.
+    if (kind !== ALLOC) end[open[b]!] = count + 1
     if (pieceAlign < heapAlignment) pieceAlign = heapAlignment
     size[count] = trace.size[i]!
     align[count] = pieceAlign
-    start[count] = i
-    end[count] = n
+    start[count] = count
+    end[count] = -1
     open[b] = count++
   }
+  for (let k = 0; k < count; k++) if (end[k] === -1) end[k] = count
   return { count, size, align, start, end }
 }
 
-/** The offline placement: the pieces of the trace and the offset each is placed at. */
+/** An offline placement: the pieces of the trace, the offset each is placed at, and the order that placed them. */
 export interface Placement {
   pieces: Pieces
   offset: Float64Array
+  footprint: number
+  order: 'largest first' | 'longest-lived first'
 }
 
+/** The better (smaller footprint) of the two greedy placements, largest first and longest-lived first. */
 export function offlinePlacement (trace: Trace, heapAlignment = 1): Placement {
   const pieces = piecesOf(trace, heapAlignment)
-  const order = largestFirst(pieces)
-  const skyline = new Skyline(trace.length)
+  const bySize = greedyPlacement(pieces.count, pieces, highestFirst(pieces, (k) => pieces.size[k]!))
+  const byLifetime = greedyPlacement(pieces.count, pieces, highestFirst(pieces, (k) => pieces.end[k]! - pieces.start[k]!))
+  return bySize.footprint <= byLifetime.footprint
+    ? { pieces, ...bySize, order: 'largest first' }
+    : { pieces, ...byLifetime, order: 'longest-lived first' }
+}
+
+/** Each piece in `order`, just above the highest piece already placed whose lifetime intersects its own. */
+function greedyPlacement (length: number, pieces: Pieces, order: ArrayLike<number>): { offset: Float64Array, footprint: number } {
+  const skyline = new Skyline(length)
   const offset = new Float64Array(pieces.count)
+  let footprint = 0
   for (let i = 0; i < order.length; i++) {
     const k = order[i]!
     const start = pieces.start[k]!
     const end = pieces.end[k]!
     offset[k] = alignUp(skyline.highest(start, end), pieces.align[k]!)
-    skyline.raise(start, end, offset[k]! + pieces.size[k]!)
+    const top = offset[k]! + pieces.size[k]!
+    skyline.raise(start, end, top)
+    if (top > footprint) footprint = top
   }
-  return { pieces, offset }
+  return { offset, footprint }
 }
 
-/** Piece indices, largest first; among equals the earlier first, so that the placement is one order. */
-function largestFirst (pieces: Pieces): ArrayLike<number> {
+/** Piece indices by `key` from the highest; among equals the earlier first, so that a placement is one order. */
+function highestFirst (pieces: Pieces, key: (k: number) => number): ArrayLike<number> {
   const n = pieces.count
-  let largest = 0
-  for (let k = 0; k < n; k++) largest = Math.max(largest, pieces.size[k]!)
-  if (largest * 2 ** INDEX_BITS < 2 ** 53 && n <= 2 ** INDEX_BITS) {
-    // (largest - size, index) packed in one exact double: a typed array's own numeric sort, with
+  let highest = 0
+  for (let k = 0; k < n; k++) highest = Math.max(highest, key(k))
+  if (highest * 2 ** INDEX_BITS < 2 ** 53 && n <= 2 ** INDEX_BITS) {
+    // (highest - key, index) packed in one exact double: a typed array's own numeric sort, with
     // no comparator to call a million times.
     const keys = new Float64Array(n)
-    for (let k = 0; k < n; k++) keys[k] = (largest - pieces.size[k]!) * 2 ** INDEX_BITS + k
+    for (let k = 0; k < n; k++) keys[k] = (highest - key(k)) * 2 ** INDEX_BITS + k
     keys.sort()
     const order = new Int32Array(n)
     for (let k = 0; k < n; k++) order[k] = keys[k]! % 2 ** INDEX_BITS
     return order
   }
-  return Array.from({ length: n }, (_, k) => k).sort((a, b) => (pieces.size[b]! - pieces.size[a]!) || (a - b))
+  return Array.from({ length: n }, (_, k) => k).sort((a, b) => (key(b) - key(a)) || (a - b))
 }
 
 /** Bits of a piece index in a sort key. */
@@ -110,10 +137,7 @@ const INDEX_BITS = 23
 
 /** Footprint of the offline placement. */
 export function offlineFootprint (trace: Trace, heapAlignment = 1): number {
-  const { pieces, offset } = offlinePlacement(trace, heapAlignment)
-  let footprint = 0
-  for (let k = 0; k < pieces.count; k++) footprint = Math.max(footprint, offset[k]! + pieces.size[k]!)
-  return footprint
+  return offlinePlacement(trace, heapAlignment).footprint
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import { AllocatorError, createAllocator, STRATEGIES } from '../allocator/index.js'
 import type { Allocator, Strategy } from '../allocator/index.js'
-import { FLOOR_METHOD, offlineFootprint } from './floor.js'
+import { floorMethod, offlinePlacement } from './floor.js'
 import type { Trace } from './format.js'
 import { ALLOC, FREE } from './format.js'
 import { profileTrace } from './profile.js'
@@ -58,7 +58,8 @@ export function replayTrace (trace: Trace, options: ReplayOptions = {}): ReplayR
   const profile = profileTrace(trace, alignment)
   const sizeGiven = options.size !== undefined
   const size = options.size ?? Math.min(Number.MAX_SAFE_INTEGER, Math.max(1, profile.bytesRequested))
-  const offline = offlineFootprint(trace, alignment)
+  const placement = offlinePlacement(trace, alignment)
+  const offline = placement.footprint
   const footprint: Record<string, number[]> = {}
   const results: StrategyResult[] = []
   for (const strategy of options.strategies ?? STRATEGIES) {
@@ -82,7 +83,7 @@ export function replayTrace (trace: Trace, options: ReplayOptions = {}): ReplayR
     size,
     sizeGiven,
     peakLive: profile.peakLive,
-    floor: { bytes: profile.peakLive.bytes, offline, method: FLOOR_METHOD },
+    floor: { bytes: profile.peakLive.bytes, offline, method: floorMethod(placement.order) },
     results,
     series: { at: profile.sampleAt, live: profile.liveAt, footprint }
   }

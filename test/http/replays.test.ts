@@ -78,7 +78,7 @@ t.test('a text/plain trace: every strategy against the floor, replayed on the po
   t.equal(firstFit.peakFootprint, naivePeakFootprint(traceOps(trace)), 'first-fit\'s peak footprint is the naive design\'s')
   t.equal(replay.floor.bytes, replay.peakLive.bytes)
   t.ok(replay.floor.offline >= replay.floor.bytes, 'the offline placement is no better than the lower bound')
-  t.match(replay.floor.method, /greedy by size/)
+  t.match(replay.floor.method, /knowing every lifetime/)
   for (const result of replay.results) {
     t.ok(result.peakFootprint >= replay.peakLive.bytes)
     t.equal(result.overhead, result.peakFootprint / replay.peakLive.bytes - 1)

@@ -8,8 +8,9 @@ import { HeapdError } from './errors.js'
 import type { paths } from './openapi.generated.js'
 import { DEFAULT_RETRY_POLICY, withRetries, type RetryPolicy } from './retry.js'
 import type {
-  AllocBody, BatchOp, BatchOptions, BatchResponse, Block, BlockList, CreateHeapBody, Heap, HeapList, Layout, Occupancy,
-  OccupancyOptions, PageOptions, ReallocResult, RequestOptions, SegmentsOptions, Stats
+  AllocBody, BatchOp, BatchOptions, BatchResponse, Block, BlockList, CreateHeapBody, DefragCommitBody, DefragCommitResult, DefragPlan,
+  DefragPlanBody, Heap, HeapList, Layout, Occupancy, OccupancyOptions, PageOptions, ReallocResult, Replay, ReplayOptions, RequestOptions,
+  SegmentsOptions, Stats, TraceOp, TraceOptions
 } from './types.js'
 
 export interface HeapdClientOptions {
@@ -46,7 +47,7 @@ export class HeapdClient {
     }
   }
 
-  /** Creates a heap: the range [0, size) under a strategy (first-fit when omitted). */
+  /** Creates a heap: the range [0, size) under a strategy (first-fit when omitted); with `record`, it keeps its history as a trace. */
   createHeap (body: CreateHeapBody, options?: RequestOptions): Promise<Heap> {
     return this.#call(options, (init) => this.#api.POST('/heaps', { ...init, body }), true)
   }
@@ -132,6 +133,62 @@ export class HeapdClient {
     return this.#call(options, (init) => this.#api.GET('/heaps/{id}/layout', { ...init, params: { path: { id: heapId }, query } }))
   }
 
+  /**
+   * Plans block moves that win back contiguous free space and opens the plan: its destinations are
+   * reserved and its blocks pinned until it is committed, aborted or expires (docs/defrag.md).
+   */
+  planDefrag (heapId: string, body: DefragPlanBody = {}, options?: RequestOptions): Promise<DefragPlan> {
+    return this.#call(options, (init) => this.#api.POST('/heaps/{id}/defrag', { ...init, params: { path: { id: heapId } }, body }), true)
+  }
+
+  /** A plan, open or committed (then with its `result`). */
+  getDefragPlan (heapId: string, planId: string, options?: RequestOptions): Promise<DefragPlan> {
+    return this.#call(options, (init) => this.#api.GET('/heaps/{id}/defrag/{planId}', { ...init, params: { path: { id: heapId, planId } } }))
+  }
+
+  /** Releases the plan's destinations and blocks; nothing moves. */
+  async abortDefragPlan (heapId: string, planId: string, options?: RequestOptions): Promise<void> {
+    await this.#call(options, (init) => this.#api.DELETE('/heaps/{id}/defrag/{planId}', { ...init, params: { path: { id: heapId, planId } } }), true)
+  }
+
+  /** Moves the plan's blocks, once their bytes are copied; the sources in `skipped` stay where they are. */
+  commitDefragPlan (heapId: string, planId: string, body: DefragCommitBody = {}, options?: RequestOptions): Promise<DefragCommitResult> {
+    return this.#call(options, (init) => this.#api.POST('/heaps/{id}/defrag/{planId}/commit', { ...init, params: { path: { id: heapId, planId } }, body }), true)
+  }
+
+  /** The history of a heap created with `record: true`: the trace text, or its ops with `format: 'json'`. */
+  trace (heapId: string, options: TraceOptions & { format: 'text' }): Promise<string>
+  trace (heapId: string, options: TraceOptions & { format: 'json' }): Promise<TraceOp[]>
+  trace (heapId: string, options: TraceOptions): Promise<string | TraceOp[]> {
+    const params = { path: { id: heapId } }
+    if (options.format === 'json') {
+      return this.#call(options, (init) => this.#api.GET('/heaps/{id}/trace', { ...init, params, headers: { ...init.headers, accept: 'application/json' } }))
+    }
+    return this.#call(options, (init) => this.#api.GET('/heaps/{id}/trace', { ...init, params, headers: { ...init.headers, accept: 'text/plain' }, parseAs: 'text' }))
+  }
+
+  /**
+   * Replays a trace (its text, or its ops) on every strategy, or on `strategies`: each one's peak
+   * footprint, overhead, failures on a heap of `size`, fragmentation and speed, against the floor.
+   * It changes nothing, so it carries no Idempotency-Key.
+   */
+  replay (trace: string | TraceOp[], options: ReplayOptions = {}): Promise<Replay> {
+    const body = { trace, ...replayFields(options) }
+    return this.#call(options, (init) => this.#api.POST('/replays', { ...init, body }))
+  }
+
+  /** Replays the history of a heap created with `record: true`, as `replay` does a trace. */
+  replayHeap (heapId: string, options: ReplayOptions = {}): Promise<Replay> {
+    const { strategies, ...numbers } = replayFields(options)
+    const query = {
+      heap: heapId,
+      ...(strategies !== undefined ? { strategies: strategies.join(',') } : {}),
+      ...decimal('size', numbers.size),
+      ...decimal('alignment', numbers.alignment)
+    }
+    return this.#call(options, (init) => this.#api.POST('/replays', { ...init, params: { query } }))
+  }
+
   /** Liveness: the process answers. */
   health (options?: RequestOptions): Promise<{ status: 'ok' }> {
     return this.#call(options, (init) => this.#api.GET('/healthz', init))
@@ -158,6 +215,15 @@ function page ({ limit, cursor }: PageOptions): { limit?: string, cursor?: strin
 /** Query and path integers travel in decimal, as the service parses them. */
 function decimal<K extends string> (key: K, value: number | undefined): Partial<Record<K, string>> {
   return value === undefined ? {} : { [key]: String(value) } as Record<K, string>
+}
+
+/** The replay's own options, without the call's (signal, timeout). */
+function replayFields ({ strategies, size, alignment }: ReplayOptions): Pick<ReplayOptions, 'strategies' | 'size' | 'alignment'> {
+  return {
+    ...(strategies !== undefined ? { strategies } : {}),
+    ...(size !== undefined ? { size } : {}),
+    ...(alignment !== undefined ? { alignment } : {})
+  }
 }
 
 function blockPath (id: string, ptr: number): { id: string, ptr: string } {

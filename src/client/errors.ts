@@ -28,7 +28,9 @@ export class HeapdError extends Error {
   readonly heapSize: Problem['heapSize']
   readonly ptr: Problem['ptr']
   readonly blockPtr: Problem['blockPtr']
+  readonly planId: Problem['planId']
   readonly index: Problem['index']
+  readonly line: Problem['line']
   readonly limit: Problem['limit']
   readonly limitValue: Problem['limitValue']
   readonly issues: Problem['issues']
@@ -55,7 +57,9 @@ export class HeapdError extends Error {
     this.heapSize = problem.heapSize
     this.ptr = problem.ptr
     this.blockPtr = problem.blockPtr
+    this.planId = problem.planId
     this.index = problem.index
+    this.line = problem.line
     this.limit = problem.limit
     this.limitValue = problem.limitValue
     this.issues = problem.issues

@@ -21,26 +21,44 @@ export type Occupancy = Schemas['Occupancy']
 export type BatchResponse = Schemas['BatchResponse']
 export type BatchResult = BatchResponse['results'][number]
 export type Problem = Schemas['Problem']
+export type DefragPlan = Schemas['DefragPlan']
+export type DefragMove = Schemas['DefragMove']
+export type DefragCommitResult = Schemas['DefragCommitResult']
+export type LayoutStats = Schemas['LayoutStats']
+/** One op of a trace, as GET /heaps/{id}/trace answers it in JSON and POST /replays takes it (docs/traces.md). */
+export type TraceOp = Schemas['RecordedTrace'][number]
+export type Replay = Schemas['Replay']
+export type ReplayResult = Replay['results'][number]
 
 export type CreateHeapBody = JsonBody<operations['createHeap']>
 export type AllocBody = JsonBody<operations['allocBlock']>
 export type BatchOp = JsonBody<operations['runBatch']>['ops'][number]
+export type DefragPlanBody = JsonBody<operations['createDefragPlan']>
+export type DefragCommitBody = JsonBody<operations['commitDefragPlan']>
 
 /** The `code` of every problem the service answers: the last segment of its `type`. */
 export type ProblemCode =
   | 'validation-error'
+  | 'invalid-trace'
   | 'unauthorized'
   | 'exceeds-heap-size'
   | 'heap-not-found'
   | 'block-not-found'
   | 'not-found'
+  | 'plan-not-found'
+  | 'not-recording'
+  | 'request-timeout'
   | 'out-of-memory'
   | 'quota-exceeded'
   | 'payload-too-large'
   | 'unsupported-media-type'
   | 'block-moving'
   | 'defrag-in-progress'
+  | 'plan-committed'
   | 'plan-expired'
+  | 'uri-too-long'
+  | 'headers-too-large'
+  | 'too-many-replays'
   | 'idempotency-key-reused'
   | 'idempotency-key-in-flight'
   | 'overloaded'
@@ -81,4 +99,18 @@ export interface OccupancyOptions extends RequestOptions {
   buckets: number
   from?: number
   to?: number
+}
+
+export interface TraceOptions extends RequestOptions {
+  /** `text`: the trace format (docs/traces.md), header comment included; `json`: its ops. */
+  format: 'text' | 'json'
+}
+
+export interface ReplayOptions extends RequestOptions {
+  /** Strategies to replay on, in this order; all when omitted. */
+  strategies?: Strategy[]
+  /** Heaps of this many bytes, counting failures; large enough that nothing fails when omitted. */
+  size?: number
+  /** The heaps' alignment, as createHeap takes it; 1 when omitted. */
+  alignment?: number
 }

@@ -2,7 +2,10 @@
  * How HeapdClient is meant to be used, and misuses the compiler must refuse: compiled (never run)
  * by types.test.ts, where every `@ts-expect-error` line must be an error or the compile fails.
  */
-import { HeapdClient, HeapdError, type Block, type Heap, type Layout, type Occupancy, type ProblemCode, type Stats } from '../../src/client/index.js'
+import {
+  HeapdClient, HeapdError, type Block, type DefragCommitResult, type DefragPlan, type Heap, type Layout, type Occupancy, type ProblemCode, type Replay,
+  type Stats, type TraceOp
+} from '../../src/client/index.js'
 
 const client = new HeapdClient({ baseUrl: 'http://127.0.0.1:3000', apiKey: 'key', timeoutMs: 5000 })
 
@@ -23,6 +26,16 @@ export async function expectedUses (): Promise<void> {
   const occupancy: Occupancy = await client.layout(heap.id, { buckets: 64, from: 0, to: 1 << 20 })
   const next: string | null = (await client.listHeaps({ limit: 10 })).nextCursor
   for await (const each of client.heaps()) console.log(each.id)
+  const plan: DefragPlan = await client.planDefrag(heap.id, { goal: 'hole', size: 65536, maxBytes: 1 << 20 })
+  const committed: DefragCommitResult = await client.commitDefragPlan(heap.id, plan.id, { skipped: [plan.moves[0]!.ptr] })
+  const aborted: void = await client.abortDefragPlan(heap.id, (await client.getDefragPlan(heap.id, plan.id)).id)
+  const recorded = await client.createHeap({ size: 1 << 20, record: true })
+  const text: string = await client.trace(recorded.id, { format: 'text' })
+  const ops: TraceOp[] = await client.trace(recorded.id, { format: 'json' })
+  const replay: Replay = await client.replay(text, { strategies: ['tlsf'], size: 1 << 20 })
+  const again: Replay = await client.replay(ops)
+  const ofHeap: Replay = await client.replayHeap(recorded.id, { alignment: 16 })
+  console.log(committed.moved, aborted, replay.results[0]?.overhead, again.floor.offline, ofHeap.peakLive.bytes)
   const deleted: void = await client.deleteHeap(heap.id, { signal: AbortSignal.timeout(1000) })
   console.log(moved, freed, fragmentation, segments.items[0]?.state, occupancy.bucketSize, next, deleted)
 
@@ -61,6 +74,17 @@ export async function expectedErrors (heap: Heap, error: HeapdError): Promise<vo
   if (error.code === 'out-of-memroy') console.log(error)
   // @ts-expect-error not a problem code
   HeapdError.is(error, 'no-such-code')
+  // @ts-expect-error not a defragmentation goal
+  await client.planDefrag(heap.id, { goal: 'shuffle' })
+  // @ts-expect-error skipped lists pointers
+  await client.commitDefragPlan(heap.id, 'plan', { skipped: ['0'] })
+  // @ts-expect-error json answers ops, not text
+  const notText: string = await client.trace(heap.id, { format: 'json' })
+  // @ts-expect-error not an op of a trace
+  await client.replay([{ op: 'move', id: 0 }])
+  // @ts-expect-error not a strategy
+  await client.replayHeap(heap.id, { strategies: ['worst-fit'] })
+  console.log(notText)
   // @ts-expect-error the base URL is required
   console.log(new HeapdClient({ apiKey: 'key' }))
   const code: ProblemCode = error.code

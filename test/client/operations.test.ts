@@ -21,6 +21,12 @@ const METHOD_OF: Record<string, keyof HeapdClient> = {
   runBatch: 'batch',
   getStats: 'stats',
   getLayout: 'layout',
+  createDefragPlan: 'planDefrag',
+  getDefragPlan: 'getDefragPlan',
+  abortDefragPlan: 'abortDefragPlan',
+  commitDefragPlan: 'commitDefragPlan',
+  getTrace: 'trace',
+  replayTrace: 'replay',
   healthz: 'health',
   readyz: 'ready'
 }

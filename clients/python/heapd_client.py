@@ -12,7 +12,8 @@ One file, the standard library only (urllib, json), Python 3.9 or later::
 
 There is one method per operation of the service's OpenAPI document, named after its
 ``operationId`` in snake_case (``createHeap`` -> ``create_heap``). Path parameters are positional,
-in path order; body fields and query parameters are keyword arguments (``from`` is ``from_``).
+in path order; body fields and query parameters are keyword arguments, in snake_case too
+(``planId`` is ``plan_id``, ``maxBytes`` is ``max_bytes``; ``from`` is ``from_``).
 A method answers the decoded JSON, or ``None`` for a 204. Every problem the service answers
 (RFC 9457) raises :class:`HeapdError`. Every change carries an ``Idempotency-Key``, the same on
 each retry: a call is tried again after a timeout, a broken connection, a 502, 503 or 504, or a 409 saying an
@@ -29,7 +30,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
 __all__ = ["HeapdClient", "HeapdError", "HeapdConnectionError"]
 
@@ -85,10 +86,12 @@ class HeapdClient:
         strategy: Optional[str] = None,
         alignment: Optional[int] = None,
         name: Optional[str] = None,
+        record: Optional[bool] = None,
         idempotency_key: Optional[str] = None,
     ) -> JSON:
-        """Creates a heap: the range [0, size) under a strategy (first-fit, best-fit or tlsf)."""
-        body = _fields(size=size, strategy=strategy, alignment=alignment, name=name)
+        """Creates a heap: the range [0, size) under a strategy (first-fit, best-fit or tlsf).
+        With ``record=True`` it keeps its history of allocs, frees and reallocs (``get_trace``)."""
+        body = _fields(size=size, strategy=strategy, alignment=alignment, name=name, record=record)
         return self._change("POST", "/heaps", body, idempotency_key)
 
     def list_heaps(self, *, limit: Optional[int] = None, cursor: Optional[str] = None) -> JSON:
@@ -165,6 +168,77 @@ class HeapdClient:
             query["from"] = from_
         return self._read(_path("/heaps/{}/layout", id), query)
 
+    # Defragmentation (docs/defrag.md)
+
+    def create_defrag_plan(
+        self,
+        id: str,
+        *,
+        goal: Optional[str] = None,
+        size: Optional[int] = None,
+        align: Optional[int] = None,
+        max_bytes: Optional[int] = None,
+        max_moves: Optional[int] = None,
+        ttl: Optional[int] = None,
+        idempotency_key: Optional[str] = None,
+    ) -> JSON:
+        """Plans block moves (``goal`` ``compact``, or ``hole`` of ``size`` bytes) and opens the plan:
+        its destinations are reserved and its blocks pinned until it is committed, aborted or expires.
+        Copy ``size`` bytes from ``ptr`` to ``newPtr`` for each of its ``moves``, then commit."""
+        body = _fields(goal=goal, size=size, align=align, maxBytes=max_bytes, maxMoves=max_moves, ttl=ttl)
+        return self._change("POST", _path("/heaps/{}/defrag", id), body, idempotency_key)
+
+    def get_defrag_plan(self, id: str, plan_id: str) -> JSON:
+        """The plan: ``state`` ``open``, or ``committed`` with its ``result``."""
+        return self._read(_path("/heaps/{}/defrag/{}", id, plan_id))
+
+    def abort_defrag_plan(self, id: str, plan_id: str, *, idempotency_key: Optional[str] = None) -> None:
+        """Releases the plan's destinations and blocks; nothing moves."""
+        self._change("DELETE", _path("/heaps/{}/defrag/{}", id, plan_id), None, idempotency_key)
+
+    def commit_defrag_plan(
+        self,
+        id: str,
+        plan_id: str,
+        *,
+        skipped: Optional[List[int]] = None,
+        idempotency_key: Optional[str] = None,
+    ) -> JSON:
+        """Moves the plan's blocks once their bytes are copied; the sources (``ptr``) in ``skipped`` stay.
+        Answers ``{"moved": [...], "skipped": [...], "stats": {...}}``."""
+        body = _fields(skipped=None if skipped is None else list(skipped))
+        return self._change("POST", _path("/heaps/{}/defrag/{}/commit", id, plan_id), body, idempotency_key)
+
+    # Traces and replays (docs/traces.md)
+
+    def get_trace(self, id: str, *, as_json: bool = False) -> Any:
+        """The history of a heap created with ``record=True``: the trace text (``a 0 4096`` ...), or
+        with ``as_json=True`` its ops (``{"op": "alloc", "id": 0, "size": 4096}`` ...)."""
+        path = _path("/heaps/{}/trace", id)
+        if as_json:
+            return self._read(path)
+        return self._request("GET", path, accept="text/plain")
+
+    def replay_trace(
+        self,
+        *,
+        trace: Union[str, Sequence[Mapping[str, Any]], None] = None,
+        heap: Optional[str] = None,
+        strategies: Optional[Sequence[str]] = None,
+        size: Optional[int] = None,
+        alignment: Optional[int] = None,
+    ) -> JSON:
+        """Replays a trace (its text, or its ops) or the history of the recording ``heap`` on every
+        strategy (or on ``strategies``): each one's peak footprint, overhead, failures on a heap of
+        ``size`` bytes, fragmentation and speed, against the floor. It changes nothing.
+        Give ``trace`` or ``heap``: the service refuses both, or neither (validation-error)."""
+        if trace is None:
+            joined = None if strategies is None else ",".join(strategies)
+            return self._request("POST", "/replays", query=_fields(heap=heap, strategies=joined, size=size, alignment=alignment))
+        ops = trace if isinstance(trace, str) else [dict(op) for op in trace]
+        body = _fields(trace=ops, strategies=None if strategies is None else list(strategies), size=size, alignment=alignment)
+        return self._request("POST", "/replays", query=_fields(heap=heap), body=body)
+
     # Health
 
     def healthz(self) -> JSON:
@@ -191,11 +265,12 @@ class HeapdClient:
         query: Optional[JSON] = None,
         body: Optional[JSON] = None,
         idempotency_key: Optional[str] = None,
-    ) -> Optional[JSON]:
+        accept: str = "application/json",
+    ) -> Any:
         url = self.base_url + path
         if query:
             url += "?" + urllib.parse.urlencode({key: _query_value(value) for key, value in query.items()})
-        headers = {"accept": "application/json"}
+        headers = {"accept": accept}
         data = None
         if body is not None:
             data = json.dumps(body).encode("utf-8")
@@ -211,6 +286,8 @@ class HeapdClient:
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout) as response:
                     text = response.read()
+                    if accept != "application/json":
+                        return text.decode("utf-8")
                     return None if response.status == 204 or not text else json.loads(text)
             except urllib.error.HTTPError as error:
                 failure = _problem(error)

@@ -44,12 +44,20 @@ class EveryOperation(unittest.TestCase):
                 self.assertTrue(callable(method), f"HeapdClient has no method {name} for {operation['operationId']}")
                 parameters = list(inspect.signature(method).parameters.values())[1:]
                 positional = [p.name for p in parameters if p.kind == p.POSITIONAL_OR_KEYWORD]
-                self.assertEqual(positional, re.findall(r"\{(\w+)\}", path), "path parameters, positional, in path order")
+                path_parameters = [snake_case(name) for name in re.findall(r"\{(\w+)\}", path)]
+                self.assertEqual(positional, path_parameters, "path parameters, positional, in path order")
                 keywords = {p.name for p in parameters if p.kind == p.KEYWORD_ONLY}
                 query = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
                 body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
-                for field in query | set(body.get("properties", {})):
-                    self.assertIn("from_" if field == "from" else field, keywords)
+                # A body that is text or JSON (replayTrace) names its JSON fields in one of its shapes.
+                shapes = [body, *body.get("anyOf", [])]
+                schemas = document.get("components", {}).get("schemas", {})
+                fields = set(query)
+                for shape in shapes:
+                    shape = schemas.get(shape.get("$ref", "").rsplit("/", 1)[-1], shape)
+                    fields |= set(shape.get("properties", {}))
+                for field in fields:
+                    self.assertIn("from_" if field == "from" else snake_case(field), keywords)
 
 
 @unittest.skipUnless(URL, "HEAPD_URL names no service")
@@ -112,6 +120,86 @@ class AgainstTheService(unittest.TestCase):
             heapd.run_batch(heap["id"], ops=[{"op": "alloc", "size": 16}, {"op": "free", "ptr": 999}], atomic=True)
         self.assertEqual((caught.exception.code, caught.exception.problem["index"]), ("block-not-found", 1))
         self.assertEqual(heapd.get_stats(heap["id"])["liveBlocks"], 1, "the refused atomic batch changed nothing")
+
+    def fragmented_heap(self) -> str:
+        """64 KiB: [free 4096][b 4096][c 4096][free ...]."""
+        heapd = self.heapd
+        heap = heapd.create_heap(size=1 << 16)
+        a = heapd.alloc_block(heap["id"], size=4096)
+        heapd.alloc_block(heap["id"], size=4096, tag="b")
+        heapd.alloc_block(heap["id"], size=4096, tag="c")
+        heapd.free_block(heap["id"], a["ptr"])
+        return heap["id"]
+
+    def test_a_defragmentation_plan_committed(self) -> None:
+        heapd = self.heapd
+        heap_id = self.fragmented_heap()
+        plan = heapd.create_defrag_plan(heap_id, goal="compact", max_bytes=1 << 16, max_moves=8, ttl=60)
+        self.assertEqual((plan["state"], plan["before"]["freeRanges"], plan["after"]["freeRanges"]), ("open", 2, 1))
+        self.assertTrue(plan["moves"])
+        self.assertEqual(heapd.get_defrag_plan(heap_id, plan["id"]), plan)
+        with self.assertRaises(HeapdError) as caught:
+            heapd.free_block(heap_id, plan["moves"][0]["ptr"])
+        self.assertEqual((caught.exception.code, caught.exception.problem["planId"]), ("block-moving", plan["id"]))
+        result = heapd.commit_defrag_plan(heap_id, plan["id"])
+        self.assertEqual(result["moved"], [{"ptr": m["ptr"], "newPtr": m["newPtr"], "size": m["size"]} for m in plan["moves"]])
+        self.assertEqual((result["skipped"], result["stats"]["freeRanges"]), ([], 1))
+        self.assertEqual(sorted(block["ptr"] for block in heapd.list_blocks(heap_id)["items"]), [0, 4096])
+        committed = heapd.get_defrag_plan(heap_id, plan["id"])
+        self.assertEqual((committed["state"], committed["result"]), ("committed", result))
+        with self.assertRaises(HeapdError) as caught:
+            heapd.abort_defrag_plan(heap_id, plan["id"])
+        self.assertEqual((caught.exception.status, caught.exception.code), (409, "plan-committed"))
+
+    def test_a_defragmentation_plan_with_every_copy_left_out_and_one_aborted(self) -> None:
+        heapd = self.heapd
+        heap_id = self.fragmented_heap()
+        blocks = heapd.list_blocks(heap_id)["items"]
+        plan = heapd.create_defrag_plan(heap_id, goal="hole", size=(1 << 16) - 8192)
+        result = heapd.commit_defrag_plan(heap_id, plan["id"], skipped=[move["ptr"] for move in plan["moves"]])
+        self.assertEqual((result["moved"], len(result["skipped"])), ([], len(plan["moves"])))
+        self.assertEqual(heapd.list_blocks(heap_id)["items"], blocks, "every block stayed")
+        second = heapd.create_defrag_plan(heap_id)
+        self.assertIsNone(heapd.abort_defrag_plan(heap_id, second["id"]))
+        self.assertEqual(heapd.list_blocks(heap_id)["items"], blocks)
+        with self.assertRaises(HeapdError) as caught:
+            heapd.get_defrag_plan(heap_id, second["id"])
+        self.assertEqual((caught.exception.status, caught.exception.code), (404, "plan-not-found"))
+
+    def test_a_recording_heaps_trace_and_replays(self) -> None:
+        heapd = self.heapd
+        heap = heapd.create_heap(size=1 << 16, record=True)
+        self.assertEqual(heap["recording"], {"ops": 0, "complete": True})
+        a = heapd.alloc_block(heap["id"], size=1000)
+        b = heapd.alloc_block(heap["id"], size=2000, align=16)
+        heapd.free_block(heap["id"], a["ptr"])
+        heapd.free_block(heap["id"], b["ptr"])
+        text = heapd.get_trace(heap["id"])
+        self.assertTrue(text.startswith("# alloc-trace v1\n"))
+        self.assertEqual([line for line in text.splitlines() if not line.startswith("#")], ["a 0 1000", "a 1 2000 16", "f 0", "f 1"])
+        ops = heapd.get_trace(heap["id"], as_json=True)
+        self.assertEqual(ops, [{"op": "alloc", "id": 0, "size": 1000}, {"op": "alloc", "id": 1, "size": 2000, "align": 16},
+                               {"op": "free", "id": 0}, {"op": "free", "id": 1}])
+
+        replay = heapd.replay_trace(trace=text)
+        self.assertEqual((replay["ops"], replay["sizeGiven"], replay["peakLive"]["bytes"]), (4, False, 3000))
+        self.assertEqual(sorted(result["strategy"] for result in replay["results"]), ["best-fit", "first-fit", "tlsf"])
+        small = heapd.replay_trace(trace=ops, strategies=["tlsf", "best-fit"], size=2048)
+        self.assertEqual([result["strategy"] for result in small["results"]], ["tlsf", "best-fit"])
+        self.assertTrue(all(result["failures"] == 1 and result["firstFailureAt"] == 1 for result in small["results"]))
+        recorded = heapd.replay_trace(heap=heap["id"], strategies=["first-fit"], size=4096, alignment=16)
+        self.assertEqual((recorded["ops"], recorded["size"], [r["strategy"] for r in recorded["results"]]), (4, 4096, ["first-fit"]))
+
+        with self.assertRaises(HeapdError) as caught:
+            heapd.replay_trace(trace="a 0 16\nf 1\n")
+        self.assertEqual((caught.exception.code, caught.exception.problem["line"]), ("invalid-trace", 2))
+        with self.assertRaises(HeapdError) as caught:
+            heapd.replay_trace(trace=ops, heap=heap["id"])
+        self.assertEqual(caught.exception.code, "validation-error", "a trace and a heap: one too many")
+        plain = heapd.create_heap(size=64)
+        with self.assertRaises(HeapdError) as caught:
+            heapd.get_trace(plain["id"])
+        self.assertEqual((caught.exception.status, caught.exception.code), (404, "not-recording"))
 
     def test_the_example_runs(self) -> None:
         ran = subprocess.run(
@@ -194,6 +282,8 @@ class Retries(unittest.TestCase):
         self.assertEqual(service.seen[-1], ("DELETE", "mine"))
         HeapdClient(service.url).get_stats("h")
         self.assertEqual(service.seen[-1], ("GET", None), "reads carry no key")
+        HeapdClient(service.url).replay_trace(trace="a 0 16\n")
+        self.assertEqual(service.seen[-1], ("POST", None), "a replay changes nothing: no key")
 
     def test_a_gateways_502_and_504_are_retried_with_the_same_key(self) -> None:
         def respond(index: int, handler: BaseHTTPRequestHandler) -> None:
@@ -218,7 +308,8 @@ class Retries(unittest.TestCase):
     def test_a_timeout_is_retried_with_the_same_key(self) -> None:
         def respond(index: int, handler: BaseHTTPRequestHandler) -> None:
             if index == 0:
-                time.sleep(1.0)
+                time.sleep(1.0)  # the client gave up on this attempt: nobody reads an answer
+                return
             answer(handler, 201, {"ptr": 0, "size": 1})
 
         service = self.fake(respond)

@@ -141,58 +141,78 @@ export function offlineFootprint (trace: Trace, heapAlignment = 1): number {
 }
 
 /**
- * A segment tree over op indices [0, length) holding, per op, the highest end offset in use at it:
- * range max and range assignment (lazy), each O(log n).
+ * A segment tree over time [0, length) holding, at each point, the highest end offset in use:
+ * range max and range assignment, lazy, walked bottom-up without recursion (the layout of
+ * AtCoder Library's lazy segment tree), each O(log n).
  */
 class Skyline {
   private readonly leaves: number
+  private readonly levels: number
   private readonly max: Float64Array
   /** A value assigned to the node's whole span and not yet pushed to its children; -1 when none. */
   private readonly pending: Float64Array
 
   constructor (length: number) {
-    let leaves = 1
-    while (leaves < Math.max(1, length)) leaves *= 2
-    this.leaves = leaves
-    this.max = new Float64Array(2 * leaves)
-    this.pending = new Float64Array(2 * leaves).fill(-1)
+    let levels = 0
+    while (2 ** levels < Math.max(1, length)) levels++
+    this.levels = levels
+    this.leaves = 2 ** levels
+    this.max = new Float64Array(2 * this.leaves)
+    this.pending = new Float64Array(this.leaves).fill(-1)
   }
 
-  /** The highest end in use at any op of [start, end). */
+  /** The highest end in use at any point of [start, end). */
   highest (start: number, end: number): number {
-    return this.query(1, 0, this.leaves, start, end)
-  }
-
-  /** Every op of [start, end) now has `value` as its highest end (value is at least what is there). */
-  raise (start: number, end: number, value: number): void {
-    this.assign(1, 0, this.leaves, start, end, value)
-  }
-
-  private query (node: number, from: number, to: number, start: number, end: number): number {
-    if (start <= from && to <= end) return this.max[node]!
-    if (this.pending[node]! >= 0) return this.pending[node]!
-    const mid = (from + to) >>> 1
+    let l = start + this.leaves
+    let r = end + this.leaves
+    this.pushAbove(l, r)
     let result = 0
-    if (start < mid) result = this.query(2 * node, from, mid, start, end)
-    if (end > mid) result = Math.max(result, this.query(2 * node + 1, mid, to, start, end))
+    while (l < r) {
+      if ((l & 1) === 1) result = Math.max(result, this.max[l++]!)
+      if ((r & 1) === 1) result = Math.max(result, this.max[--r]!)
+      l >>>= 1
+      r >>>= 1
+    }
     return result
   }
 
-  private assign (node: number, from: number, to: number, start: number, end: number, value: number): void {
-    if (start <= from && to <= end) {
-      this.max[node] = value
-      this.pending[node] = value
-      return
+  /** Every point of [start, end) now has `value` as its highest end (value is at least what is there). */
+  raise (start: number, end: number, value: number): void {
+    const first = start + this.leaves
+    const last = end + this.leaves
+    this.pushAbove(first, last)
+    for (let l = first, r = last; l < r; l >>>= 1, r >>>= 1) {
+      if ((l & 1) === 1) this.assign(l++, value)
+      if ((r & 1) === 1) this.assign(--r, value)
     }
-    const pending = this.pending[node]!
-    if (pending >= 0) {
-      this.max[2 * node] = this.pending[2 * node] = pending
-      this.max[2 * node + 1] = this.pending[2 * node + 1] = pending
-      this.pending[node] = -1
+    for (let level = 1; level <= this.levels; level++) {
+      if (((first >>> level) << level) !== first) this.pull(first >>> level)
+      if (((last >>> level) << level) !== last) this.pull((last - 1) >>> level)
     }
-    const mid = (from + to) >>> 1
-    if (start < mid) this.assign(2 * node, from, mid, start, end, value)
-    if (end > mid) this.assign(2 * node + 1, mid, to, start, end, value)
+  }
+
+  /** Pushes pending assignments down the paths above the range [l, r) of leaves' nodes, top first. */
+  private pushAbove (l: number, r: number): void {
+    for (let level = this.levels; level >= 1; level--) {
+      if (((l >>> level) << level) !== l) this.push(l >>> level)
+      if (((r >>> level) << level) !== r) this.push((r - 1) >>> level)
+    }
+  }
+
+  private assign (node: number, value: number): void {
+    this.max[node] = value
+    if (node < this.leaves) this.pending[node] = value
+  }
+
+  private push (node: number): void {
+    const value = this.pending[node]!
+    if (value < 0) return
+    this.assign(2 * node, value)
+    this.assign(2 * node + 1, value)
+    this.pending[node] = -1
+  }
+
+  private pull (node: number): void {
     this.max[node] = Math.max(this.max[2 * node]!, this.max[2 * node + 1]!)
   }
 }

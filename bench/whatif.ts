@@ -59,7 +59,7 @@ function printWhatIf (name: string, replay: ReplayResult, parseMs: number, repla
     ['strategy', 'peak footprint', 'overhead vs peak live', 'overhead vs offline', 'fragmentation mean', 'ns/op'],
     replay.results.map((r) => [r.strategy, mib(r.peakFootprint), percent(r.overhead), percent(r.overheadVsOffline), percent(r.fragmentation.mean), r.nsPerOp.toFixed(0)]),
     [`replayTrace in process: parse ${parseMs.toFixed(0)} ms, replay on the three strategies with the floor ${replayMs.toFixed(0)} ms. ` +
-      'Offline: greedy by size knowing every lifetime (floor.method); a negative overhead vs offline is a strategy beating it.']
+      'Offline: the better of two greedy placements knowing every lifetime (floor.method); a negative overhead vs offline is a strategy beating it.']
   )
 }
 

@@ -6,12 +6,14 @@
 import { HeapdConnectionError, HeapdError, HeapdTimeoutError } from '../client/index.js'
 import { clientFor, GLOBAL_HELP, parse, type Command, type Output } from './command.js'
 import { blockCommands } from './commands/blocks.js'
+import { defragCommands } from './commands/defrag.js'
 import { heapCommands } from './commands/heaps.js'
 import { inspectCommands } from './commands/inspect.js'
+import { replayCommands } from './commands/replay.js'
 import { serveCommand } from './commands/serve.js'
 import { EXIT, UsageError } from './usage.js'
 
-export const COMMANDS: Command[] = [serveCommand, ...heapCommands, ...blockCommands, ...inspectCommands]
+export const COMMANDS: Command[] = [serveCommand, ...heapCommands, ...blockCommands, ...inspectCommands, ...defragCommands, ...replayCommands]
 
 export interface Io extends Output {
   err: (text: string) => void

@@ -28,7 +28,8 @@ t.test('--help for every command: its usage line, its options and the global one
     for (const flag of ['--help', '-h']) {
       const help = await heapd([...command.path, flag])
       t.equal(help.code, 0, `${words} ${flag}`)
-      t.match(help.stdout, new RegExp(`^usage: heapd ${words}${command.args.map((arg) => ` ${arg}`).join('')}`))
+      const args = command.args.map((arg) => arg.endsWith('?') ? ` \\[${arg.slice(0, -1)}\\]` : ` ${arg}`).join('')
+      t.match(help.stdout, new RegExp(`^usage: heapd ${words}${args}`), 'optional arguments in brackets')
       for (const option of Object.keys(command.options)) t.match(help.stdout, `--${option}`, `${words}: --${option} is explained`)
       t.match(help.stdout, '--api-key KEY')
     }

@@ -17,6 +17,7 @@ export function describeHeap (heap: Heap): string {
     ['alignment', heap.alignment],
     ['created', heap.createdAt],
     ['expires', heap.expiresAt],
+    ['recording', heap.recording === undefined ? undefined : `${heap.recording.ops} ops${heap.recording.complete ? '' : ', stopped at the limit'}`],
     ['used', `${bytes(stats.used)}, ${stats.liveBlocks} blocks`],
     ['free', `${bytes(stats.free)} in ${stats.freeRanges} ranges, the largest ${bytes(stats.largestFree)}`],
     ['fragmentation', formatRatio(stats.fragmentation)]
@@ -49,8 +50,9 @@ ID is the first line (with --json, the "id" member).
   --size SIZE           the heap's size, e.g. 1GiB, 64K, 2^40 (required)
   --strategy STRATEGY   first-fit (default), best-fit or tlsf
   --alignment N         default alignment of every block, a power of two (1 by default)
-  --name NAME           a label for people`,
-    options: { size: { type: 'string' }, strategy: { type: 'string' }, alignment: { type: 'string' }, name: { type: 'string' } },
+  --name NAME           a label for people
+  --record              keep the heap's history of allocs, frees and reallocs (heapd trace, heapd replay --heap)`,
+    options: { size: { type: 'string' }, strategy: { type: 'string' }, alignment: { type: 'string' }, name: { type: 'string' }, record: { type: 'boolean' } },
     async run (context) {
       const size = string(context.values.size)
       if (size === undefined) throw new UsageError('--size is required', 'heaps create')
@@ -61,7 +63,8 @@ ID is the first line (with --json, the "id" member).
         size: parseSize(size, '--size'),
         ...(chosen !== undefined ? { strategy: chosen } : {}),
         ...(alignment !== undefined ? { alignment: parseSize(alignment, '--alignment') } : {}),
-        ...(name !== undefined ? { name } : {})
+        ...(name !== undefined ? { name } : {}),
+        ...(context.values.record === true ? { record: true } : {})
       }))
     }
   },

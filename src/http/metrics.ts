@@ -10,13 +10,16 @@
  *   quota (a block limit), for allocs and reallocs, single or in a batch;
  * - heapd_defrag_plans_total by outcome (created, committed, aborted, expired) and
  *   heapd_defrag_bytes_moved_total (bytes of committed moves), read from the registry's plan
- *   counters when scraped, since plans also expire with no request.
+ *   counters when scraped, since plans also expire with no request;
+ * - heapd_shared_{batches,jobs,commits,conflicts,reloads}_total, with PostgreSQL: how often
+ *   another instance got to a heap first (registry/shared.ts).
  */
 import type { FastifyInstance } from 'fastify'
 import { Counter, Gauge, Histogram, Registry as MetricsRegistry } from 'prom-client'
 import { ExceedsHeapSizeError, OutOfMemoryError } from '../allocator/errors.js'
 import { BatchOpError, QuotaExceededError } from '../registry/errors.js'
 import type { Registry } from '../registry/registry.js'
+import type { SharedCounters } from '../registry/shared.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -101,6 +104,28 @@ export function installMetrics (app: FastifyInstance, registry: Registry, enable
       this.inc(defrag.bytesMoved)
     }
   }))
+
+  const shared = app.shared
+  if (shared !== undefined) {
+    const help: Record<keyof SharedCounters, string> = {
+      batches: 'Batches of requests computed on a heap shared through PostgreSQL (each attempt counts).',
+      jobs: 'Requests on shared heaps answered after their batch committed (or needed no commit).',
+      commits: 'Transactions committed to PostgreSQL.',
+      conflicts: 'Commits refused because another instance changed a heap first: the batch was computed again.',
+      reloads: 'Heaps loaded from PostgreSQL: first use on this instance, or behind another instance.'
+    }
+    for (const name of Object.keys(help) as Array<keyof SharedCounters>) {
+      metrics.registerMetric(new Counter({
+        name: `heapd_shared_${name}_total`,
+        help: help[name],
+        registers: [],
+        collect () {
+          this.reset()
+          this.inc(shared.counters[name])
+        }
+      }))
+    }
+  }
 
   app.decorate('countAllocFailure', (error: unknown) => {
     const reason = allocFailureReason(error)

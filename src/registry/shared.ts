@@ -49,7 +49,22 @@ interface Queued {
 
 type Outcome = { ok: true, value: unknown } | { ok: false, error: unknown }
 
+/** What the queues did, for metrics: reloads and conflicts should be rare when routing keeps heaps on one instance. */
+export interface SharedCounters {
+  /** Batches computed (each attempt counts). */
+  batches: number
+  /** Requests whose batch committed, or needed no commit. */
+  jobs: number
+  /** Transactions committed. */
+  commits: number
+  /** Commits refused because another instance moved a heap (or took a key or the last blocks of a quota). */
+  conflicts: number
+  /** Heaps loaded from the database: first use, or behind another instance. */
+  reloads: number
+}
+
 export class SharedHeaps {
+  readonly counters: SharedCounters = { batches: 0, jobs: 0, commits: 0, conflicts: 0, reloads: 0 }
   private readonly queues = new Map<string, Queued[]>()
   /** The version of each heap this process holds a copy of, as last read or committed. */
   private readonly versions = new Map<string, number>()
@@ -123,6 +138,7 @@ export class SharedHeaps {
       if (held) this.registry.assumeBlockUsage(tenant, this.usageOf(tenant))
       // Anything announced outside a batch (nothing should be) is not this batch's to commit.
       this.store.drain()
+      this.counters.batches++
       const outcomes = batch.map((queued): Outcome => {
         try {
           return { ok: true, value: queued.job.compute() }
@@ -142,7 +158,10 @@ export class SharedHeaps {
         const version = heapId !== undefined ? this.versions.get(heapId) : undefined
         // Answers computed on a copy nobody checked, that change nothing (refusals): the copy must still be current.
         const guard = !checked && heapId !== undefined && version !== undefined && !work.heaps.has(heapId) ? { heapId, version } : undefined
-        if (work.heaps.size === 0 && work.keys.length === 0 && guard === undefined) return outcomes
+        if (work.heaps.size === 0 && work.keys.length === 0 && guard === undefined) {
+          this.counters.jobs += batch.length
+          return outcomes
+        }
         const committed = await this.store.commit(work, (id) => this.versions.get(id), {
           ...(guard !== undefined ? { guard } : {}),
           ...(delta !== 0 ? { deltas: [{ tenant, delta }] } : {})
@@ -152,6 +171,8 @@ export class SharedHeaps {
           if (heap.deleted === true) this.versions.delete(id)
         }
         if (committed.usage !== undefined) this.rememberUsage(tenant, committed.usage)
+        this.counters.commits++
+        this.counters.jobs += batch.length
         return outcomes
       } catch (error) {
         // Nothing was committed: this process's copies and remembered answers go back to the database's.
@@ -162,6 +183,7 @@ export class SharedHeaps {
         }
         if (error instanceof SharedQuotaError) return batch.map(() => ({ ok: false, error: new QuotaExceededError(error.limit, error.max, error.message) }))
         if (!(error instanceof HeapConflictError)) throw error
+        this.counters.conflicts++
         if (error instanceof BlockQuotaConflictError) {
           usageRead = true
           this.rememberUsage(tenant, await this.store.blockUsage(tenant))
@@ -205,6 +227,7 @@ export class SharedHeaps {
     }
     this.registry.adopt(record)
     this.versions.set(heapId, record.version)
+    this.counters.reloads++
     return true
   }
 

@@ -62,6 +62,16 @@ t.test('concurrent changes on two instances: one order, no fork', async (t) => {
   t.equal(blocksA.length, 40)
   t.same(blocksA, blocksB, 'both instances hold the same layout')
   for (let i = 1; i < blocksA.length; i++) t.ok(blocksA[i - 1]!.ptr + blocksA[i - 1]!.size <= blocksA[i]!.ptr, 'blocks do not overlap')
+  const counted = async (name: string): Promise<number> => {
+    let sum = 0
+    for (const instance of [a, b]) {
+      const metrics = (await request(instance.app.server).get('/metrics').expect(200)).text
+      sum += Number(new RegExp(`^heapd_shared_${name}_total (\\d+)`, 'm').exec(metrics)?.[1])
+    }
+    return sum
+  }
+  t.ok(await counted('commits') > 0 && await counted('jobs') >= await counted('commits'), 'the commits and the requests they carried are counted')
+  t.ok(await counted('conflicts') > 0 && await counted('reloads') > 0, 'so are the races lost to the other instance, and the reloads after them')
 })
 
 t.test('a refusal is never answered from a copy another instance has moved past', async (t) => {

@@ -57,7 +57,49 @@ const MIGRATIONS: readonly string[] = [
   `CREATE TABLE block_usage (scope text PRIMARY KEY, blocks bigint NOT NULL);
    INSERT INTO block_usage (scope, blocks) SELECT '*', coalesce(sum((stats->>'liveBlocks')::bigint), 0) FROM heaps;
    INSERT INTO block_usage (scope, blocks)
-     SELECT tenant, sum((stats->>'liveBlocks')::bigint) FROM heaps WHERE tenant <> '' GROUP BY tenant;`
+     SELECT tenant, sum((stats->>'liveBlocks')::bigint) FROM heaps WHERE tenant <> '' GROUP BY tenant;`,
+  // 4: the usual commit (one heap's changes, its block usage and Idempotency-Keys) as one function,
+  // one round trip instead of a transaction of five; changes kept as json text, not decomposed.
+  `ALTER TABLE heap_changes ALTER COLUMN change TYPE json USING change::json;
+   CREATE FUNCTION heapd_commit (p_heap text, p_from bigint, p_to bigint, p_stats jsonb, p_changes json,
+                                 p_delta bigint, p_max_total bigint, p_max_tenant bigint, p_keys json)
+   RETURNS TABLE (snapshot_version bigint, total bigint, tenant_blocks bigint)
+   LANGUAGE plpgsql AS $$
+   DECLARE
+     v_tenant text;
+     v_inserted bigint;
+   BEGIN
+     UPDATE heaps SET version = p_to, stats = p_stats, changed_at = now() WHERE id = p_heap AND version = p_from
+       RETURNING heaps.snapshot_version, heaps.tenant INTO snapshot_version, v_tenant;
+     IF NOT FOUND THEN
+       RAISE EXCEPTION 'heap % moved past version %', p_heap, p_from USING ERRCODE = 'HD001';
+     END IF;
+     INSERT INTO heap_changes (heap_id, version, change)
+       SELECT p_heap, p_from + ordinality, value FROM json_array_elements(p_changes) WITH ORDINALITY;
+     IF p_delta <> 0 THEN
+       INSERT INTO block_usage AS u (scope, blocks) VALUES ('*', p_delta)
+         ON CONFLICT (scope) DO UPDATE SET blocks = u.blocks + p_delta RETURNING u.blocks INTO total;
+       IF p_delta > 0 AND p_max_total IS NOT NULL AND total > p_max_total THEN
+         RAISE EXCEPTION 'the block quota is taken' USING ERRCODE = 'HD002';
+       END IF;
+       IF v_tenant <> '' THEN
+         INSERT INTO block_usage AS u (scope, blocks) VALUES (v_tenant, p_delta)
+           ON CONFLICT (scope) DO UPDATE SET blocks = u.blocks + p_delta RETURNING u.blocks INTO tenant_blocks;
+         IF p_delta > 0 AND p_max_tenant IS NOT NULL AND tenant_blocks > p_max_tenant THEN
+           RAISE EXCEPTION 'the block quota is taken' USING ERRCODE = 'HD002';
+         END IF;
+       END IF;
+     END IF;
+     INSERT INTO idempotency_keys (scope, key, fingerprint, expires_at, status, location, body)
+       SELECT k->>0, k->>1, k->>2, (k->>3)::bigint, (k->>4)::integer, k->>5, k->>6 FROM json_array_elements(p_keys) AS k
+       ON CONFLICT DO NOTHING;
+     GET DIAGNOSTICS v_inserted = ROW_COUNT;
+     IF v_inserted < json_array_length(p_keys) THEN
+       RAISE EXCEPTION 'an Idempotency-Key was answered meanwhile' USING ERRCODE = 'HD001';
+     END IF;
+     RETURN NEXT;
+   END
+   $$;`
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

@@ -289,6 +289,8 @@ export class PostgresStore implements Store {
    * blocks of a quota meanwhile, SharedQuotaError for a creation over a heap quota.
    */
   async commit (work: PendingWork, base: (heapId: string) => number | undefined, options: CommitOptions = {}): Promise<Committed> {
+    const usual = usualCommit(work, options)
+    if (usual !== undefined) return await this.commitUsual(usual.heapId, usual.heap, base(usual.heapId), work.keys, options.deltas?.[0])
     return await this.transaction(async (client) => {
       const versions = new Map<string, number>()
       const { guard } = options
@@ -324,7 +326,7 @@ export class PostgresStore implements Store {
           await client.query('DELETE FROM heap_changes WHERE heap_id = $1 AND version <= $2', [heapId, to])
         } else {
           await client.query(
-            'INSERT INTO heap_changes (heap_id, version, change) SELECT $1, $2 + ordinality, value FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY',
+            'INSERT INTO heap_changes (heap_id, version, change) SELECT $1, $2 + ordinality, value FROM json_array_elements($3::json) WITH ORDINALITY',
             [heapId, from, JSON.stringify(heap.changes)])
         }
         versions.set(heapId, to)
@@ -338,6 +340,34 @@ export class PostgresStore implements Store {
       }
       return { versions, ...(usage !== undefined ? { usage } : {}) }
     })
+  }
+
+  /**
+   * The usual commit, one heap's changes with their block usage and keys, in one statement
+   * (heapd_commit, schema.ts). A snapshot that falls due is written after, on its own: the change
+   * is committed already, so a snapshot that fails only waits for the next commit.
+   */
+  private async commitUsual (heapId: string, heap: PendingHeap, from: number | undefined, keys: IdempotencyRecord[], delta: BlockDelta | undefined): Promise<Committed> {
+    if (from === undefined) throw new HeapConflictError(heapId, `heap ${heapId} changed without a known version`)
+    const to = from + heap.changes.length
+    const stats = heap.state!.stats()
+    const { maxBlocksTotal, maxBlocksPerTenant } = this.options
+    const { rows } = await this.query<{ snapshot_version: string, total: string | null, tenant_blocks: string | null }>(
+      'SELECT snapshot_version, total, tenant_blocks FROM heapd_commit($1, $2, $3, $4, $5, $6, $7, $8, $9)', [
+        heapId, from, to, JSON.stringify(stats), JSON.stringify(heap.changes), delta?.delta ?? 0,
+        finite(maxBlocksTotal), finite(maxBlocksPerTenant),
+        JSON.stringify(keys.map((k) => [k.scope, k.key, k.fingerprint, k.expiresAt, k.answer.status, k.answer.location ?? null, k.answer.body ?? null]))
+      ])
+    const row = rows[0]!
+    if (to - Number(row.snapshot_version) > 2 * stats.liveBlocks + this.snapshotSlack) {
+      await this.query(
+        'WITH taken AS (UPDATE heaps SET snapshot = $2, snapshot_version = $3 WHERE id = $1 AND version = $3 RETURNING id) ' +
+        'DELETE FROM heap_changes WHERE heap_id IN (SELECT id FROM taken) AND version <= $3', [heapId, JSON.stringify(heap.state!.snapshot()), to]
+      ).catch(() => {})
+    }
+    const versions = new Map([[heapId, to]])
+    if (row.total === null) return { versions }
+    return { versions, usage: { total: Number(row.total), tenant: Number(row.tenant_blocks ?? 0) } }
   }
 
   private async writePlan (client: pg.PoolClient, heapId: string, heap: PendingHeap): Promise<void> {
@@ -499,7 +529,8 @@ export class PostgresStore implements Store {
   private failure (error: unknown): Error {
     if (error instanceof HeapConflictError || error instanceof SharedQuotaError) return error
     const code = (error as { code?: unknown }).code
-    if (code === '23505' || code === '40001' || code === '40P01') return new HeapConflictError(undefined, (error as Error).message)
+    if (code === HEAP_MOVED || code === '23505' || code === '40001' || code === '40P01') return new HeapConflictError(undefined, (error as Error).message)
+    if (code === QUOTA_TAKEN) return new BlockQuotaConflictError()
     if (!unavailable(code)) return error as Error
     this.healthy = false
     this.lastAttempt = Date.now()
@@ -516,6 +547,23 @@ export class PostgresStore implements Store {
 function unavailable (code: unknown): boolean {
   if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return true
   return code === '25006' || ['08', '53', '57', '58'].includes(code.slice(0, 2))
+}
+
+/** SQLSTATEs heapd_commit raises (schema.ts): the heap moved (or a key was answered); a block quota was taken. */
+const HEAP_MOVED = 'HD001'
+const QUOTA_TAKEN = 'HD002'
+
+/** One heap's changes alone (no creation, deletion, snapshot, plan or recording): what heapd_commit does in one statement. */
+function usualCommit (work: PendingWork, options: CommitOptions): { heapId: string, heap: PendingHeap } | undefined {
+  if (work.heaps.size !== 1 || options.guard !== undefined || (options.deltas?.length ?? 0) > 1) return undefined
+  const [heapId, heap] = work.heaps.entries().next().value as [string, PendingHeap]
+  const plain = heap.created === undefined && heap.deleted !== true && !heap.snapshotNow && heap.changes.length > 0 &&
+    heap.plan === undefined && heap.planCommitted === undefined && heap.state?.recording === undefined
+  return plain ? { heapId, heap } : undefined
+}
+
+function finite (max: number | undefined): number | null {
+  return max === undefined || !Number.isFinite(max) ? null : max
 }
 
 function countersOf (stats: HeapStats): HistoryCounters {

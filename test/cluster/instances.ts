@@ -4,81 +4,19 @@
  * in front of them, configured by deploy/nginx.conf itself with the upstream servers and the listen
  * address replaced by the test's, and every file nginx writes kept in a temporary folder.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import type { Test } from 'tap'
-import { ensureBuilt, ROOT, SERVER_JS } from '../helpers/built-server.js'
-import { withoutCoverage } from '../durability/server-process.js'
+import { ROOT } from '../helpers/built-server.js'
+import { startInstance, type Instance } from '../helpers/heapd-process.js'
 import { freePort } from './postgres.js'
 
+export { startInstance, type Instance }
+
 export const NGINX_CONF = join(ROOT, 'deploy', 'nginx.conf')
-
-export interface Instance {
-  /** http://127.0.0.1:<port> */
-  readonly base: string
-  readonly port: number
-  readonly pid: number
-  readonly child: ChildProcess
-  /** Log lines so far, parsed. */
-  readonly lines: Array<Record<string, unknown>>
-  /** SIGKILL, resolving once the process is gone. */
-  kill: () => Promise<void>
-  /** SIGSTOP: the process keeps its sockets but runs nothing, as a machine that froze. */
-  pause: () => void
-  /** SIGCONT after `pause()`. */
-  resume: () => void
-  /** SIGTERM (a graceful close), resolving once the process is gone. */
-  close: () => Promise<void>
-}
-
-/**
- * One heapd process, learning its port from its "listening" log line. `env` chooses the store:
- * HEAPD_DATABASE_URL for PostgreSQL (see `onDatabase`), HEAPD_DATA for SQLite, neither for memory.
- */
-export async function startInstance (env: Record<string, string> = {}): Promise<Instance> {
-  ensureBuilt()
-  const child = spawn(process.execPath, [SERVER_JS], {
-    cwd: ROOT,
-    env: { ...withoutCoverage(process.env), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  let stderr = ''
-  child.stderr!.on('data', (chunk) => { stderr += String(chunk) })
-  const lines: Array<Record<string, unknown>> = []
-  const base = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (text) => {
-      let line: Record<string, unknown>
-      try { line = JSON.parse(text) as Record<string, unknown> } catch { return }
-      lines.push(line)
-      const match = /^Server listening at (http:\/\/127\.0\.0\.1:\d+)$/.exec(String(line.msg))
-      if (match !== null) resolve(match[1]!)
-    })
-    child.once('exit', (code, signal) => reject(new Error(`heapd exited before listening (${signal ?? `exit ${code}`}): ${stderr}`)))
-  })
-  const gone = (): boolean => child.exitCode !== null || child.signalCode !== null
-  const signal = (name: NodeJS.Signals): void => { if (!gone()) child.kill(name) }
-  return {
-    base,
-    port: Number(new URL(base).port),
-    pid: child.pid!,
-    child,
-    lines,
-    kill: async () => { signal('SIGKILL'); await exited },
-    pause: () => signal('SIGSTOP'),
-    resume: () => signal('SIGCONT'),
-    close: async () => {
-      // A paused process would never see the SIGTERM.
-      signal('SIGCONT')
-      signal('SIGTERM')
-      await exited
-    }
-  }
-}
 
 /** The environment of an instance on the PostgreSQL database at `url`. */
 export function onDatabase (url: string, env: Record<string, string> = {}): Record<string, string> {

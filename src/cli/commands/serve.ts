@@ -7,7 +7,7 @@ export const serveCommand: Command = {
   summary: 'run the service',
   help: `Runs the heapd service in this process, as \`npm start\` does, until SIGTERM or SIGINT (in-flight
 requests finish first). It is configured by the environment (PORT, HOST, HEAPD_DATA, HEAPD_API_KEYS,
-...: see the README's configuration table) and logs JSON lines to standard output.`,
+...: see docs/configuration.md) and logs JSON lines to standard output.`,
   options: {},
   async run () {
     await import('../../server.js')

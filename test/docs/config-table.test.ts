@@ -1,8 +1,8 @@
 /**
- * The README's configuration table and src/config.ts name the same environment variables. The
+ * docs/configuration.md's table and src/config.ts name the same environment variables. The
  * variables of config.ts are the keys of its environment schema (SCREAMING_CASE keys at the start
- * of a line), and each is checked to be one loadConfig really reads; the README's are the names in
- * the first column of the table under "## Configuration".
+ * of a line), and each is checked to be one loadConfig really reads; the document's are the names
+ * in the first column of the table under its "# Configuration" heading.
  */
 import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
@@ -19,7 +19,7 @@ function variablesOfSource (source: string): string[] {
 }
 
 /** The names in the first column of the table in the markdown section `heading`. */
-function variablesOfReadme (markdown: string, heading = '## Configuration'): string[] {
+function variablesOfTable (markdown: string, heading = '# Configuration'): string[] {
   const lines = markdown.split('\n')
   const start = lines.findIndex((line) => line.trim() === heading)
   if (start < 0) throw new Error(`no "${heading}" section`)
@@ -57,33 +57,33 @@ function isRead (name: string): boolean {
 
 const missingFrom = (names: string[], from: string[]) => names.filter((name) => !from.includes(name))
 
-t.test('the README documents every variable src/config.ts reads, and no other', async (t) => {
+t.test('docs/configuration.md documents every variable src/config.ts reads, and no other', async (t) => {
   const source = await readFile(join(root, 'src', 'config.ts'), 'utf8')
-  const readme = await readFile(join(root, 'README.md'), 'utf8')
+  const document = await readFile(join(root, 'docs', 'configuration.md'), 'utf8')
   const inSource = variablesOfSource(source)
-  const inReadme = variablesOfReadme(readme)
+  const inTable = variablesOfTable(document)
 
   t.ok(inSource.includes('PORT') && inSource.includes('HEAPD_DATA'), `config.ts was parsed (${inSource.length} variables)`)
   t.same(inSource.filter((name) => !isRead(name)), [], 'every variable found in config.ts is one loadConfig reads')
-  t.same(missingFrom(inSource, inReadme), [], 'every variable of config.ts has a row in the README\'s configuration table')
-  t.same(missingFrom(inReadme, inSource), [], 'every variable in the README\'s table is read by config.ts')
-  t.same(inReadme.filter((name, i) => inReadme.indexOf(name) !== i), [], 'the table names each variable once')
+  t.same(missingFrom(inSource, inTable), [], 'every variable of config.ts has a row in the table')
+  t.same(missingFrom(inTable, inSource), [], 'every variable in the table is read by config.ts')
+  t.same(inTable.filter((name, i) => inTable.indexOf(name) !== i), [], 'the table names each variable once')
 })
 
 t.test('the parsers see a missing or extra variable on either side', async (t) => {
   const source = 'const Env = z.object({\n  PORT: integer(3000),\n  HEAPD_NEW_LIMIT: integer(5, 1)\n})\nconst LOG_LEVELS = [\'info\']\n'
   t.same(variablesOfSource(source), ['PORT', 'HEAPD_NEW_LIMIT'], 'schema keys, not other constants')
 
-  const readme = [
-    '## Configuration', '', 'Intro naming `HEAPD_NOT_IN_TABLE` in prose.', '',
+  const document = [
+    '# Configuration', '', 'Intro naming `HEAPD_NOT_IN_TABLE` in prose.', '',
     '| variable | default | meaning |', '| --- | --- | --- |',
     '| `PORT`, `HOST` | `3000`, `127.0.0.1` | where to listen |',
     '| `HEAPD_DATA` | unset | the `HEAPD_OTHER` in a later column is not a row |',
-    '', 'After the table: `HEAPD_AFTER`.', '', '## Production', '| `HEAPD_ELSEWHERE` | | |'
+    '', 'After the table: `HEAPD_AFTER`.', '', '## Examples', '| `HEAPD_ELSEWHERE` | | |'
   ].join('\n')
-  t.same(variablesOfReadme(readme), ['PORT', 'HOST', 'HEAPD_DATA'], 'the first column of the section\'s table only')
-  t.same(missingFrom(variablesOfSource(source), variablesOfReadme(readme)), ['HEAPD_NEW_LIMIT'], 'a variable missing from the README is found')
-  t.throws(() => variablesOfReadme('# heapd\n'), /no "## Configuration" section/, 'a README without the section fails loudly')
+  t.same(variablesOfTable(document), ['PORT', 'HOST', 'HEAPD_DATA'], 'the first column of the section\'s table only')
+  t.same(missingFrom(variablesOfSource(source), variablesOfTable(document)), ['HEAPD_NEW_LIMIT'], 'a variable missing from the table is found')
+  t.throws(() => variablesOfTable('# heapd\n'), /no "# Configuration" section/, 'a document without the section fails loudly')
   t.notOk(isRead('HEAPD_NOT_A_VARIABLE'), 'a name config.ts does not read is told apart')
   t.ok(isRead('HEAPD_DATA') && isRead('HOST') && isRead('HEAPD_METRICS'), 'free-text, string and boolean variables count as read')
 })

@@ -131,7 +131,9 @@ export class SharedHeaps {
     let usageRead = false
     for (let attempt = 1; ; attempt++) {
       const checked = heapId === undefined || await this.update(heapId, reads || attempt > 1)
-      await this.lookUpKeys(batch)
+      // A key answered on another instance makes the first commit fail (the key's row exists):
+      // only then are the batch's keys read, so a keyed request costs no extra round trip.
+      if (attempt > 1) await this.lookUpKeys(batch)
       const held = heapId !== undefined && this.registry.holds(heapId)
       const tenant = held ? this.registry.tenantOf(heapId) : undefined
       const before = held ? this.registry.heapBlocks(heapId) : 0
@@ -148,6 +150,11 @@ export class SharedHeaps {
       })
       const work = this.store.drain()
       try {
+        // A keyed request answered with nothing to remember (a 429) cannot learn from a commit that
+        // its key was answered elsewhere: look the keys up and compute again.
+        if (attempt === 1 && work.keys.length < batch.filter((queued) => queued.job.key !== undefined).length) {
+          throw new HeapConflictError(heapId, 'keys to look up')
+        }
         // A block quota refused on the usage last seen: read it and compute again, once.
         if (!usageRead && outcomes.some((outcome) => !outcome.ok && isBlockQuota(outcome.error))) {
           usageRead = true

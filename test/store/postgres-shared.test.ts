@@ -105,6 +105,18 @@ t.test('a retry with the same Idempotency-Key on the other instance answers the 
   t.equal(stats.body.liveBlocks, 1, 'applied once')
 })
 
+t.test('a keyed retry elsewhere replays the first answer even where the retry alone would be refused', async (t) => {
+  const url = await server.createDatabase('shared_keys_quota')
+  const a = await sharedInstance(t, url, { limits: { maxBlocksPerHeap: 1 } })
+  const b = await sharedInstance(t, url, { limits: { maxBlocksPerHeap: 1 } })
+  const id = (await request(a.app.server).post('/heaps').send({ size: 4096 }).expect(201)).body.id as string
+  const first = await request(a.app.server).post(`/heaps/${id}/alloc`).set('idempotency-key', 'q-1').send({ size: 8 }).expect(201)
+  await request(b.app.server).get(`/heaps/${id}`).expect(200)
+  const retry = await request(b.app.server).post(`/heaps/${id}/alloc`).set('idempotency-key', 'q-1').send({ size: 8 })
+  t.equal(retry.status, 201, 'not the 429 a new alloc would get')
+  t.same(retry.body, first.body)
+})
+
 t.test('list, delete and heap quotas over the whole database', async (t) => {
   const url = await server.createDatabase('shared_list')
   const a = await sharedInstance(t, url, { limits: { maxHeaps: 3 } })

@@ -113,7 +113,7 @@ t.test('a recording heap\'s trace, replayed from a file, stdin and the heap', as
   // The same trace replayed from the heap: the same figures, but for the time each op took.
   const withoutTimes = (replay: { results: Array<{ nsPerOp: number }> }): unknown =>
     ({ ...replay, results: replay.results.map(({ nsPerOp, ...rest }) => rest) })
-  t.same(withoutTimes(await json(['replay', '--heap', created.id, '--strategies', 'tlsf,best-fit'])), withoutTimes(fromStdin))
+  t.same(withoutTimes(await json(['replay', `--heap=${created.id}`, '--strategies', 'tlsf,best-fit'])), withoutTimes(fromStdin))
 
   const neither = await heapd(['replay'], { env })
   t.equal(neither.code, 2)

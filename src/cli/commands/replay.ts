@@ -79,7 +79,7 @@ export const replayCommands: Command[] = [
 recording heap's history, on first-fit, best-fit and tlsf. Prints, per strategy, the peak footprint,
 its overhead over the peak live bytes and over the offline placement, the failures on a heap of
 --size bytes, fragmentation and the server's time per op.
-  --heap HEAP          replay this recording heap's history instead of a file
+  --heap=HEAP          replay this recording heap's history instead of a file (IDs may begin with '-': use =)
   --size SIZE          replay on heaps of this size, counting failures (large enough by default)
   --strategies LIST    comma-separated, in this order (all by default)
   --alignment N        the heaps' alignment (1 by default)`,

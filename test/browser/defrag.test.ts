@@ -7,16 +7,14 @@
  * Chromium: HEAPD_CHROMIUM, else /usr/bin/chromium. HEAPD_SKIP_BROWSER=1 skips the file.
  */
 import { existsSync } from 'node:fs'
-import { mkdir } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import t from 'tap'
-import { chromium, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { loadConfig } from '../../src/config.js'
 import { buildApp } from '../../src/http/app.js'
+import { CHROMIUM, SHOTS, servedInChromium } from '../helpers/browser.js'
 
-const CHROMIUM = process.env.HEAPD_CHROMIUM || '/usr/bin/chromium'
-const shots = join(dirname(fileURLToPath(import.meta.url)), '..', 'screenshots')
+const shots = SHOTS
 
 // The tests' tsconfig has no DOM lib: the little the page functions touch is declared here.
 interface PageElement {
@@ -32,22 +30,7 @@ declare const document: {
 interface Segment { offset: number, size: number, state: string, ptr?: number, tag?: string }
 
 async function browserTests () {
-  const app = buildApp(loadConfig({}))
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  const address = app.server.address()
-  if (address === null || typeof address === 'string') throw new Error('no TCP address')
-  const base = `http://127.0.0.1:${address.port}`
-  await mkdir(shots, { recursive: true })
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: 15_000,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-  })
-  t.teardown(async () => {
-    await browser.close()
-    await app.close()
-  })
+  const { base, browser } = await servedInChromium(t, buildApp(loadConfig({})))
 
   const api = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(base + path, {

@@ -15,14 +15,13 @@ import { copyFile, mkdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
-import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core'
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core'
 import { loadConfig } from '../../src/config.js'
 import { buildApp } from '../../src/http/app.js'
+import { CHROMIUM, SHOTS, servedInChromium } from '../helpers/browser.js'
 
-// Debian's package by default; HEAPD_CHROMIUM names another Chromium or Chrome binary.
-const CHROMIUM = process.env.HEAPD_CHROMIUM || '/usr/bin/chromium'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const shots = join(root, 'test', 'screenshots')
+const shots = SHOTS
 
 interface Segment { offset: number, size: number, state: 'used' | 'free', ptr?: number, tag?: string }
 
@@ -48,25 +47,8 @@ const used = (offset: number, size: number, tag?: string): Segment => ({ offset,
 const free = (offset: number, size: number): Segment => ({ offset, size, state: 'free' })
 
 async function browserTests () {
-  const app = buildApp(loadConfig({}))
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  const address = app.server.address()
-  if (address === null || typeof address === 'string') throw new Error('no TCP address')
-  const base = `http://127.0.0.1:${address.port}`
-  await mkdir(shots, { recursive: true })
-
   // playwright's launch starts from a fresh temporary profile (its own --user-data-dir) every time.
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: 15_000,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync']
-  })
-  t.teardown(async () => {
-    await browser.close()
-    await app.close()
-  })
+  const { base, browser } = await servedInChromium(t, buildApp(loadConfig({})))
 
   const api = async <T = unknown> (method: string, path: string, body?: unknown): Promise<T> => {
     const response = await fetch(base + path, {

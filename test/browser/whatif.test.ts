@@ -8,18 +8,16 @@
  * Screenshots go to test/screenshots/whatif-1280x800.png and whatif-file-1280x800.png (git-ignored).
  */
 import { existsSync } from 'node:fs'
-import { mkdir } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import t from 'tap'
-import { chromium, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { loadConfig } from '../../src/config.js'
 import { buildApp } from '../../src/http/app.js'
+import { CHROMIUM, SHOTS, servedInChromium } from '../helpers/browser.js'
 import { ReplayPool } from '../../src/registry/replays.js'
 
-const CHROMIUM = process.env.HEAPD_CHROMIUM || '/usr/bin/chromium'
-const shots = join(dirname(fileURLToPath(import.meta.url)), '..', 'screenshots')
+const shots = SHOTS
 
 // What the page's functions touch in the browser (the tests' tsconfig has no DOM lib).
 interface PageElement {
@@ -80,24 +78,8 @@ async function whatIfTests () {
   const config = loadConfig({})
   // The workers run the TypeScript sources through the test loader (as test/http/replays.test.ts does).
   const replays = new ReplayPool({ maxConcurrent: 2, maxOps: config.limits.maxReplayOps, execArgv: ['--import=./test/loader/register.mjs'] })
-  const app = buildApp(config, { replays })
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  const address = app.server.address()
-  if (address === null || typeof address === 'string') throw new Error('no TCP address')
-  const base = `http://127.0.0.1:${address.port}`
-  await mkdir(shots, { recursive: true })
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: 15_000,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync']
-  })
-  t.teardown(async () => {
-    await browser.close()
-    await app.close()
-    await replays.close()
-  })
+  t.teardown(async () => { await replays.close() })
+  const { base, browser } = await servedInChromium(t, buildApp(config, { replays }))
   const post = async <T> (path: string, body: string, headers: Record<string, string>): Promise<T> => {
     const response = await fetch(base + path, { method: 'POST', headers, body })
     if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`)
